@@ -1,0 +1,127 @@
+//! Warnings about rulesets that check but probably do not do what their
+//! authors meant: re-sending without a cooldown, unused definitions,
+//! suppressions that can never apply, two rules sending the same message.
+
+use std::collections::HashMap;
+
+use super::{Checker, Def};
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::syntax::ast::{Item, MessageSpec, RuleClauseKind, SuppressScope};
+use crate::syntax::Span;
+
+pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
+    let mut tags: Vec<String> = Vec::new();
+    let mut channels: Vec<String> = Vec::new();
+    let mut sends: HashMap<(String, String), (String, Span)> = HashMap::new();
+    for item in items {
+        let Item::Rule(rule) = item else { continue };
+        let mut has_cooldown = false;
+        for clause in &rule.clauses {
+            match &clause.kind {
+                RuleClauseKind::Cooldown(_) => has_cooldown = true,
+                RuleClauseKind::Tags(t) => tags.extend(t.iter().map(|t| t.name.clone())),
+                RuleClauseKind::Send(send) => {
+                    channels.push(send.channel.name.clone());
+                    let messages: Vec<&str> = match &send.message {
+                        MessageSpec::Single(m) => vec![m.value.as_str()],
+                        MessageSpec::Variants { variants, .. } => {
+                            variants.iter().map(|v| v.message.value.as_str()).collect()
+                        }
+                    };
+                    for m in messages {
+                        let k = (send.channel.name.clone(), m.to_string());
+                        match sends.get(&k) {
+                            Some((other, other_span)) => {
+                                let d = Diagnostic::warning(
+                                    "nudge::duplicate_send",
+                                    rule.name.span,
+                                    format!("rules `{other}` and `{}` both send {} \"{m}\"", rule.name.name, send.channel.name),
+                                )
+                                .with_label("same channel and message as another rule")
+                                .with_help("give each rule its own message so that decisions, cooldowns and `sent` tell them apart")
+                                .with_related(*other_span, format!("`{other}` sends it too"));
+                                checker.error(d);
+                            }
+                            None => {
+                                sends.insert(k, (rule.name.name.clone(), rule.name.span));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !has_cooldown {
+            checker.error(
+                Diagnostic::warning(
+                    "nudge::no_cooldown",
+                    rule.name.span,
+                    format!("rule `{}` has no cooldown: it will send again on every run while it matches", rule.name.name),
+                )
+                .with_label("no `cooldown`")
+                .with_help("add `cooldown 7 days` (or however long this message should not repeat)"),
+            );
+        }
+    }
+    for item in items {
+        let Item::Suppress(s) = item else { continue };
+        match &s.scope {
+            Some(SuppressScope::Tag(t)) if !tags.contains(&t.name) => {
+                let mut d = Diagnostic::warning(
+                    "nudge::suppression_never_applies",
+                    t.span,
+                    format!(
+                        "no rule has tag `{}`, so suppression `{}` never applies",
+                        t.name, s.name.name
+                    ),
+                )
+                .with_label("no rule has this tag");
+                d = match did_you_mean(&t.name, tags.iter().map(String::as_str)) {
+                    Some(close) => d.with_help(format!("did you mean `{close}`?")),
+                    None => d.with_help(
+                        "tag the rules it should block (`tags …`) or remove the suppression",
+                    ),
+                };
+                checker.error(d);
+            }
+            Some(SuppressScope::Channel(c))
+                if !channels.contains(&c.name) && checker.policy.channels.contains(&c.name) =>
+            {
+                checker.error(
+                    Diagnostic::warning(
+                        "nudge::suppression_never_applies",
+                        c.span,
+                        format!(
+                            "no rule sends on channel `{}`, so suppression `{}` never applies",
+                            c.name, s.name.name
+                        ),
+                    )
+                    .with_label("no rule uses this channel")
+                    .with_help("remove the suppression, or check the channel name"),
+                );
+            }
+            _ => {}
+        }
+    }
+    let unused = |defs: &[Def], kind: &str| -> Vec<Diagnostic> {
+        defs.iter()
+            .filter(|d| d.uses == 0)
+            .map(|d| {
+                Diagnostic::warning(
+                    "nudge::unused",
+                    d.name_span,
+                    format!("{kind} `{}` is never used", d.name),
+                )
+                .with_label("defined but never used")
+                .with_help(format!(
+                    "use it in a rule or suppression, or remove the {kind}"
+                ))
+            })
+            .collect()
+    };
+    let mut found = unused(&checker.segments, "segment");
+    found.extend(unused(&checker.metrics, "metric"));
+    for d in found {
+        checker.error(d);
+    }
+}

@@ -1,0 +1,77 @@
+//! The command line: one file per subcommand, each parsing its arguments,
+//! calling the library and printing. Exit codes follow LANGUAGE.md section 10.
+
+mod check;
+mod eval;
+mod explain;
+mod fmt;
+mod gen;
+mod progress;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// nudge: a declarative rules engine for lifecycle messaging.
+///
+/// Write rules in `.nudge` files, check them against your customer schema,
+/// evaluate them over customer snapshots and get audited message decisions.
+#[derive(Debug, Parser)]
+#[command(name = "nudge", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Check(check::Args),
+    Fmt(fmt::Args),
+    Eval(eval::Args),
+    Explain(explain::Args),
+    Gen(gen::Args),
+    Test(test::Args),
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Gen(args) => gen::run(args),
+        Command::Test(args) => test::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints diagnostics for people, in colour when stderr is a terminal.
+pub(crate) fn print_diagnostics(
+    diagnostics: &[nudge::diagnostic::Diagnostic],
+    sources: &nudge::syntax::SourceSet,
+) {
+    for d in diagnostics {
+        eprintln!("{:?}", miette::Report::new(d.to_report(sources)));
+    }
+}
+
+/// Prints why a ruleset could not be loaded: every diagnostic, or the I/O error.
+pub(crate) fn print_load_error(error: &nudge::LoadError) {
+    match error {
+        nudge::LoadError::Invalid {
+            sources,
+            diagnostics,
+        } => {
+            print_diagnostics(diagnostics, sources);
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            eprintln!(
+                "error: the ruleset has {errors} error{}; run `nudge check` for details",
+                if errors == 1 { "" } else { "s" }
+            );
+        }
+        other => eprintln!("error: {other}"),
+    }
+}

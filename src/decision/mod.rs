@@ -1,0 +1,171 @@
+//! Decision records, the audit log: one per rule and customer, with a
+//! stable id, the reason in a sentence, the conditions that led to it and
+//! the values they read; the run manifest; atomic writers.
+
+pub mod explain;
+mod writer;
+
+pub use writer::{AtomicFile, InputSummary, Manifest, RejectedLine};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ruleset::hex;
+
+/// What happened for one rule and one customer.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Send,
+    HeldOut,
+    Suppressed,
+    Cooldown,
+    Capped,
+    Error,
+    NoMatch,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Send,
+        Outcome::HeldOut,
+        Outcome::Suppressed,
+        Outcome::Cooldown,
+        Outcome::Capped,
+        Outcome::Error,
+        Outcome::NoMatch,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Send => "send",
+            Outcome::HeldOut => "held_out",
+            Outcome::Suppressed => "suppressed",
+            Outcome::Cooldown => "cooldown",
+            Outcome::Capped => "capped",
+            Outcome::Error => "error",
+            Outcome::NoMatch => "no_match",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One top-level `when` conjunct: its text, its value, and what it read.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Because {
+    /// The condition's canonical source text.
+    pub condition: String,
+    /// `true`, `false`, or `null` when not evaluated (an earlier one was
+    /// false) or when it failed.
+    pub value: Option<bool>,
+    /// Snapshot values read, e.g. `last_seen_at = 2026-11-12T17:30:00Z (10d 15h ago)`.
+    pub read: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+/// Outcome specifics.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
+pub struct Detail {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suppression: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cap: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub in_window: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cooldown: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub last_sent_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub holdout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bucket: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub quiet_hours: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+impl Detail {
+    pub fn is_empty(&self) -> bool {
+        *self == Detail::default()
+    }
+}
+
+/// One line of the audit log (LANGUAGE.md section 9).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Decision {
+    pub decision_id: String,
+    pub customer: String,
+    pub rule: String,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub params: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub deliver_at: Option<String>,
+    pub reason: String,
+    pub because: Vec<Because>,
+    #[serde(skip_serializing_if = "Detail::is_empty", default)]
+    pub detail: Detail,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
+    pub now: String,
+    pub ruleset: String,
+}
+
+/// The stable id of a decision: SHA-256 over the ruleset hash, customer id,
+/// rule and instant (NUL-separated), first 16 bytes in hex. The same inputs
+/// always give the same id, so senders can use it as an idempotency key.
+pub fn decision_id(ruleset: &str, customer: &str, rule: &str, now: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [ruleset, customer, rule, now] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    hex(digest.get(..16).unwrap_or(&[]))
+}
+
+/// The portable bucket of LANGUAGE.md section 8: the first 8 bytes of
+/// SHA-256 of `"{rule}:{kind}:{customer}"` as a big-endian u64, modulo 10 000.
+pub fn bucket(rule: &str, kind: &str, customer: &str) -> u64 {
+    let digest = Sha256::digest(format!("{rule}:{kind}:{customer}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(digest.get(..8).unwrap_or(&[0; 8]));
+    u64::from_be_bytes(first) % 10_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decision_ids_are_stable_and_distinct() {
+        let a = decision_id("abc", "c1", "import_guide", "2026-11-23T09:00:00Z");
+        assert_eq!(
+            a,
+            decision_id("abc", "c1", "import_guide", "2026-11-23T09:00:00Z")
+        );
+        assert_ne!(
+            a,
+            decision_id("abc", "c1", "import_guide", "2026-11-23T09:00:01Z")
+        );
+        assert_eq!(a.len(), 32);
+    }
+}

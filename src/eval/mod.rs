@@ -1,0 +1,647 @@
+//! Evaluating compiled expressions over one snapshot at one instant, with an
+//! optional trace of the snapshot values each condition read.
+//!
+//! Windows are half-open: `within D` holds for `now - D < t <= now`.
+//! Occurrences and messages after `now` are invisible to every construct, so
+//! evaluating a snapshot at an earlier `now` replays the past exactly.
+
+mod display;
+
+pub use display::show_value;
+
+use crate::program::{Aggregate, Expr, Program};
+use crate::snapshot::{Occurrence, Snapshot};
+use crate::syntax::ast::{AggregateKind, ArithOp, Builtin, CompareOp};
+use crate::value::{Micros, Value, MICROS_PER_SECOND};
+
+/// A runtime fault (division by zero, overflow). The rule it occurs in gets
+/// outcome `error` and never sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError(pub String);
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub type EvalResult = Result<Value, EvalError>;
+
+/// One snapshot value read while evaluating, as shown in `because`:
+/// `last_seen_at = 2026-11-12T17:30:00Z (10d 15h ago)`.
+pub type Read = String;
+
+/// Evaluation state for one customer at one instant. Segments and metrics
+/// are computed at most once.
+pub struct Evaluator<'a> {
+    pub program: &'a Program,
+    pub snapshot: &'a Snapshot,
+    pub now: Micros,
+    segments: Vec<Option<EvalResult>>,
+    metrics: Vec<Option<EvalResult>>,
+    trace: Option<Vec<Read>>,
+    /// Attribute reads already formatted for this customer, by slot.
+    shown_attributes: Vec<Option<Read>>,
+}
+
+fn fault<T>(message: impl Into<String>) -> Result<T, EvalError> {
+    Err(EvalError(message.into()))
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(program: &'a Program, snapshot: &'a Snapshot, now: Micros) -> Evaluator<'a> {
+        Evaluator {
+            program,
+            snapshot,
+            now,
+            segments: vec![None; program.segments.len()],
+            metrics: vec![None; program.metrics.len()],
+            trace: None,
+            shown_attributes: Vec::new(),
+        }
+    }
+
+    /// Evaluates a condition (a bool expression).
+    pub fn condition(&mut self, e: &Expr) -> Result<bool, EvalError> {
+        match self.eval(e, None)? {
+            Value::Bool(b) => Ok(b),
+            other => fault(format!(
+                "expected a condition, found {}",
+                show_value(self.program, &other, self.now)
+            )),
+        }
+    }
+
+    /// Evaluates an expression and returns it with the values it read.
+    pub fn traced(&mut self, e: &Expr) -> (EvalResult, Vec<Read>) {
+        let previous = self.trace.replace(Vec::new());
+        let result = self.eval(e, None);
+        let reads = std::mem::replace(&mut self.trace, previous).unwrap_or_default();
+        (result, reads)
+    }
+
+    fn read(&mut self, label: impl FnOnce(&Self) -> String, value: &Value) {
+        if self.trace.is_none() {
+            return;
+        }
+        let mut text = label(self);
+        text.push_str(" = ");
+        text.push_str(&show_value(self.program, value, self.now));
+        self.push_read(text);
+    }
+
+    fn push_read(&mut self, text: Read) {
+        if let Some(trace) = &mut self.trace {
+            if !trace.contains(&text) {
+                trace.push(text);
+            }
+        }
+    }
+
+    /// An attribute read, formatted once per customer.
+    fn read_attribute(&mut self, slot: usize, value: &Value) {
+        if self.trace.is_none() {
+            return;
+        }
+        if let Some(Some(text)) = self.shown_attributes.get(slot) {
+            let text = text.clone();
+            self.push_read(text);
+            return;
+        }
+        let name = self
+            .program
+            .schema
+            .attributes
+            .get(slot)
+            .map(|a| a.name.as_str())
+            .unwrap_or("?");
+        let text = format!("{name} = {}", show_value(self.program, value, self.now));
+        if self.shown_attributes.len() <= slot {
+            self.shown_attributes
+                .resize(self.program.schema.attributes.len().max(slot + 1), None);
+        }
+        if let Some(cell) = self.shown_attributes.get_mut(slot) {
+            *cell = Some(text.clone());
+        }
+        self.push_read(text);
+    }
+
+    /// The value of an expression; `occ` is the occurrence under a `where`.
+    pub fn eval(&mut self, e: &Expr, occ: Option<&Occurrence>) -> EvalResult {
+        Ok(match e {
+            Expr::Const(v) => v.clone(),
+            Expr::Attr(slot) => {
+                let v = self
+                    .snapshot
+                    .attributes
+                    .get(*slot as usize)
+                    .cloned()
+                    .unwrap_or(Value::Missing);
+                self.read_attribute(*slot as usize, &v);
+                v
+            }
+            Expr::Field { base, index, .. } => {
+                let b = self.eval_quiet(base, occ)?;
+                let v = match b {
+                    Value::Record(fields) => fields
+                        .get(*index as usize)
+                        .cloned()
+                        .unwrap_or(Value::Missing),
+                    _ => Value::Missing,
+                };
+                self.read(|s| s.label(e), &v);
+                v
+            }
+            Expr::Prop { index, .. } => match occ {
+                Some(o) => o
+                    .props
+                    .get(*index as usize)
+                    .cloned()
+                    .unwrap_or(Value::Missing),
+                None => return fault("an event property outside its aggregate"),
+            },
+            Expr::Segment(i) => self.definition(true, *i as usize)?,
+            Expr::Metric(i) => self.definition(false, *i as usize)?,
+            Expr::Now => Value::Time(self.now),
+            Expr::Not(x) => Value::Bool(!self.truth(x, occ)?),
+            Expr::And(a, b) => Value::Bool(self.truth(a, occ)? && self.truth(b, occ)?),
+            Expr::Or(a, b) => Value::Bool(self.truth(a, occ)? || self.truth(b, occ)?),
+            Expr::Compare(op, a, b) => {
+                let (x, y) = (self.eval(a, occ)?, self.eval(b, occ)?);
+                Value::Bool(compare(*op, &x, &y)?)
+            }
+            Expr::InList {
+                value,
+                list,
+                negated,
+            } => {
+                let v = self.eval(value, occ)?;
+                let found = list.iter().any(|item| equal(&v, item));
+                Value::Bool(found != *negated)
+            }
+            Expr::Contains(list, item) => {
+                let (l, i) = (self.eval(list, occ)?, self.eval(item, occ)?);
+                match l {
+                    Value::List(items) => Value::Bool(items.iter().any(|x| equal(x, &i))),
+                    Value::Missing => return fault("a missing list"),
+                    _ => return fault("`contains` on a value that is not a list"),
+                }
+            }
+            Expr::IsPresent(x) => Value::Bool(!self.eval(x, occ)?.is_missing()),
+            Expr::IsMissing(x) => Value::Bool(self.eval(x, occ)?.is_missing()),
+            Expr::OlderThan(t, d) => {
+                let (t, d) = (self.time(t, occ)?, self.duration(d, occ)?);
+                Value::Bool(self.now.saturating_sub(t) > d)
+            }
+            Expr::Within(t, d) => {
+                let (t, d) = (self.time(t, occ)?, self.duration(d, occ)?);
+                Value::Bool(self.now.saturating_sub(d) < t && t <= self.now)
+            }
+            Expr::Inactive(d) => {
+                let Some(activity) = &self.program.policy.activity else {
+                    return fault("`inactive for` without a policy `activity`");
+                };
+                let activity = self.time(activity, occ)?;
+                Value::Bool(self.now.saturating_sub(activity) > *d)
+            }
+            Expr::AtLeast {
+                event,
+                count,
+                window,
+            } => {
+                let n = self.window(*event, *window).len() as i64;
+                if self.trace.is_some() {
+                    let label = self.count_label(*event, *window);
+                    self.read(|_| label, &Value::Int(n));
+                }
+                Value::Bool(n >= *count)
+            }
+            Expr::Sent { message, window } => {
+                let from = window.map(|w| self.now.saturating_sub(w));
+                let last = self
+                    .snapshot
+                    .messages
+                    .iter()
+                    .rev()
+                    .filter(|m| m.at <= self.now && from.is_none_or(|f| m.at > f))
+                    .find(|m| m.message == *message)
+                    .map(|m| m.at);
+                if self.trace.is_some() {
+                    let label = format!(
+                        "last sent \"{message}\"{}",
+                        window
+                            .map(|w| format!(" within {}", crate::value::format_duration(w)))
+                            .unwrap_or_default()
+                    );
+                    self.read(|_| label, &last.map(Value::Time).unwrap_or(Value::Missing));
+                }
+                Value::Bool(last.is_some())
+            }
+            Expr::Default(a, b) => match self.eval(a, occ)? {
+                Value::Missing => self.eval(b, occ)?,
+                v => v,
+            },
+            Expr::Arith(op, a, b) => {
+                let (x, y) = (self.eval(a, occ)?, self.eval(b, occ)?);
+                arith(*op, &x, &y)?
+            }
+            Expr::Neg(x) => match self.eval(x, occ)? {
+                Value::Int(i) => Value::Int(
+                    i.checked_neg()
+                        .ok_or_else(|| EvalError("integer overflow".into()))?,
+                ),
+                Value::Number(n) => Value::Number(-n),
+                Value::Duration(d) => Value::Duration(-d),
+                Value::Missing => return fault("a missing value"),
+                _ => return fault("`-` on a value that is not a number"),
+            },
+            Expr::Call(func, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a, occ)?);
+                }
+                call(*func, &values)?
+            }
+            Expr::Aggregate(agg) => {
+                let v = self.aggregate(agg)?;
+                if self.trace.is_some() {
+                    let label = self.aggregate_label(agg);
+                    self.read(|_| label, &v);
+                }
+                v
+            }
+        })
+    }
+
+    /// Evaluates without recording reads (for the base of a field access).
+    fn eval_quiet(&mut self, e: &Expr, occ: Option<&Occurrence>) -> EvalResult {
+        let saved = self.trace.take();
+        let r = self.eval(e, occ);
+        self.trace = saved;
+        r
+    }
+
+    fn truth(&mut self, e: &Expr, occ: Option<&Occurrence>) -> Result<bool, EvalError> {
+        match self.eval(e, occ)? {
+            Value::Bool(b) => Ok(b),
+            Value::Missing => fault("a missing value used as a condition"),
+            _ => fault("a value used as a condition"),
+        }
+    }
+
+    fn time(&mut self, e: &Expr, occ: Option<&Occurrence>) -> Result<Micros, EvalError> {
+        match self.eval(e, occ)? {
+            Value::Time(t) => Ok(t),
+            Value::Missing => fault("a missing time"),
+            _ => fault("expected a time"),
+        }
+    }
+
+    fn duration(&mut self, e: &Expr, occ: Option<&Occurrence>) -> Result<Micros, EvalError> {
+        match self.eval(e, occ)? {
+            Value::Duration(d) => Ok(d),
+            _ => fault("expected a duration"),
+        }
+    }
+
+    /// A segment or metric: cached, except while tracing (so its reads show).
+    fn definition(&mut self, segment: bool, i: usize) -> EvalResult {
+        let defs = if segment {
+            &self.program.segments
+        } else {
+            &self.program.metrics
+        };
+        let Some(def) = defs.get(i) else {
+            return fault("unknown definition");
+        };
+        if self.trace.is_some() {
+            return self.eval(&def.expr, None);
+        }
+        let cache = if segment {
+            &self.segments
+        } else {
+            &self.metrics
+        };
+        if let Some(Some(cached)) = cache.get(i) {
+            return cached.clone();
+        }
+        let result = self.eval(&def.expr, None);
+        let cache = if segment {
+            &mut self.segments
+        } else {
+            &mut self.metrics
+        };
+        if let Some(slot) = cache.get_mut(i) {
+            *slot = Some(result.clone());
+        }
+        result
+    }
+
+    /// The occurrences of an event visible at `now`, within the window.
+    pub fn window(&self, event: u32, window: Option<Micros>) -> &'a [Occurrence] {
+        let all: &'a [Occurrence] = self
+            .snapshot
+            .events
+            .get(event as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let end = all.partition_point(|o| o.at <= self.now);
+        let start = match window {
+            Some(w) => {
+                let from = self.now.saturating_sub(w);
+                all.get(..end)
+                    .map(|s| s.partition_point(|o| o.at <= from))
+                    .unwrap_or(0)
+            }
+            None => 0,
+        };
+        all.get(start..end).unwrap_or(&[])
+    }
+
+    /// One pass over the window; only `distinct` keeps values.
+    fn aggregate(&mut self, agg: &Aggregate) -> EvalResult {
+        let occurrences = self.window(agg.event, agg.window);
+        let saved = self.trace.take();
+        let mut count: i64 = 0;
+        let mut first: Option<Micros> = None;
+        let mut last: Option<Micros> = None;
+        let (mut sum, mut numbers) = (0.0f64, 0usize);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut distinct: Vec<Value> = Vec::new();
+        let mut failure = None;
+        for o in occurrences {
+            if let Some(f) = &agg.filter {
+                match self.truth(f, Some(o)) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+            count += 1;
+            first.get_or_insert(o.at);
+            last = Some(o.at);
+            let Some(value) = agg.property.and_then(|p| o.props.get(p as usize)) else {
+                continue;
+            };
+            match agg.kind {
+                AggregateKind::Distinct if !value.is_missing() => {
+                    if !distinct.iter().any(|s| equal(s, value)) {
+                        distinct.push(value.clone());
+                    }
+                }
+                _ => {
+                    if let Some(n) = value.as_f64() {
+                        sum += n;
+                        numbers += 1;
+                        min = min.min(n);
+                        max = max.max(n);
+                    }
+                }
+            }
+        }
+        self.trace = saved;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let present = |v: f64| {
+            if numbers == 0 {
+                Value::Missing
+            } else {
+                Value::Number(v)
+            }
+        };
+        Ok(match agg.kind {
+            AggregateKind::Count => Value::Int(count),
+            AggregateKind::Last => last.map(Value::Time).unwrap_or(Value::Missing),
+            AggregateKind::First => first.map(Value::Time).unwrap_or(Value::Missing),
+            AggregateKind::Distinct => Value::Int(distinct.len() as i64),
+            AggregateKind::Sum => Value::Number(sum),
+            AggregateKind::Min => present(min),
+            AggregateKind::Max => present(max),
+            AggregateKind::Avg => present(sum / numbers.max(1) as f64),
+        })
+    }
+
+    /// `company.industry`, `plan`: the label of an attribute read.
+    fn label(&self, e: &Expr) -> String {
+        match e {
+            Expr::Attr(slot) => self
+                .program
+                .schema
+                .attributes
+                .get(*slot as usize)
+                .map(|a| a.name.clone())
+                .unwrap_or_default(),
+            Expr::Field {
+                base,
+                record,
+                index,
+            } => {
+                let field = self
+                    .program
+                    .schema
+                    .records
+                    .get(*record as usize)
+                    .and_then(|r| r.get(*index as usize))
+                    .map(|f| f.name.as_str())
+                    .unwrap_or("?");
+                format!("{}.{field}", self.label(base))
+            }
+            _ => String::from("value"),
+        }
+    }
+
+    fn event_name(&self, event: u32) -> &str {
+        self.program
+            .schema
+            .events
+            .get(event as usize)
+            .map(|e| e.name.as_str())
+            .unwrap_or("?")
+    }
+
+    fn count_label(&self, event: u32, window: Option<Micros>) -> String {
+        format!("count({}{})", self.event_name(event), window_text(window))
+    }
+
+    fn aggregate_label(&self, agg: &Aggregate) -> String {
+        let prop = agg
+            .property
+            .and_then(|p| {
+                self.program
+                    .schema
+                    .events
+                    .get(agg.event as usize)?
+                    .props
+                    .get(p as usize)
+            })
+            .map(|p| format!(".{}", p.name))
+            .unwrap_or_default();
+        format!(
+            "{}({}{prop}{}{})",
+            agg.kind.name(),
+            self.event_name(agg.event),
+            if agg.filter.is_some() {
+                " where …"
+            } else {
+                ""
+            },
+            window_text(agg.window)
+        )
+    }
+}
+
+fn window_text(window: Option<Micros>) -> String {
+    window
+        .map(|w| format!(" within {}", crate::value::format_duration(w)))
+        .unwrap_or_default()
+}
+
+/// Equality with int/number widening.
+pub fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Number(y)) | (Value::Number(y), Value::Int(x)) => (*x as f64) == *y,
+        _ => a == b,
+    }
+}
+
+fn compare(op: CompareOp, a: &Value, b: &Value) -> Result<bool, EvalError> {
+    use std::cmp::Ordering;
+    let ordering: Option<Ordering> = match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Time(x), Value::Time(y)) | (Value::Duration(x), Value::Duration(y)) => {
+            Some(x.cmp(y))
+        }
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (x, y) if x.as_f64().is_some() && y.as_f64().is_some() => x
+            .as_f64()
+            .zip(y.as_f64())
+            .and_then(|(x, y)| x.partial_cmp(&y)),
+        (Value::Bool(_), Value::Bool(_)) | (Value::Enum(..), Value::Enum(..)) => {
+            return match op {
+                CompareOp::Eq => Ok(a == b),
+                CompareOp::Ne => Ok(a != b),
+                _ => fault("ordering on values without an order"),
+            };
+        }
+        (Value::Missing, _) | (_, Value::Missing) => {
+            return fault("a missing value in a comparison")
+        }
+        _ => None,
+    };
+    let Some(o) = ordering else {
+        return fault("values of different types compared");
+    };
+    Ok(match op {
+        CompareOp::Eq => o == Ordering::Equal,
+        CompareOp::Ne => o != Ordering::Equal,
+        CompareOp::Lt => o == Ordering::Less,
+        CompareOp::Le => o != Ordering::Greater,
+        CompareOp::Gt => o == Ordering::Greater,
+        CompareOp::Ge => o != Ordering::Less,
+    })
+}
+
+fn overflow() -> EvalError {
+    EvalError(String::from("arithmetic overflow"))
+}
+
+fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult {
+    use Value::{Duration, Int, Number, Time};
+    Ok(match (op, a, b) {
+        (ArithOp::Div, x, y) if x.as_f64().is_some() && y.as_f64().is_some() => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            if y == 0.0 {
+                return fault("division by zero");
+            }
+            Number(x / y)
+        }
+        (ArithOp::Add, Int(x), Int(y)) => Int(x.checked_add(*y).ok_or_else(overflow)?),
+        (ArithOp::Sub, Int(x), Int(y)) => Int(x.checked_sub(*y).ok_or_else(overflow)?),
+        (ArithOp::Mul, Int(x), Int(y)) => Int(x.checked_mul(*y).ok_or_else(overflow)?),
+        (op, x, y) if x.as_f64().is_some() && y.as_f64().is_some() => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            Number(match op {
+                ArithOp::Add => x + y,
+                ArithOp::Sub => x - y,
+                _ => x * y,
+            })
+        }
+        (ArithOp::Add, Time(t), Duration(d)) | (ArithOp::Add, Duration(d), Time(t)) => {
+            Time(t.checked_add(*d).ok_or_else(overflow)?)
+        }
+        (ArithOp::Sub, Time(t), Duration(d)) => Time(t.checked_sub(*d).ok_or_else(overflow)?),
+        (ArithOp::Sub, Time(x), Time(y)) => Duration(x.checked_sub(*y).ok_or_else(overflow)?),
+        (ArithOp::Add, Duration(x), Duration(y)) => {
+            Duration(x.checked_add(*y).ok_or_else(overflow)?)
+        }
+        (ArithOp::Sub, Duration(x), Duration(y)) => {
+            Duration(x.checked_sub(*y).ok_or_else(overflow)?)
+        }
+        (ArithOp::Mul, Duration(d), n) | (ArithOp::Mul, n, Duration(d)) if n.as_f64().is_some() => {
+            Duration(scale(*d, n.as_f64().unwrap_or(0.0))?)
+        }
+        (ArithOp::Div, Duration(x), Duration(y)) => {
+            if *y == 0 {
+                return fault("division by zero");
+            }
+            Number(*x as f64 / *y as f64)
+        }
+        (ArithOp::Div, Duration(d), n) if n.as_f64().is_some() => {
+            let n = n.as_f64().unwrap_or(0.0);
+            if n == 0.0 {
+                return fault("division by zero");
+            }
+            Duration(scale(*d, 1.0 / n)?)
+        }
+        (_, Value::Missing, _) | (_, _, Value::Missing) => {
+            return fault("a missing value in arithmetic")
+        }
+        _ => return fault("arithmetic on values of the wrong types"),
+    })
+}
+
+fn scale(d: Micros, factor: f64) -> Result<Micros, EvalError> {
+    let v = d as f64 * factor;
+    if v.is_finite() && v.abs() < 9.0e18 {
+        Ok(v.round() as Micros)
+    } else {
+        Err(overflow())
+    }
+}
+
+fn call(func: Builtin, args: &[Value]) -> EvalResult {
+    Ok(match (func, args) {
+        (Builtin::Lower, [Value::Str(s)]) => Value::Str(s.to_lowercase().into()),
+        (Builtin::Len, [Value::List(l)]) => Value::Int(l.len() as i64),
+        (Builtin::Len, [Value::Str(s)]) => Value::Int(s.chars().count() as i64),
+        (Builtin::Min | Builtin::Max, [a, b]) => {
+            let a_first = compare(CompareOp::Le, a, b)?;
+            let pick_a = if func == Builtin::Min {
+                a_first
+            } else {
+                !a_first
+            };
+            let v = if pick_a { a } else { b };
+            match (a, b, v) {
+                (Value::Int(_), Value::Int(_), v) => v.clone(),
+                (_, _, v) => v.as_f64().map(Value::Number).unwrap_or_else(|| v.clone()),
+            }
+        }
+        (Builtin::Abs, [Value::Int(i)]) => Value::Int(i.checked_abs().ok_or_else(overflow)?),
+        (Builtin::Abs, [Value::Number(n)]) => Value::Number(n.abs()),
+        (Builtin::Abs, [Value::Duration(d)]) => {
+            Value::Duration(d.checked_abs().ok_or_else(overflow)?)
+        }
+        (Builtin::Days, [Value::Duration(d)]) => {
+            Value::Number(*d as f64 / (86_400.0 * MICROS_PER_SECOND as f64))
+        }
+        (Builtin::Hours, [Value::Duration(d)]) => {
+            Value::Number(*d as f64 / (3_600.0 * MICROS_PER_SECOND as f64))
+        }
+        _ => return fault(format!("`{}` on values of the wrong types", func.name())),
+    })
+}

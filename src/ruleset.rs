@@ -1,0 +1,360 @@
+//! A loaded ruleset: its source files, their hash, and the checked program.
+//! This is what embedding services hold; it is cheap to clone and share
+//! between threads.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::check;
+use crate::diagnostic::{Diagnostic, Report};
+use crate::program::Program;
+use crate::syntax::{self, SourceFile, SourceSet};
+
+/// A checked ruleset, ready to evaluate. Cloning shares it.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    program: Program,
+    sources: SourceSet,
+    hash: String,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Everything `nudge check` reports about a set of sources.
+#[derive(Debug)]
+pub struct CheckResult {
+    pub sources: SourceSet,
+    pub program: Option<Program>,
+    /// Errors and warnings, in file and position order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CheckResult {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Why a ruleset could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The directory or a file could not be read.
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// The directory holds no `.nudge` file.
+    Empty { path: PathBuf },
+    /// The rules have errors; `diagnostics` has all of them (and warnings).
+    Invalid {
+        sources: SourceSet,
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl LoadError {
+    /// One rendered-ready report per diagnostic.
+    pub fn reports(&self) -> Vec<Report> {
+        match self {
+            LoadError::Invalid {
+                sources,
+                diagnostics,
+            } => diagnostics.iter().map(|d| d.to_report(sources)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            LoadError::Invalid { diagnostics, .. } => diagnostics,
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Io { path, error } => write!(f, "cannot read {}: {error}", path.display()),
+            LoadError::Empty { path } => write!(f, "{} holds no .nudge files", path.display()),
+            LoadError::Invalid {
+                sources,
+                diagnostics,
+            } => {
+                let errors: Vec<&Diagnostic> =
+                    diagnostics.iter().filter(|d| d.is_error()).collect();
+                write!(
+                    f,
+                    "the ruleset has {} error{}",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                )?;
+                for d in errors {
+                    let loc = sources
+                        .get(d.span.file)
+                        .map(|file| (file.name.clone(), file.location(d.span.start)));
+                    match loc {
+                        Some((name, l)) => {
+                            write!(f, "\n  {name}:{}:{}: {}", l.line, l.column, d.message)?
+                        }
+                        None => write!(f, "\n  {}", d.message)?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl miette::Diagnostic for LoadError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(match self {
+            LoadError::Io { .. } => "nudge::io",
+            LoadError::Empty { .. } => "nudge::empty_ruleset",
+            LoadError::Invalid { .. } => "nudge::invalid_ruleset",
+        }))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match self {
+            LoadError::Empty { .. } => Some(Box::new(
+                "point at the directory holding your rules, e.g. `rules/`",
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Reads every `*.nudge` file of a directory (recursively, in path order;
+/// the `tests/` folder holds YAML and is skipped by extension).
+pub fn read_sources(dir: &Path) -> Result<SourceSet, LoadError> {
+    let mut paths = Vec::new();
+    collect_nudge_files(dir, &mut paths)?;
+    paths.sort();
+    if paths.is_empty() {
+        return Err(LoadError::Empty {
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut sources = SourceSet::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|error| LoadError::Io {
+            path: path.clone(),
+            error,
+        })?;
+        let name = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        sources.add(SourceFile::new(name, text));
+    }
+    Ok(sources)
+}
+
+fn collect_nudge_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let io = |error| LoadError::Io {
+        path: dir.to_path_buf(),
+        error,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_dir() {
+            collect_nudge_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "nudge") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses and checks a set of sources, reporting everything.
+pub fn check_sources(sources: SourceSet) -> CheckResult {
+    let mut diagnostics = Vec::new();
+    let mut asts = Vec::new();
+    for (id, file) in sources.files() {
+        let (ast, diags) = syntax::parse_file(id, &file.text);
+        diagnostics.extend(diags);
+        asts.push((id, ast));
+    }
+    // Names and types are only checked once the files parse: a broken item
+    // would otherwise show up again as "unknown segment" everywhere.
+    let program = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        let refs: Vec<_> = asts.iter().map(|(id, ast)| (*id, ast)).collect();
+        let (program, diags) = check::check(&refs);
+        diagnostics.extend(diags);
+        program
+    };
+    CheckResult {
+        sources,
+        program,
+        diagnostics,
+    }
+}
+
+/// SHA-256 over the files sorted by path: for each, the path relative to the
+/// ruleset directory, a NUL byte, the byte length as 8 bytes big-endian, and
+/// the bytes.
+pub fn hash_sources(sources: &SourceSet) -> String {
+    let mut files: Vec<&SourceFile> = sources.files().map(|(_, f)| f).collect();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update(f.name.as_bytes());
+        hasher.update([0u8]);
+        hasher.update((f.text.len() as u64).to_be_bytes());
+        hasher.update(f.text.as_bytes());
+    }
+    hex(&hasher.finalize())
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+impl Ruleset {
+    /// Loads and checks every `.nudge` file under `dir`.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Ruleset, LoadError> {
+        Ruleset::from_source_set(read_sources(dir.as_ref())?)
+    }
+
+    /// Builds a ruleset from in-memory files: `(name, text)` pairs, where the
+    /// name is the path relative to the ruleset directory (it feeds the hash
+    /// and the diagnostics).
+    pub fn from_sources<N, T>(files: impl IntoIterator<Item = (N, T)>) -> Result<Ruleset, LoadError>
+    where
+        N: Into<String>,
+        T: Into<String>,
+    {
+        let mut named: Vec<(String, String)> = files
+            .into_iter()
+            .map(|(n, t)| (n.into(), t.into()))
+            .collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut sources = SourceSet::new();
+        for (name, text) in named {
+            sources.add(SourceFile::new(name, text));
+        }
+        Ruleset::from_source_set(sources)
+    }
+
+    fn from_source_set(sources: SourceSet) -> Result<Ruleset, LoadError> {
+        let result = check_sources(sources);
+        match result.program {
+            Some(program) if !result.diagnostics.iter().any(Diagnostic::is_error) => {
+                let hash = hash_sources(&result.sources);
+                Ok(Ruleset {
+                    inner: Arc::new(Inner {
+                        program,
+                        sources: result.sources,
+                        hash,
+                        warnings: result.diagnostics,
+                    }),
+                })
+            }
+            _ => Err(LoadError::Invalid {
+                sources: result.sources,
+                diagnostics: result.diagnostics,
+            }),
+        }
+    }
+
+    /// The checked program.
+    pub fn program(&self) -> &Program {
+        &self.inner.program
+    }
+
+    /// SHA-256 of the ruleset's files (see [`hash_sources`]).
+    pub fn hash(&self) -> &str {
+        &self.inner.hash
+    }
+
+    pub fn sources(&self) -> &SourceSet {
+        &self.inner.sources
+    }
+
+    /// Warnings found while checking.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.inner.warnings
+    }
+}
+
+/// Evaluation: the library's main entry points for embedding services.
+impl Ruleset {
+    /// Reads one customer snapshot from JSON text.
+    pub fn read_customer(
+        &self,
+        json: &str,
+    ) -> Result<crate::snapshot::Customer, crate::snapshot::RejectedInput> {
+        crate::snapshot::from_json_str(self.program(), json)
+    }
+
+    /// Reads one customer snapshot from a parsed JSON value.
+    pub fn read_customer_value(
+        &self,
+        value: &serde_json::Value,
+    ) -> Result<crate::snapshot::Customer, crate::snapshot::RejectedInput> {
+        crate::snapshot::from_json_value(self.program(), value)
+    }
+
+    /// The decisions for one customer at `now`: one per rule whose `when`
+    /// held or failed (`no_match` rules are left out), in arbitration order.
+    pub fn evaluate(
+        &self,
+        customer: &crate::snapshot::Customer,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<crate::decision::Decision> {
+        crate::arbitrate::evaluate(
+            self.program(),
+            self.hash(),
+            customer,
+            now.timestamp_micros(),
+            false,
+        )
+        .decisions
+    }
+
+    /// Like [`Ruleset::evaluate`], but with a `no_match` decision for every
+    /// other rule (its `because` shows the failing condition) and the
+    /// suppressions' results.
+    pub fn evaluate_with_explain(
+        &self,
+        customer: &crate::snapshot::Customer,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> crate::arbitrate::Evaluation {
+        crate::arbitrate::evaluate(
+            self.program(),
+            self.hash(),
+            customer,
+            now.timestamp_micros(),
+            true,
+        )
+    }
+
+    /// Reads and evaluates a JSON snapshot in one call.
+    pub fn evaluate_json(
+        &self,
+        value: &serde_json::Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::decision::Decision>, crate::snapshot::RejectedInput> {
+        Ok(self.evaluate(&self.read_customer_value(value)?, now))
+    }
+}

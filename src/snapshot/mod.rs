@@ -1,0 +1,170 @@
+//! Customer snapshots: reading JSON, NDJSON and YAML straight into the
+//! schema's slots (a `DeserializeSeed` driven by the checked schema), with
+//! every mismatch collected as a problem instead of aborting, so an invalid
+//! customer still gets its `error` decisions.
+
+mod seed;
+
+use std::fmt;
+
+use serde::de::DeserializeSeed;
+
+use crate::program::Program;
+use crate::value::{Micros, Value};
+
+/// One event occurrence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    pub at: Micros,
+    /// Property values by the event's property slots.
+    pub props: Vec<Value>,
+}
+
+/// A message already sent to the customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentMessage {
+    pub rule: Option<String>,
+    pub message: String,
+    pub channel: String,
+    pub at: Micros,
+}
+
+/// One customer's state, laid out by the schema.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    pub id: String,
+    /// Attribute values by slot.
+    pub attributes: Vec<Value>,
+    /// Occurrences by event slot, sorted by time.
+    pub events: Vec<Vec<Occurrence>>,
+    /// Delivery history, sorted by time.
+    pub messages: Vec<SentMessage>,
+    /// Keys (attributes, events, properties) not in the schema, ignored.
+    pub unknown_keys: u32,
+}
+
+/// A customer whose snapshot does not fit the schema: nothing is sent to it,
+/// and every rule gets outcome `error` naming the problems.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidSnapshot {
+    pub id: String,
+    pub problems: Vec<String>,
+}
+
+/// The result of reading one customer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Customer {
+    Valid(Snapshot),
+    Invalid(InvalidSnapshot),
+}
+
+impl Customer {
+    pub fn id(&self) -> &str {
+        match self {
+            Customer::Valid(s) => &s.id,
+            Customer::Invalid(i) => &i.id,
+        }
+    }
+}
+
+/// Input that is not a customer at all (bad syntax, not an object, no id):
+/// the line is rejected and the run goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedInput {
+    pub message: String,
+}
+
+impl fmt::Display for RejectedInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RejectedInput {}
+
+/// Reads one customer from JSON text (one NDJSON line).
+pub fn from_json_str(program: &Program, text: &str) -> Result<Customer, RejectedInput> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = seed::CustomerSeed::new(&program.schema)
+        .deserialize(&mut de)
+        .map_err(|e| RejectedInput {
+            message: describe_json_error(&e),
+        })?;
+    de.end().map_err(|e| RejectedInput {
+        message: describe_json_error(&e),
+    })?;
+    parsed.finish(&program.schema)
+}
+
+/// Reads one customer from a parsed JSON value (for embedding services).
+pub fn from_json_value(
+    program: &Program,
+    value: &serde_json::Value,
+) -> Result<Customer, RejectedInput> {
+    seed::CustomerSeed::new(&program.schema)
+        .deserialize(value)
+        .map_err(|e| RejectedInput {
+            message: describe_json_error(&e),
+        })?
+        .finish(&program.schema)
+}
+
+/// Reads one customer from any serde deserializer (YAML documents, …).
+pub fn from_deserializer<'de, D: serde::Deserializer<'de>>(
+    program: &Program,
+    de: D,
+) -> Result<Customer, RejectedInput> {
+    seed::CustomerSeed::new(&program.schema)
+        .deserialize(de)
+        .map_err(|e| RejectedInput {
+            message: e.to_string(),
+        })?
+        .finish(&program.schema)
+}
+
+/// Reads a JSON array of customers; each element is read on its own.
+pub fn from_json_array(
+    program: &Program,
+    text: &str,
+) -> Result<Vec<Result<Customer, RejectedInput>>, RejectedInput> {
+    let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| RejectedInput {
+        message: describe_json_error(&e),
+    })?;
+    Ok(values.iter().map(|v| from_json_value(program, v)).collect())
+}
+
+/// Reads YAML text holding one customer, a list of customers, or several
+/// `---` documents of either.
+pub fn from_yaml_str(program: &Program, text: &str) -> Vec<Result<Customer, RejectedInput>> {
+    let mut out = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        match <serde_yaml::Value as serde::Deserialize>::deserialize(doc) {
+            Ok(serde_yaml::Value::Sequence(items)) => {
+                for item in items {
+                    out.push(from_deserializer(program, item));
+                }
+            }
+            Ok(serde_yaml::Value::Null) => {}
+            Ok(value) => out.push(from_deserializer(program, value)),
+            Err(e) => out.push(Err(RejectedInput {
+                message: e.to_string(),
+            })),
+        }
+    }
+    out
+}
+
+/// serde_json's message without its "at line 1 column N" tail, which the
+/// caller replaces with the file and line.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let msg = match text.rfind(" at line ") {
+        Some(i) => text.get(..i).unwrap_or(&text).to_string(),
+        None => text,
+    };
+    if e.column() > 0 {
+        format!("{msg} (column {})", e.column())
+    } else {
+        msg
+    }
+}
