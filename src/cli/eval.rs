@@ -1,7 +1,7 @@
 //! `nudge eval`: batch evaluation of customer snapshots into decision records.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -56,10 +56,6 @@ pub(crate) fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("not an RFC 3339 time ({e}); write e.g. 2026-11-23T09:00:00Z"))
 }
-
-/// Lines per parallel batch: large enough to keep the cores busy, small
-/// enough that memory stays flat.
-const CHUNK: usize = 8192;
 
 #[derive(Default)]
 struct Totals {
@@ -180,7 +176,7 @@ pub fn run(args: Args) -> u8 {
                 return 1;
             }
         },
-        None => Output::Stdout(io::BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+        None => Output::Stdout(io::BufWriter::with_capacity(1 << 20, io::stdout())),
     };
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut totals = Totals::default();
@@ -251,7 +247,7 @@ pub fn run(args: Args) -> u8 {
 
 /// Where decisions go: stdout, or a file renamed into place when complete.
 enum Output {
-    Stdout(io::BufWriter<io::StdoutLock<'static>>),
+    Stdout(io::BufWriter<io::Stdout>),
     File(AtomicFile),
 }
 
@@ -294,6 +290,8 @@ fn write_manifest(path: &Path, manifest: &Manifest) -> io::Result<()> {
     f.commit()
 }
 
+/// The run summary on stderr. The last line (time and rate) is the only one
+/// that changes between identical runs.
 fn print_summary(m: &Manifest, seconds: f64) {
     let outcomes: Vec<String> = m
         .outcomes
@@ -301,36 +299,101 @@ fn print_summary(m: &Manifest, seconds: f64) {
         .filter(|(_, n)| **n > 0)
         .map(|(o, n)| format!("{o} {n}"))
         .collect();
-    let rate = if seconds > 0.0 {
-        m.customers as f64 / seconds
-    } else {
-        0.0
-    };
     eprintln!(
-        "evaluated {} customers ({} invalid) at {} in {:.2}s ({:.0} customers/s): {} decisions{}{}",
+        "evaluated {} customers at {}: {} decisions{}",
         m.customers,
-        m.invalid_customers,
         m.now,
-        seconds,
-        rate,
         m.decisions,
         if outcomes.is_empty() {
             String::new()
         } else {
             format!(" ({})", outcomes.join(", "))
         },
-        if m.rejected_lines > 0 {
-            format!("; {} rejected lines", m.rejected_lines)
-        } else {
-            String::new()
-        },
     );
-    if m.unknown_keys > 0 || m.warnings > 0 {
-        eprintln!(
-            "{} unknown snapshot keys ignored, {} warnings",
-            m.unknown_keys, m.warnings
-        );
+    eprintln!(
+        "{} invalid snapshots, {} rejected lines, {} unknown keys ignored, {} warnings",
+        m.invalid_customers, m.rejected_lines, m.unknown_keys, m.warnings
+    );
+    let rate = if seconds > 0.0 { m.customers as f64 / seconds } else { 0.0 };
+    eprintln!("{seconds:.2}s, {rate:.0} customers/s");
+}
+
+/// Whole lines of input: `data` holds them, `first_line` is the number of
+/// the first.
+struct Block {
+    data: Vec<u8>,
+    first_line: u64,
+}
+
+impl Block {
+    /// Non-blank lines with their numbers.
+    fn lines(&self) -> Vec<(u64, &[u8])> {
+        let mut out = Vec::with_capacity(self.data.len() / 512 + 1);
+        for (i, line) in self.data.split(|b| *b == b'\n').enumerate() {
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                out.push((self.first_line + i as u64, line));
+            }
+        }
+        out
     }
+}
+
+/// Bytes per block: large enough to keep the cores busy, small enough that
+/// memory stays flat (a few blocks are in flight).
+const BLOCK: usize = 4 << 20;
+
+/// Reads blocks of whole lines, hashing every byte; returns the hasher.
+fn read_blocks(
+    mut reader: Box<dyn Read + Send>,
+    tx: &std::sync::mpsc::SyncSender<io::Result<Block>>,
+    bar: Option<&indicatif::ProgressBar>,
+) -> io::Result<Sha256> {
+    let mut hasher = Sha256::new();
+    let mut carry: Vec<u8> = Vec::new();
+    let mut next_line = 1u64;
+    loop {
+        let mut data = std::mem::take(&mut carry);
+        let start = data.len();
+        data.resize(start + BLOCK, 0);
+        let mut filled = start;
+        while filled < data.len() {
+            match reader.read(&mut data[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                    return Err(e);
+                }
+            }
+        }
+        data.truncate(filled);
+        hasher.update(&data[start..]);
+        if let Some(bar) = bar {
+            bar.inc((filled - start) as u64);
+        }
+        let eof = filled < start + BLOCK;
+        if !eof {
+            // Keep the unfinished last line for the next block.
+            match data.iter().rposition(|b| *b == b'\n') {
+                Some(i) => carry = data.split_off(i + 1),
+                None => {
+                    carry = data;
+                    continue;
+                }
+            }
+        }
+        if data.is_empty() {
+            break;
+        }
+        let lines = data.iter().filter(|b| **b == b'\n').count() as u64 + u64::from(data.last() != Some(&b'\n'));
+        let first_line = next_line;
+        next_line += lines;
+        if tx.send(Ok(Block { data, first_line })).is_err() || eof {
+            break;
+        }
+    }
+    Ok(hasher)
 }
 
 fn open(name: &str) -> io::Result<(Box<dyn Read + Send>, Option<u64>)> {
@@ -398,53 +461,48 @@ fn process_input(
     };
     match kind_of(name) {
         Kind::Lines => {
-            let mut reader = BufReader::with_capacity(1 << 20, reader);
-            let mut line_no = 0u64;
-            let mut chunk: Vec<(u64, Vec<u8>)> = Vec::with_capacity(CHUNK);
-            loop {
-                chunk.clear();
-                let mut eof = false;
-                while chunk.len() < CHUNK {
-                    let mut buf = Vec::new();
-                    let n = reader.read_until(b'\n', &mut buf)?;
-                    if n == 0 {
-                        eof = true;
+            // A reader thread reads blocks of whole lines and hashes them
+            // while the pool evaluates the previous block.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Block>>(2);
+            let bar_for_reader = bar.clone();
+            // Three stages: read (and hash), evaluate (the pool), write.
+            let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Vec<Done>>(2);
+            std::thread::scope(|scope| -> io::Result<()> {
+                let reading = scope.spawn(move || read_blocks(reader, &tx, bar_for_reader.as_ref()));
+                let summary = &mut summary;
+                let writing = scope.spawn(move || -> io::Result<()> {
+                    for results in done_rx {
+                        for done in results {
+                            record(done, out, summary)?;
+                        }
+                    }
+                    Ok(())
+                });
+                for block in rx {
+                    let block = block?;
+                    let lines = block.lines();
+                    let results: Vec<Done> = pool.install(|| {
+                        lines
+                            .par_iter()
+                            .map(|(line, bytes)| Done {
+                                line: *line,
+                                result: match std::str::from_utf8(bytes) {
+                                    Ok(text) => evaluate_one(ruleset, ruleset.read_customer(text.trim_end()), now, explain),
+                                    Err(_) => Err(String::from("not valid UTF-8")),
+                                },
+                            })
+                            .collect()
+                    });
+                    if done_tx.send(results).is_err() {
                         break;
                     }
-                    hasher.update(&buf);
-                    line_no += 1;
-                    if let Some(bar) = &bar {
-                        bar.inc(n as u64);
-                    }
-                    if buf.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    chunk.push((line_no, buf));
                 }
-                let results: Vec<Done> = pool.install(|| {
-                    chunk
-                        .par_iter()
-                        .map(|(line, bytes)| Done {
-                            line: *line,
-                            result: match std::str::from_utf8(bytes) {
-                                Ok(text) => evaluate_one(
-                                    ruleset,
-                                    ruleset.read_customer(text.trim_end()),
-                                    now,
-                                    explain,
-                                ),
-                                Err(_) => Err(String::from("not valid UTF-8")),
-                            },
-                        })
-                        .collect()
-                });
-                for done in results {
-                    record(done, out, &mut summary)?;
-                }
-                if eof {
-                    break;
-                }
-            }
+                drop(done_tx);
+                writing.join().map_err(|_| io::Error::other("the writer thread failed"))??;
+                let digest = reading.join().map_err(|_| io::Error::other("the reader thread failed"))??;
+                hasher = digest;
+                Ok(())
+            })?;
         }
         Kind::JsonArray | Kind::Yaml => {
             let mut text = String::new();

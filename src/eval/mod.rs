@@ -10,7 +10,7 @@ mod display;
 pub use display::show_value;
 
 use crate::program::{Aggregate, Expr, Program};
-use crate::snapshot::{Occurrence, Snapshot};
+use crate::snapshot::{EventLog, Snapshot};
 use crate::syntax::ast::{AggregateKind, ArithOp, Builtin, CompareOp};
 use crate::value::{Micros, Value, MICROS_PER_SECOND};
 
@@ -127,7 +127,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The value of an expression; `occ` is the occurrence under a `where`.
-    pub fn eval(&mut self, e: &Expr, occ: Option<&Occurrence>) -> EvalResult {
+    pub fn eval(&mut self, e: &Expr, occ: Option<&[Value]>) -> EvalResult {
         Ok(match e {
             Expr::Const(v) => v.clone(),
             Expr::Attr(slot) => {
@@ -153,8 +153,7 @@ impl<'a> Evaluator<'a> {
                 v
             }
             Expr::Prop { index, .. } => match occ {
-                Some(o) => o
-                    .props
+                Some(props) => props
                     .get(*index as usize)
                     .cloned()
                     .unwrap_or(Value::Missing),
@@ -209,7 +208,7 @@ impl<'a> Evaluator<'a> {
                 count,
                 window,
             } => {
-                let n = self.window(*event, *window).len() as i64;
+                let n = self.window(*event, *window).1.len() as i64;
                 if self.trace.is_some() {
                     let label = self.count_label(*event, *window);
                     self.read(|_| label, &Value::Int(n));
@@ -274,14 +273,14 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates without recording reads (for the base of a field access).
-    fn eval_quiet(&mut self, e: &Expr, occ: Option<&Occurrence>) -> EvalResult {
+    fn eval_quiet(&mut self, e: &Expr, occ: Option<&[Value]>) -> EvalResult {
         let saved = self.trace.take();
         let r = self.eval(e, occ);
         self.trace = saved;
         r
     }
 
-    fn truth(&mut self, e: &Expr, occ: Option<&Occurrence>) -> Result<bool, EvalError> {
+    fn truth(&mut self, e: &Expr, occ: Option<&[Value]>) -> Result<bool, EvalError> {
         match self.eval(e, occ)? {
             Value::Bool(b) => Ok(b),
             Value::Missing => fault("a missing value used as a condition"),
@@ -289,7 +288,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn time(&mut self, e: &Expr, occ: Option<&Occurrence>) -> Result<Micros, EvalError> {
+    fn time(&mut self, e: &Expr, occ: Option<&[Value]>) -> Result<Micros, EvalError> {
         match self.eval(e, occ)? {
             Value::Time(t) => Ok(t),
             Value::Missing => fault("a missing time"),
@@ -297,7 +296,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn duration(&mut self, e: &Expr, occ: Option<&Occurrence>) -> Result<Micros, EvalError> {
+    fn duration(&mut self, e: &Expr, occ: Option<&[Value]>) -> Result<Micros, EvalError> {
         match self.eval(e, occ)? {
             Value::Duration(d) => Ok(d),
             _ => fault("expected a duration"),
@@ -337,30 +336,29 @@ impl<'a> Evaluator<'a> {
         result
     }
 
-    /// The occurrences of an event visible at `now`, within the window.
-    pub fn window(&self, event: u32, window: Option<Micros>) -> &'a [Occurrence] {
-        let all: &'a [Occurrence] = self
-            .snapshot
-            .events
-            .get(event as usize)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let end = all.partition_point(|o| o.at <= self.now);
+    /// The occurrences of an event visible at `now`, within the window: the
+    /// event's log and the range of indices (binary searches over times).
+    pub fn window(&self, event: u32, window: Option<Micros>) -> (&'a EventLog, std::ops::Range<usize>) {
+        static EMPTY: EventLog = EventLog {
+            at: Vec::new(),
+            props: Vec::new(),
+            width: 0,
+        };
+        let log: &'a EventLog = self.snapshot.events.get(event as usize).unwrap_or(&EMPTY);
+        let end = log.at.partition_point(|t| *t <= self.now);
         let start = match window {
             Some(w) => {
                 let from = self.now.saturating_sub(w);
-                all.get(..end)
-                    .map(|s| s.partition_point(|o| o.at <= from))
-                    .unwrap_or(0)
+                log.at.get(..end).map(|s| s.partition_point(|t| *t <= from)).unwrap_or(0)
             }
             None => 0,
         };
-        all.get(start..end).unwrap_or(&[])
+        (log, start..end.max(start))
     }
 
     /// One pass over the window; only `distinct` keeps values.
     fn aggregate(&mut self, agg: &Aggregate) -> EvalResult {
-        let occurrences = self.window(agg.event, agg.window);
+        let (log, range) = self.window(agg.event, agg.window);
         let saved = self.trace.take();
         let mut count: i64 = 0;
         let mut first: Option<Micros> = None;
@@ -369,9 +367,11 @@ impl<'a> Evaluator<'a> {
         let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut distinct: Vec<Value> = Vec::new();
         let mut failure = None;
-        for o in occurrences {
+        for i in range {
+            let props = log.props_of(i);
+            let at = log.at.get(i).copied().unwrap_or(0);
             if let Some(f) = &agg.filter {
-                match self.truth(f, Some(o)) {
+                match self.truth(f, Some(props)) {
                     Ok(true) => {}
                     Ok(false) => continue,
                     Err(e) => {
@@ -381,9 +381,9 @@ impl<'a> Evaluator<'a> {
                 }
             }
             count += 1;
-            first.get_or_insert(o.at);
-            last = Some(o.at);
-            let Some(value) = agg.property.and_then(|p| o.props.get(p as usize)) else {
+            first.get_or_insert(at);
+            last = Some(at);
+            let Some(value) = agg.property.and_then(|p| props.get(p as usize)) else {
                 continue;
             };
             match agg.kind {

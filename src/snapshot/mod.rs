@@ -12,12 +12,52 @@ use serde::de::DeserializeSeed;
 use crate::program::Program;
 use crate::value::{Micros, Value};
 
-/// One event occurrence.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Occurrence {
-    pub at: Micros,
-    /// Property values by the event's property slots.
+/// The occurrences of one event, sorted by time and stored by column: one
+/// allocation per event, not one per occurrence.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventLog {
+    /// Occurrence times, ascending.
+    pub at: Vec<Micros>,
+    /// Property values, `width` per occurrence, in occurrence order.
     pub props: Vec<Value>,
+    /// Properties per occurrence (the event's declared properties).
+    pub width: usize,
+}
+
+impl EventLog {
+    pub fn new(width: usize) -> EventLog {
+        EventLog {
+            at: Vec::new(),
+            props: Vec::new(),
+            width,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    /// The property values of occurrence `i`.
+    pub fn props_of(&self, i: usize) -> &[Value] {
+        self.props.get(i * self.width..(i + 1) * self.width).unwrap_or(&[])
+    }
+
+    /// Sorts occurrences by time (stable), keeping properties with them.
+    pub fn sort(&mut self) {
+        if self.at.is_sorted() {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.at.len()).collect();
+        order.sort_by_key(|i| self.at.get(*i).copied().unwrap_or(0));
+        let at = order.iter().filter_map(|i| self.at.get(*i).copied()).collect();
+        let props = order.iter().flat_map(|i| self.props_of(*i).iter().cloned()).collect();
+        self.at = at;
+        self.props = props;
+    }
 }
 
 /// A message already sent to the customer.
@@ -36,7 +76,7 @@ pub struct Snapshot {
     /// Attribute values by slot.
     pub attributes: Vec<Value>,
     /// Occurrences by event slot, sorted by time.
-    pub events: Vec<Vec<Occurrence>>,
+    pub events: Vec<EventLog>,
     /// Delivery history, sorted by time.
     pub messages: Vec<SentMessage>,
     /// Keys (attributes, events, properties) not in the schema, ignored.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{Customer, InvalidSnapshot, Occurrence, RejectedInput, SentMessage, Snapshot};
+use super::{Customer, EventLog, InvalidSnapshot, RejectedInput, SentMessage, Snapshot};
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
 
@@ -34,7 +34,7 @@ pub(super) struct Parsed {
     id: Option<String>,
     id_problem: Option<String>,
     attributes: Vec<Option<Value>>,
-    events: Vec<Vec<Occurrence>>,
+    events: Vec<EventLog>,
     messages: Vec<SentMessage>,
     problems: Vec<String>,
     unknown: u32,
@@ -76,8 +76,8 @@ impl Parsed {
                 problems: self.problems,
             }));
         }
-        for list in &mut self.events {
-            list.sort_by_key(|o| o.at);
+        for log in &mut self.events {
+            log.sort();
         }
         self.messages.sort_by_key(|m| m.at);
         Ok(Customer::Valid(Snapshot {
@@ -189,7 +189,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
             id: None,
             id_problem: None,
             attributes: vec![None; schema.attributes.len()],
-            events: vec![Vec::new(); schema.events.len()],
+            events: schema.events.iter().map(|e| EventLog::new(e.props.len())).collect(),
             messages: Vec::new(),
             problems: Vec::new(),
             unknown: 0,
@@ -505,15 +505,17 @@ impl<'de> Visitor<'de> for EventsSeed<'_> {
         while let Some(event) = map.next_key_seed(EventName(self.schema))? {
             match event {
                 Some(e) => {
-                    let list = map.next_value_seed(OccurrencesSeed {
+                    let Some(log) = self.parsed.events.get_mut(e) else {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    };
+                    map.next_value_seed(OccurrencesSeed {
                         schema: self.schema,
                         event: e,
+                        log,
                         problems: &mut self.parsed.problems,
                         unknown: &mut self.parsed.unknown,
                     })?;
-                    if let Some(slot) = self.parsed.events.get_mut(e) {
-                        *slot = list;
-                    }
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -536,116 +538,129 @@ impl<'de> Visitor<'de> for EventsSeed<'_> {
 struct OccurrencesSeed<'a> {
     schema: &'a Schema,
     event: usize,
+    log: &'a mut EventLog,
     problems: &'a mut Vec<String>,
     unknown: &'a mut u32,
 }
 
 impl<'de> DeserializeSeed<'de> for OccurrencesSeed<'_> {
-    type Value = Vec<Occurrence>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Occurrence>, D::Error> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
-    type Value = Vec<Occurrence>;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of occurrences")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Occurrence>, E> {
-        Ok(Vec::new())
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Occurrence>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let Some(def) = self.schema.events.get(self.event) else {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
-            return Ok(Vec::new());
+            return Ok(());
         };
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        // A repeated key replaces the earlier list.
+        self.log.at.clear();
+        self.log.props.clear();
+        if let Some(n) = seq.size_hint() {
+            self.log.at.reserve(n);
+        }
         let mut index = 0;
-        while let Some(occ) = seq.next_element_seed(OccurrenceSeed {
-            schema: self.schema,
-            props: &def.props,
-            path: Path::Index(&Path::Field(&Path::Root("events"), &def.name), index),
-            problems: self.problems,
-            unknown: self.unknown,
-        })? {
-            if let Some(o) = occ {
-                out.push(o);
-            }
+        while seq
+            .next_element_seed(OccurrenceSeed {
+                schema: self.schema,
+                props: &def.props,
+                log: self.log,
+                path: Path::Index(&Path::Field(&Path::Root("events"), &def.name), index),
+                problems: self.problems,
+                unknown: self.unknown,
+            })?
+            .is_some()
+        {
             index += 1;
         }
-        Ok(out)
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Occurrence>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        let name = self
-            .schema
-            .events
-            .get(self.event)
-            .map(|e| e.name.as_str())
-            .unwrap_or("?");
-        self.problems.push(format!(
-            "`events.{name}`: expected a list of occurrences, found an object"
-        ));
-        Ok(Vec::new())
+        let name = self.schema.events.get(self.event).map(|e| e.name.as_str()).unwrap_or("?");
+        self.problems
+            .push(format!("`events.{name}`: expected a list of occurrences, found an object"));
+        Ok(())
     }
 }
 
 /// One occurrence: a time string, or an object with `at` and properties.
+/// It is appended to the event's log; a bad one is a problem and leaves the
+/// log as it was.
 struct OccurrenceSeed<'a> {
     schema: &'a Schema,
     props: &'a [Field],
+    log: &'a mut EventLog,
     path: Path<'a>,
     problems: &'a mut Vec<String>,
     unknown: &'a mut u32,
 }
 
 impl<'de> DeserializeSeed<'de> for OccurrenceSeed<'_> {
-    type Value = Option<Occurrence>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<Occurrence>, D::Error> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl OccurrenceSeed<'_> {
-    fn problem(self, what: String) -> Option<Occurrence> {
+    fn problem(self, what: String) {
         self.problems.push(format!("`{}`: {what}", self.path));
-        None
     }
 }
 
 impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
-    type Value = Option<Occurrence>;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a time or an object with `at`")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Occurrence>, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
         if !self.props.iter().all(|p| p.ty.is_optional()) {
             let names: Vec<&str> = self.props.iter().map(|p| p.name.as_str()).collect();
-            return Ok(self.problem(format!(
+            let what = format!(
                 "a bare time has no properties; write an object with `at` and {}",
                 names.join(", ")
-            )));
+            );
+            self.problem(what);
+            return Ok(());
         }
-        Ok(match parse_time(v) {
-            Some(at) => Some(Occurrence {
-                at,
-                props: vec![Value::Missing; self.props.len()],
-            }),
+        match parse_time(v) {
+            Some(at) => {
+                self.log.at.push(at);
+                self.log
+                    .props
+                    .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
+            }
             None => self.problem(format!("expected an RFC 3339 time, found {}", found_str(v))),
-        })
+        }
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Occurrence>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut at = None;
         let mut at_problem = false;
-        let mut values: Vec<Option<Value>> = vec![None; self.props.len()];
+        // Properties go straight into the log; unset ones are marked here.
+        let base = self.log.props.len();
+        self.log
+            .props
+            .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
+        let mut set: u64 = 0;
         while let Some(key) = map.next_key_seed(FieldKey(self.props, &["at"]))? {
             match key {
                 FieldKeyKind::Extra(_) => {
@@ -672,9 +687,10 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
                         problems: self.problems,
                         unknown: self.unknown,
                     })?;
-                    if let Some(slot) = values.get_mut(i) {
-                        *slot = Some(v);
+                    if let Some(slot) = self.log.props.get_mut(base + i) {
+                        *slot = v;
                     }
+                    set |= 1u64.checked_shl(i as u32).unwrap_or(0);
                 }
                 FieldKeyKind::Unknown => {
                     map.next_value::<IgnoredAny>()?;
@@ -682,60 +698,59 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
                 }
             }
         }
-        let Some(at) = at else {
+        let missing: Vec<&str> = self
+            .props
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| !p.ty.is_optional() && set & 1u64.checked_shl(*i as u32).unwrap_or(0) == 0)
+            .map(|(_, p)| p.name.as_str())
+            .collect();
+        let Some(at) = at.filter(|_| missing.is_empty()) else {
+            self.log.props.truncate(base);
             if at_problem {
-                return Ok(None);
+                return Ok(());
             }
-            return Ok(self.problem(String::from("missing `at`: every occurrence needs a time")));
+            let what = if missing.is_empty() {
+                String::from("missing `at`: every occurrence needs a time")
+            } else {
+                format!("missing required property `{}`", missing.join("`, `"))
+            };
+            self.problem(what);
+            return Ok(());
         };
-        let mut props = Vec::with_capacity(self.props.len());
-        let mut missing = Vec::new();
-        for (p, v) in self.props.iter().zip(values) {
-            match v {
-                Some(v) => props.push(v),
-                None if p.ty.is_optional() => props.push(Value::Missing),
-                None => {
-                    missing.push(p.name.clone());
-                    props.push(Value::Missing);
-                }
-            }
-        }
-        if !missing.is_empty() {
-            return Ok(self.problem(format!(
-                "missing required property `{}`",
-                missing.join("`, `")
-            )));
-        }
-        Ok(Some(Occurrence { at, props }))
+        self.log.at.push(at);
+        Ok(())
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Occurrence>, E> {
-        Ok(self.problem(format!("expected a time or an object with `at`, found {v}")))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.problem(format!("expected a time or an object with `at`, found {v}"));
+        Ok(())
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Occurrence>, E> {
-        Ok(self.problem(format!("expected a time or an object with `at`, found {v}")))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.problem(format!("expected a time or an object with `at`, found {v}"));
+        Ok(())
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Occurrence>, E> {
-        Ok(self.problem(format!("expected a time or an object with `at`, found {v}")))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.problem(format!("expected a time or an object with `at`, found {v}"));
+        Ok(())
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Occurrence>, E> {
-        Ok(self.problem(format!("expected a time or an object with `at`, found {v}")))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.problem(format!("expected a time or an object with `at`, found {v}"));
+        Ok(())
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Option<Occurrence>, E> {
-        Ok(self.problem(String::from(
-            "expected a time or an object with `at`, found null",
-        )))
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.problem(String::from("expected a time or an object with `at`, found null"));
+        Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Occurrence>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(self.problem(String::from(
-            "expected a time or an object with `at`, found a list",
-        )))
+        self.problem(String::from("expected a time or an object with `at`, found a list"));
+        Ok(())
     }
 }
 
