@@ -18,6 +18,8 @@ pub mod arbitrate;
 pub mod decision;
 pub mod eval;
 pub mod gen;
+#[cfg(feature = "server")]
+pub mod serve;
 pub mod snapshot;
 #[cfg(feature = "cli")]
 pub mod testing;

@@ -28,14 +28,25 @@ fn identical_runs_write_byte_identical_decisions() {
     let dir = temp_dir("identical");
     let (a, b) = (dir.join("a.ndjson"), dir.join("b.ndjson"));
     for (out, threads) in [(&a, "1"), (&b, "2")] {
-        let o = eval(&["--snapshots", "tests/fixtures/eval/customers.ndjson", "--out", out.to_str().unwrap(), "--threads", threads, "--quiet"]);
+        let o = eval(&[
+            "--snapshots",
+            "tests/fixtures/eval/customers.ndjson",
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
         assert_eq!(o.status.code(), Some(2));
     }
     let (x, y) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert!(!x.is_empty());
     assert_eq!(x, y, "two runs (1 and 2 threads) differ");
     // No temporary file is left behind.
-    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
@@ -43,22 +54,43 @@ fn identical_runs_write_byte_identical_decisions() {
 fn rejected_lines_are_reported_counted_and_the_rest_evaluated() {
     let dir = temp_dir("rejected");
     let manifest = dir.join("manifest.json");
-    let o = eval(&["--snapshots", "tests/fixtures/eval/customers.ndjson", "--manifest", manifest.to_str().unwrap()]);
+    let o = eval(&[
+        "--snapshots",
+        "tests/fixtures/eval/customers.ndjson",
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2), "exit 2 when lines were rejected");
     let stderr = String::from_utf8(o.stderr).unwrap();
     let stdout = String::from_utf8(o.stdout).unwrap();
     // Every rejected line with file:line and why.
-    let rejected: Vec<&str> = stderr.lines().filter(|l| l.starts_with("tests/fixtures/eval/customers.ndjson:")).collect();
+    let rejected: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("tests/fixtures/eval/customers.ndjson:"))
+        .collect();
     assert_eq!(rejected.len(), 3, "{stderr}");
-    assert!(rejected[0].starts_with("tests/fixtures/eval/customers.ndjson:6: "), "{stderr}");
+    assert!(
+        rejected[0].starts_with("tests/fixtures/eval/customers.ndjson:6: "),
+        "{stderr}"
+    );
     assert!(rejected[2].contains(":8: missing `id`"), "{stderr}");
     // The other customers were still evaluated, the invalid one with errors.
-    let decisions: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let decisions: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     for id in ["new", "stale", "zero_seats", "broken", "extra"] {
-        assert!(decisions.iter().any(|d| d["customer"] == id), "no decision for {id}");
+        assert!(
+            decisions.iter().any(|d| d["customer"] == id),
+            "no decision for {id}"
+        );
     }
-    assert!(decisions.iter().filter(|d| d["customer"] == "broken").all(|d| d["outcome"] == "error"));
-    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert!(decisions
+        .iter()
+        .filter(|d| d["customer"] == "broken")
+        .all(|d| d["outcome"] == "error"));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
     assert_eq!(m["customers"], 5);
     assert_eq!(m["invalid_customers"], 1);
     assert_eq!(m["rejected_lines"], 3);
@@ -69,7 +101,10 @@ fn rejected_lines_are_reported_counted_and_the_rest_evaluated() {
     assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(m["decisions"].as_u64().unwrap() as usize, decisions.len());
     // The summary, without its timing line.
-    let summary: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("tests/fixtures")).collect();
+    let summary: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("tests/fixtures"))
+        .collect();
     let stable = summary[..summary.len() - 1].join("\n");
     insta::with_settings!({snapshot_path => "snapshots/cli", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("eval_summary", stable);
@@ -99,7 +134,12 @@ fn yaml_and_json_array_inputs_and_stdin() {
 
 #[test]
 fn explain_flag_adds_no_match_records() {
-    let o = eval(&["--snapshots", "tests/fixtures/eval/customers.ndjson", "--explain", "--quiet"]);
+    let o = eval(&[
+        "--snapshots",
+        "tests/fixtures/eval/customers.ndjson",
+        "--explain",
+        "--quiet",
+    ]);
     let stdout = String::from_utf8(o.stdout).unwrap();
     let no_match: Vec<serde_json::Value> = stdout
         .lines()
@@ -107,5 +147,7 @@ fn explain_flag_adds_no_match_records() {
         .filter(|d| d["outcome"] == "no_match")
         .collect();
     assert!(!no_match.is_empty());
-    assert!(no_match.iter().all(|d| d["reason"].as_str().unwrap().ends_with("is false")));
+    assert!(no_match
+        .iter()
+        .all(|d| d["reason"].as_str().unwrap().ends_with("is false")));
 }

@@ -438,10 +438,10 @@ impl Run<'_> {
         );
         self.decided.push(rule.channel);
         let n = rule.conjuncts.len();
-        let conditions = if n == 1 {
-            String::from("its condition holds")
-        } else {
-            format!("all {n} conditions hold")
+        let conditions = match n {
+            1 => String::from("its condition holds"),
+            2 => String::from("both conditions hold"),
+            n => format!("all {n} conditions hold"),
         };
         let what = match &variant.1 {
             Some(b) => format!("{channel} \"{}\" (variant by bucket {b})", variant.0),

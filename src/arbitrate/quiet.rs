@@ -33,7 +33,10 @@ fn customer_zone(program: &Program, ev: &mut Evaluator<'_>) -> Zone {
         };
     };
     match ev.eval(expr, None) {
-        Ok(Value::Str(name)) => match name.parse::<Tz>() {
+        Ok(Value::Str(name)) => match name
+            .parse::<Tz>()
+            .or_else(|_| Tz::from_str_insensitive(&name))
+        {
             Ok(tz) => Zone { tz, warning: None },
             Err(_) => Zone {
                 tz: fallback,

@@ -314,7 +314,11 @@ fn print_summary(m: &Manifest, seconds: f64) {
         "{} invalid snapshots, {} rejected lines, {} unknown keys ignored, {} warnings",
         m.invalid_customers, m.rejected_lines, m.unknown_keys, m.warnings
     );
-    let rate = if seconds > 0.0 { m.customers as f64 / seconds } else { 0.0 };
+    let rate = if seconds > 0.0 {
+        m.customers as f64 / seconds
+    } else {
+        0.0
+    };
     eprintln!("{seconds:.2}s, {rate:.0} customers/s");
 }
 
@@ -386,7 +390,8 @@ fn read_blocks(
         if data.is_empty() {
             break;
         }
-        let lines = data.iter().filter(|b| **b == b'\n').count() as u64 + u64::from(data.last() != Some(&b'\n'));
+        let lines = data.iter().filter(|b| **b == b'\n').count() as u64
+            + u64::from(data.last() != Some(&b'\n'));
         let first_line = next_line;
         next_line += lines;
         if tx.send(Ok(Block { data, first_line })).is_err() || eof {
@@ -468,7 +473,8 @@ fn process_input(
             // Three stages: read (and hash), evaluate (the pool), write.
             let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Vec<Done>>(2);
             std::thread::scope(|scope| -> io::Result<()> {
-                let reading = scope.spawn(move || read_blocks(reader, &tx, bar_for_reader.as_ref()));
+                let reading =
+                    scope.spawn(move || read_blocks(reader, &tx, bar_for_reader.as_ref()));
                 let summary = &mut summary;
                 let writing = scope.spawn(move || -> io::Result<()> {
                     for results in done_rx {
@@ -487,7 +493,12 @@ fn process_input(
                             .map(|(line, bytes)| Done {
                                 line: *line,
                                 result: match std::str::from_utf8(bytes) {
-                                    Ok(text) => evaluate_one(ruleset, ruleset.read_customer(text.trim_end()), now, explain),
+                                    Ok(text) => evaluate_one(
+                                        ruleset,
+                                        ruleset.read_customer(text.trim_end()),
+                                        now,
+                                        explain,
+                                    ),
                                     Err(_) => Err(String::from("not valid UTF-8")),
                                 },
                             })
@@ -498,8 +509,12 @@ fn process_input(
                     }
                 }
                 drop(done_tx);
-                writing.join().map_err(|_| io::Error::other("the writer thread failed"))??;
-                let digest = reading.join().map_err(|_| io::Error::other("the reader thread failed"))??;
+                writing
+                    .join()
+                    .map_err(|_| io::Error::other("the writer thread failed"))??;
+                let digest = reading
+                    .join()
+                    .map_err(|_| io::Error::other("the reader thread failed"))??;
                 hasher = digest;
                 Ok(())
             })?;

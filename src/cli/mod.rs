@@ -7,6 +7,8 @@ mod explain;
 mod fmt;
 mod gen;
 mod progress;
+#[cfg(feature = "server")]
+mod serve;
 mod test;
 
 use std::process::ExitCode;
@@ -32,6 +34,8 @@ enum Command {
     Explain(explain::Args),
     Gen(gen::Args),
     Test(test::Args),
+    #[cfg(feature = "server")]
+    Serve(serve::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -44,6 +48,8 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Test(args) => test::run(args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => serve::run(args),
     };
     ExitCode::from(code)
 }

@@ -85,7 +85,9 @@ pub fn run(args: Args) -> u8 {
     };
     super::print_diagnostics(&run.diagnostics, &run.sources);
 
-    let color = std::io::stdout().is_terminal();
+    // Colours for terminals only, unless NO_COLOR asks for none.
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let show_coverage = args.coverage || args.min_coverage.is_some();
     let coverage_text =
         show_coverage.then(|| run.coverage.render(color && args.format == Format::Human));

@@ -126,6 +126,19 @@ impl<'a> Evaluator<'a> {
         self.push_read(text);
     }
 
+    /// A constant or attribute by reference, when no trace is recorded: the
+    /// common operands of comparisons need no clone.
+    fn peek<'s>(&'s self, e: &'s Expr) -> Option<&'s Value> {
+        if self.trace.is_some() {
+            return None;
+        }
+        match e {
+            Expr::Const(v) => Some(v),
+            Expr::Attr(slot) => self.snapshot.attributes.get(*slot as usize),
+            _ => None,
+        }
+    }
+
     /// The value of an expression; `occ` is the occurrence under a `where`.
     pub fn eval(&mut self, e: &Expr, occ: Option<&[Value]>) -> EvalResult {
         Ok(match e {
@@ -166,6 +179,9 @@ impl<'a> Evaluator<'a> {
             Expr::And(a, b) => Value::Bool(self.truth(a, occ)? && self.truth(b, occ)?),
             Expr::Or(a, b) => Value::Bool(self.truth(a, occ)? || self.truth(b, occ)?),
             Expr::Compare(op, a, b) => {
+                if let (Some(x), Some(y)) = (self.peek(a), self.peek(b)) {
+                    return Ok(Value::Bool(compare(*op, x, y)?));
+                }
                 let (x, y) = (self.eval(a, occ)?, self.eval(b, occ)?);
                 Value::Bool(compare(*op, &x, &y)?)
             }
@@ -186,8 +202,13 @@ impl<'a> Evaluator<'a> {
                     _ => return fault("`contains` on a value that is not a list"),
                 }
             }
-            Expr::IsPresent(x) => Value::Bool(!self.eval(x, occ)?.is_missing()),
-            Expr::IsMissing(x) => Value::Bool(self.eval(x, occ)?.is_missing()),
+            Expr::IsPresent(x) | Expr::IsMissing(x) => {
+                let missing = match self.peek(x) {
+                    Some(v) => v.is_missing(),
+                    None => self.eval(x, occ)?.is_missing(),
+                };
+                Value::Bool(missing == matches!(e, Expr::IsMissing(_)))
+            }
             Expr::OlderThan(t, d) => {
                 let (t, d) = (self.time(t, occ)?, self.duration(d, occ)?);
                 Value::Bool(self.now.saturating_sub(t) > d)
@@ -314,7 +335,13 @@ impl<'a> Evaluator<'a> {
             return fault("unknown definition");
         };
         if self.trace.is_some() {
-            return self.eval(&def.expr, None);
+            // Its inputs, then its own value: `health = 0.013`.
+            let result = self.eval(&def.expr, None);
+            if let Ok(v) = &result {
+                let name = def.name.clone();
+                self.read(|_| name, v);
+            }
+            return result;
         }
         let cache = if segment {
             &self.segments
@@ -338,7 +365,11 @@ impl<'a> Evaluator<'a> {
 
     /// The occurrences of an event visible at `now`, within the window: the
     /// event's log and the range of indices (binary searches over times).
-    pub fn window(&self, event: u32, window: Option<Micros>) -> (&'a EventLog, std::ops::Range<usize>) {
+    pub fn window(
+        &self,
+        event: u32,
+        window: Option<Micros>,
+    ) -> (&'a EventLog, std::ops::Range<usize>) {
         static EMPTY: EventLog = EventLog {
             at: Vec::new(),
             props: Vec::new(),
@@ -349,7 +380,10 @@ impl<'a> Evaluator<'a> {
         let start = match window {
             Some(w) => {
                 let from = self.now.saturating_sub(w);
-                log.at.get(..end).map(|s| s.partition_point(|t| *t <= from)).unwrap_or(0)
+                log.at
+                    .get(..end)
+                    .map(|s| s.partition_point(|t| *t <= from))
+                    .unwrap_or(0)
             }
             None => 0,
         };

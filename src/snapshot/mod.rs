@@ -43,7 +43,9 @@ impl EventLog {
 
     /// The property values of occurrence `i`.
     pub fn props_of(&self, i: usize) -> &[Value] {
-        self.props.get(i * self.width..(i + 1) * self.width).unwrap_or(&[])
+        self.props
+            .get(i * self.width..(i + 1) * self.width)
+            .unwrap_or(&[])
     }
 
     /// Sorts occurrences by time (stable), keeping properties with them.
@@ -53,8 +55,14 @@ impl EventLog {
         }
         let mut order: Vec<usize> = (0..self.at.len()).collect();
         order.sort_by_key(|i| self.at.get(*i).copied().unwrap_or(0));
-        let at = order.iter().filter_map(|i| self.at.get(*i).copied()).collect();
-        let props = order.iter().flat_map(|i| self.props_of(*i).iter().cloned()).collect();
+        let at = order
+            .iter()
+            .filter_map(|i| self.at.get(*i).copied())
+            .collect();
+        let props = order
+            .iter()
+            .flat_map(|i| self.props_of(*i).iter().cloned())
+            .collect();
         self.at = at;
         self.props = props;
     }

@@ -189,7 +189,11 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
             id: None,
             id_problem: None,
             attributes: vec![None; schema.attributes.len()],
-            events: schema.events.iter().map(|e| EventLog::new(e.props.len())).collect(),
+            events: schema
+                .events
+                .iter()
+                .map(|e| EventLog::new(e.props.len()))
+                .collect(),
             messages: Vec::new(),
             problems: Vec::new(),
             unknown: 0,
@@ -591,9 +595,15 @@ impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        let name = self.schema.events.get(self.event).map(|e| e.name.as_str()).unwrap_or("?");
-        self.problems
-            .push(format!("`events.{name}`: expected a list of occurrences, found an object"));
+        let name = self
+            .schema
+            .events
+            .get(self.event)
+            .map(|e| e.name.as_str())
+            .unwrap_or("?");
+        self.problems.push(format!(
+            "`events.{name}`: expected a list of occurrences, found an object"
+        ));
         Ok(())
     }
 }
@@ -702,7 +712,9 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
             .props
             .iter()
             .enumerate()
-            .filter(|(i, p)| !p.ty.is_optional() && set & 1u64.checked_shl(*i as u32).unwrap_or(0) == 0)
+            .filter(|(i, p)| {
+                !p.ty.is_optional() && set & 1u64.checked_shl(*i as u32).unwrap_or(0) == 0
+            })
             .map(|(_, p)| p.name.as_str())
             .collect();
         let Some(at) = at.filter(|_| missing.is_empty()) else {
@@ -743,13 +755,17 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.problem(String::from("expected a time or an object with `at`, found null"));
+        self.problem(String::from(
+            "expected a time or an object with `at`, found null",
+        ));
         Ok(())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.problem(String::from("expected a time or an object with `at`, found a list"));
+        self.problem(String::from(
+            "expected a time or an object with `at`, found a list",
+        ));
         Ok(())
     }
 }

@@ -97,6 +97,7 @@ pub fn parse(program: &Program, file: FileId, text: &str) -> (Parsed, Vec<Diagno
     };
     let parsed = reader.file();
     let mut diagnostics = reader.diagnostics;
+    diagnostics.sort_by_key(|d| d.span.start);
     // A mistake in `defaults` shows up in every case: report it once.
     let mut seen = BTreeSet::new();
     diagnostics.retain(|d| seen.insert((d.span.start, d.span.end, d.message.clone())));
@@ -236,7 +237,12 @@ impl Reader<'_> {
                 format!("unknown key `{name}` in {what}"),
             )
             .with_label("not a known key");
-            d = match did_you_mean(&name, allowed.iter().copied()) {
+            // A key cut short (`held` for `held_out`) before a near miss.
+            let prefixed = allowed
+                .iter()
+                .copied()
+                .find(|a| name.len() >= 3 && a.starts_with(name.as_str()));
+            d = match prefixed.or_else(|| did_you_mean(&name, allowed.iter().copied())) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!("{what} may hold: {}", allowed.join(", "))),
             };
@@ -468,8 +474,10 @@ impl Reader<'_> {
         let customer_path = path_with(&base, Seg::key("customer"));
         let customer = match map.get("customer") {
             Some(c @ Yaml::Mapping(_)) => {
+                let before_customer = self.diagnostics.len();
                 self.check_customer(c, &customer_path);
-                Some(deep_merge(defaults, c))
+                // A misspelt key also leaves its attribute missing: report the typo only.
+                (self.diagnostics.len() == before_customer).then(|| deep_merge(defaults, c))
             }
             Some(other) => {
                 self.wrong_shape(
@@ -526,7 +534,8 @@ impl Reader<'_> {
             }),
             _ => None,
         };
-        let errors = self.diagnostics.get(before..).unwrap_or_default().to_vec();
+        let mut errors = self.diagnostics.get(before..).unwrap_or_default().to_vec();
+        errors.sort_by_key(|d| d.span.start);
         Case {
             name,
             line,

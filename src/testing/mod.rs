@@ -216,14 +216,21 @@ pub fn run(ruleset: &Ruleset, dir: &Path, options: &Options) -> Result<TestRun, 
             .filter(|d| !parsed.cases.iter().any(|c| c.errors.contains(d)))
             .map(|d| report::plain_diagnostic(d, &sources))
             .collect();
-        // Errors of cases left out by the filter are not shown.
-        diagnostics.extend(diags.into_iter().filter(|d| {
-            parsed
-                .cases
-                .iter()
-                .find(|c| c.errors.contains(d))
-                .is_none_or(|c| matches_filter(options.filter.as_deref(), &name, &c.name))
-        }));
+        // Errors of cases left out by the filter are not shown, nor those of
+        // a (readable) file none of whose cases match.
+        let any_case_matches = parsed
+            .cases
+            .iter()
+            .any(|c| matches_filter(options.filter.as_deref(), &name, &c.name));
+        if parsed.broken || any_case_matches {
+            diagnostics.extend(diags.into_iter().filter(|d| {
+                parsed
+                    .cases
+                    .iter()
+                    .find(|c| c.errors.contains(d))
+                    .is_none_or(|c| matches_filter(options.filter.as_deref(), &name, &c.name))
+            }));
+        }
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -294,7 +301,13 @@ pub fn run(ruleset: &Ruleset, dir: &Path, options: &Options) -> Result<TestRun, 
         if result.cases.is_empty() && options.filter.is_some() {
             continue;
         }
-        let all_names: Vec<&str> = parsed.cases.iter().map(|c| c.name.as_str()).collect();
+        // In file order, once each (a duplicate name is an error, reported above).
+        let mut all_names: Vec<&str> = Vec::with_capacity(parsed.cases.len());
+        for c in &parsed.cases {
+            if !all_names.contains(&c.name.as_str()) {
+                all_names.push(&c.name);
+            }
+        }
         update_snapshots(&mut result, &all_names, &actual, options.snapshots);
         files.push(result);
     }
@@ -337,14 +350,14 @@ fn update_snapshots(
                     SnapshotStatus::Accepted
                 } else {
                     SnapshotStatus::Changed {
-                        stored: snapshots::to_text(v),
-                        actual: actual_text,
+                        stored: snapshots::case_text(&case.name, v),
+                        actual: snapshots::case_text(&case.name, value),
                     }
                 }
             }
             None if unreadable && mode != SnapshotMode::Accept => SnapshotStatus::Changed {
                 stored: existing.clone().unwrap_or_default(),
-                actual: actual_text,
+                actual: snapshots::case_text(&case.name, value),
             },
             None => match mode {
                 SnapshotMode::Check => SnapshotStatus::Missing,

@@ -119,6 +119,15 @@ pub fn to_text(value: &Yaml) -> String {
     serde_yaml::to_string(value).unwrap_or_default()
 }
 
+/// One case as it appears in the snapshot file (`- name: …` and its
+/// decisions), for diffs that look like the file.
+pub fn case_text(name: &str, decisions: &Yaml) -> String {
+    let mut m = Mapping::new();
+    m.insert(Yaml::from("name"), Yaml::from(name));
+    m.insert(Yaml::from("decisions"), decisions.clone());
+    to_text(&Yaml::Sequence(vec![Yaml::Mapping(m)]))
+}
+
 /// The entries of a stored snapshot file, by case name, in file order.
 /// `Err` when the file is not a snapshot (then every case counts as changed).
 pub fn read_file(text: &str) -> Result<Vec<(String, Yaml)>, String> {
