@@ -13,7 +13,9 @@ use crate::diagnostic::{Diagnostic, Report};
 use crate::program::Program;
 use crate::syntax::{self, SourceFile, SourceSet};
 
-/// A checked ruleset, ready to evaluate. Cloning shares it.
+/// A checked ruleset, ready to evaluate. Cloning shares it (an `Arc`
+/// inside); it is `Send + Sync`, and evaluation takes `&self` and no lock,
+/// so one ruleset serves any number of threads.
 #[derive(Debug, Clone)]
 pub struct Ruleset {
     inner: Arc<Inner>,
@@ -231,7 +233,14 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 impl Ruleset {
-    /// Loads and checks every `.nudge` file under `dir`.
+    /// Loads and checks every `.nudge` file under `dir` (in path order).
+    ///
+    /// ```
+    /// let ruleset = nudge::Ruleset::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))?;
+    /// assert!(ruleset.program().rules.len() >= 12);
+    /// assert_eq!(ruleset.hash().len(), 64);
+    /// # Ok::<(), nudge::LoadError>(())
+    /// ```
     pub fn load(dir: impl AsRef<Path>) -> Result<Ruleset, LoadError> {
         Ruleset::from_source_set(read_sources(dir.as_ref())?)
     }
@@ -317,6 +326,9 @@ impl Ruleset {
 
     /// The decisions for one customer at `now`: one per rule whose `when`
     /// held or failed (`no_match` rules are left out), in arbitration order.
+    ///
+    /// Evaluation is a pure function of (ruleset, snapshot, `now`): the same
+    /// inputs give the same decisions, with the same `decision_id`s.
     pub fn evaluate(
         &self,
         customer: &crate::snapshot::Customer,
@@ -335,6 +347,15 @@ impl Ruleset {
     /// Like [`Ruleset::evaluate`], but with a `no_match` decision for every
     /// other rule (its `because` shows the failing condition) and the
     /// suppressions' results.
+    ///
+    /// ```
+    /// # let ruleset = nudge::Ruleset::from_sources([("r.nudge", "schema { vip: bool }\npolicy { channels email }\nrule vip_note { when vip send email \"note\" cooldown 7 days }")])?;
+    /// let customer = ruleset.read_customer(r#"{"id": "c2", "vip": false}"#)?;
+    /// let evaluation = ruleset.evaluate_with_explain(&customer, "2026-11-23T09:00:00Z".parse()?);
+    /// assert_eq!(evaluation.decisions[0].outcome, nudge::Outcome::NoMatch);
+    /// assert_eq!(evaluation.decisions[0].reason, "`vip` is false");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn evaluate_with_explain(
         &self,
         customer: &crate::snapshot::Customer,
@@ -356,5 +377,16 @@ impl Ruleset {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<crate::decision::Decision>, crate::snapshot::RejectedInput> {
         Ok(self.evaluate(&self.read_customer_value(value)?, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ruleset_is_send_sync_and_cheap_to_clone() {
+        fn shareable<T: Send + Sync + Clone + 'static>() {}
+        shareable::<Ruleset>();
     }
 }
