@@ -16,6 +16,10 @@ use nudge::gen::Generator;
 use nudge::snapshot::Customer;
 use nudge::Ruleset;
 
+/// The same allocator as the `nudge` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NOW: i64 = 1_795_424_400_000_000; // 2026-11-23T09:00:00Z
 const CUSTOMERS: usize = 1024;
 
@@ -144,5 +148,29 @@ fn synthetic_200_rules_parse_excluded(bencher: divan::Bencher) {
     bencher.bench_local(|| {
         let c = &customers[cycle(&i) % customers.len()];
         nudge::arbitrate::evaluate(ruleset.program(), ruleset.hash(), c, NOW, false)
+    });
+}
+
+/// Only the rules' conditions, no arbitration or records: the floor.
+#[divan::bench(sample_count = 400, sample_size = 64)]
+fn example_conditions_only(bencher: divan::Bencher) {
+    let ruleset = example();
+    let customers = customers(&ruleset);
+    let i = Cell::new(0);
+    bencher.bench_local(|| {
+        let Customer::Valid(s) = &customers[cycle(&i) % customers.len()] else {
+            return 0;
+        };
+        let program = ruleset.program();
+        let mut ev = nudge::eval::Evaluator::new(program, s, NOW);
+        program
+            .rules
+            .iter()
+            .filter(|r| {
+                r.conjuncts
+                    .iter()
+                    .all(|c| ev.condition(&c.expr).unwrap_or(false))
+            })
+            .count()
     });
 }

@@ -63,11 +63,40 @@ pub struct Schema {
     /// Each enum's members, in declaration order.
     pub enums: Vec<Vec<String>>,
     pub records: Vec<Vec<Field>>,
+    /// Attribute slots grouped by name length, for reading snapshots:
+    /// a key is compared only with names of its own length.
+    pub attributes_by_length: Vec<Vec<u32>>,
 }
 
 impl Schema {
+    /// Builds [`Schema::attributes_by_length`] (call once attributes are final).
+    pub fn index_names(&mut self) {
+        let longest = self
+            .attributes
+            .iter()
+            .map(|a| a.name.len())
+            .max()
+            .unwrap_or(0);
+        let mut by_length = vec![Vec::new(); longest + 1];
+        for (i, a) in self.attributes.iter().enumerate() {
+            if let Some(bucket) = by_length.get_mut(a.name.len()) {
+                bucket.push(i as u32);
+            }
+        }
+        self.attributes_by_length = by_length;
+    }
+
     pub fn attribute_index(&self, name: &str) -> Option<usize> {
-        self.attributes.iter().position(|a| a.name == name)
+        match self.attributes_by_length.get(name.len()) {
+            Some(bucket) if !self.attributes_by_length.is_empty() => bucket
+                .iter()
+                .map(|i| *i as usize)
+                .find(|i| self.attributes.get(*i).is_some_and(|a| a.name == name)),
+            _ if self.attributes_by_length.is_empty() => {
+                self.attributes.iter().position(|a| a.name == name)
+            }
+            _ => None,
+        }
     }
 
     pub fn event_index(&self, name: &str) -> Option<usize> {

@@ -41,12 +41,66 @@ impl Value {
     }
 }
 
-/// RFC 3339 in UTC with `Z`, whole seconds unless the instant has a fraction.
+/// RFC 3339 in UTC with `Z`, whole seconds unless the instant has a fraction
+/// (then milliseconds or microseconds, as needed).
 pub fn format_time(t: Micros) -> String {
-    match DateTime::<Utc>::from_timestamp_micros(t) {
-        Some(dt) => dt.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-        None => format!("<time out of range: {t}µs>"),
+    let seconds = t.div_euclid(MICROS_PER_SECOND);
+    let micros = t.rem_euclid(MICROS_PER_SECOND);
+    let (days, secs_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9999).contains(&year) {
+        return match DateTime::<Utc>::from_timestamp_micros(t) {
+            Some(dt) => dt.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            None => format!("<time out of range: {t}µs>"),
+        };
     }
+    let (h, m, sec) = (
+        secs_of_day / 3600,
+        secs_of_day % 3600 / 60,
+        secs_of_day % 60,
+    );
+    let mut text = String::with_capacity(27);
+    let two = |text: &mut String, sep: Option<char>, n: i64| {
+        if let Some(sep) = sep {
+            text.push(sep);
+        }
+        text.push(char::from(b'0' + (n / 10) as u8));
+        text.push(char::from(b'0' + (n % 10) as u8));
+    };
+    two(&mut text, None, year / 100);
+    two(&mut text, None, year % 100);
+    two(&mut text, Some('-'), month);
+    two(&mut text, Some('-'), day);
+    two(&mut text, Some('T'), h);
+    two(&mut text, Some(':'), m);
+    two(&mut text, Some(':'), sec);
+    if micros != 0 {
+        let (value, width) = if micros % 1000 == 0 {
+            (micros / 1000, 3)
+        } else {
+            (micros, 6)
+        };
+        text.push('.');
+        let digits = format!("{value:0width$}");
+        text.push_str(&digits);
+    }
+    text.push('Z');
+    text
+}
+
+/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Parses an RFC 3339 timestamp into microseconds since the epoch
@@ -66,23 +120,21 @@ fn chrono_rfc3339(text: &str) -> Option<Micros> {
 /// going through a general parser; anything else (leap seconds, unusual
 /// forms) returns `None` and is left to chrono.
 fn fast_rfc3339(b: &[u8]) -> Option<Micros> {
-    let digit = |i: usize| -> Option<i64> {
-        let c = *b.get(i)?;
-        c.is_ascii_digit().then(|| i64::from(c - b'0'))
+    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T' | b't', h0, h1, b':', mi0, mi1, b':', s0, s1, rest @ ..] =
+        b
+    else {
+        return None;
     };
-    let two = |i: usize| -> Option<i64> { Some(digit(i)? * 10 + digit(i + 1)?) };
-    let is = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(is(4, b'-')
-        && is(7, b'-')
-        && matches!(b.get(10), Some(b'T' | b't'))
-        && is(13, b':')
-        && is(16, b':'))
-    {
+    let digits = [
+        *y0, *y1, *y2, *y3, *mo0, *mo1, *d0, *d1, *h0, *h1, *mi0, *mi1, *s0, *s1,
+    ];
+    if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let year = two(0)? * 100 + two(2)?;
-    let (month, day) = (two(5)?, two(8)?);
-    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
+    let n = |hi: u8, lo: u8| i64::from(hi - b'0') * 10 + i64::from(lo - b'0');
+    let year = n(*y0, *y1) * 100 + n(*y2, *y3);
+    let (month, day) = (n(*mo0, *mo1), n(*d0, *d1));
+    let (hour, minute, second) = (n(*h0, *h1), n(*mi0, *mi1), n(*s0, *s1));
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
@@ -92,29 +144,29 @@ fn fast_rfc3339(b: &[u8]) -> Option<Micros> {
     {
         return None;
     }
-    let mut i = 19;
+    let mut rest = rest;
     let mut micros = 0i64;
-    if is(i, b'.') {
-        i += 1;
-        let start = i;
-        while let Some(d) = digit(i) {
-            if i - start < 6 {
-                micros = micros * 10 + d;
-            }
-            i += 1;
-        }
-        let digits = i - start;
-        if digits == 0 {
+    if let [b'.', tail @ ..] = rest {
+        let count = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+        if count == 0 {
             return None;
         }
-        for _ in digits..6 {
-            micros *= 10;
+        let (fraction, after) = tail.split_at(count);
+        for (i, c) in fraction.iter().enumerate().take(6) {
+            micros += i64::from(c - b'0')
+                * [100_000, 10_000, 1_000, 100, 10, 1]
+                    .get(i)
+                    .copied()
+                    .unwrap_or(0);
         }
+        rest = after;
     }
-    let offset = match b.get(i) {
-        Some(b'Z' | b'z') if b.len() == i + 1 => 0,
-        Some(sign @ (b'+' | b'-')) if b.len() == i + 6 && is(i + 3, b':') => {
-            let (h, m) = (two(i + 1)?, two(i + 4)?);
+    let offset = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), oh0, oh1, b':', om0, om1]
+            if [*oh0, *oh1, *om0, *om1].iter().all(u8::is_ascii_digit) =>
+        {
+            let (h, m) = (n(*oh0, *oh1), n(*om0, *om1));
             if h > 23 || m > 59 {
                 return None;
             }
@@ -153,38 +205,30 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// A duration for people: `10d 15h`, `3h 20m`, `45s`, `0s`.
+/// A duration for people: `10d 15h`, `3h 20m`, `45s`, `0s` (the two
+/// largest units).
 pub fn format_duration(d: Micros) -> String {
-    let negative = d < 0;
+    use std::fmt::Write;
     let secs = (d / MICROS_PER_SECOND).unsigned_abs();
-    let (days, hours, minutes, seconds) = (
-        secs / 86_400,
-        secs % 86_400 / 3_600,
-        secs % 3_600 / 60,
-        secs % 60,
-    );
-    let mut parts = Vec::new();
-    if days > 0 {
-        parts.push(format!("{days}d"));
+    let units = [
+        (secs / 86_400, 'd'),
+        (secs % 86_400 / 3_600, 'h'),
+        (secs % 3_600 / 60, 'm'),
+        (secs % 60, 's'),
+    ];
+    let Some(first) = units.iter().position(|(n, _)| *n > 0) else {
+        return String::from("0s");
+    };
+    let mut out = String::with_capacity(8);
+    if d < 0 {
+        out.push('-');
     }
-    if hours > 0 {
-        parts.push(format!("{hours}h"));
+    let mut separator = "";
+    for (n, unit) in units.iter().skip(first).take(2).filter(|(n, _)| *n > 0) {
+        let _ = write!(out, "{separator}{n}{unit}");
+        separator = " ";
     }
-    if minutes > 0 && days == 0 {
-        parts.push(format!("{minutes}m"));
-    }
-    if seconds > 0 && days == 0 && hours == 0 {
-        parts.push(format!("{seconds}s"));
-    }
-    if parts.is_empty() {
-        parts.push(String::from("0s"));
-    }
-    let text = parts.into_iter().take(2).collect::<Vec<_>>().join(" ");
-    if negative {
-        format!("-{text}")
-    } else {
-        text
-    }
+    out
 }
 
 /// A number for people and for JSON: integers without a fraction.
@@ -238,6 +282,17 @@ mod tests {
         assert!(parse_time("2026-11-23 09:00:00Z").is_some());
         assert!(parse_time("yesterday").is_none());
         assert!(parse_time("2026-11-23T09:00:00").is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_time_formatter_agrees_with_chrono(t in -62_135_596_800_000_000i64..253_402_300_799_000_000) {
+            let chrono = DateTime::<Utc>::from_timestamp_micros(t).unwrap().to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            proptest::prop_assert_eq!(format_time(t), chrono);
+            let whole = t - t.rem_euclid(MICROS_PER_SECOND);
+            let chrono = DateTime::<Utc>::from_timestamp_micros(whole).unwrap().to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            proptest::prop_assert_eq!(format_time(whole), chrono);
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn check(files: &[(FileId, &ast::FileAst)]) -> (Option<Program>, Vec<Diagnos
     let items: Vec<&Item> = files.iter().flat_map(|(_, f)| f.items.iter()).collect();
     let first_file = files.first().map(|(id, _)| *id).unwrap_or_default();
     checker.schema(&items, first_file);
+    checker.schema.index_names();
     checker.names(&items);
     checker.policy(&items);
     checker.definitions();

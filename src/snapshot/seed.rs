@@ -136,7 +136,7 @@ impl Visitor<'_> for KeySeed<'_> {
             "id" => Key::Id,
             "events" => Key::Events,
             "messages" => Key::Messages,
-            _ => match self.0.attributes.iter().position(|a| a.name == key) {
+            _ => match self.0.attribute_index(key) {
                 Some(i) => Key::Attribute(i),
                 None => Key::Unknown,
             },
