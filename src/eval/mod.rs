@@ -42,6 +42,9 @@ pub struct Evaluator<'a> {
     trace: Option<Vec<Read>>,
     /// Attribute reads already formatted for this customer, by slot.
     shown_attributes: Vec<Option<Read>>,
+    /// Segments' and metrics' traced results with their reads (segments
+    /// first, then metrics), so `because` computes each at most once too.
+    traced_definitions: Vec<Option<(EvalResult, Vec<Read>)>>,
 }
 
 fn fault<T>(message: impl Into<String>) -> Result<T, EvalError> {
@@ -58,6 +61,7 @@ impl<'a> Evaluator<'a> {
             metrics: vec![None; program.metrics.len()],
             trace: None,
             shown_attributes: Vec::new(),
+            traced_definitions: Vec::new(),
         }
     }
 
@@ -335,13 +339,7 @@ impl<'a> Evaluator<'a> {
             return fault("unknown definition");
         };
         if self.trace.is_some() {
-            // Its inputs, then its own value: `health = 0.013`.
-            let result = self.eval(&def.expr, None);
-            if let Ok(v) = &result {
-                let name = def.name.clone();
-                self.read(|_| name, v);
-            }
-            return result;
+            return self.traced_definition(segment, i);
         }
         let cache = if segment {
             &self.segments
@@ -359,6 +357,49 @@ impl<'a> Evaluator<'a> {
         };
         if let Some(slot) = cache.get_mut(i) {
             *slot = Some(result.clone());
+        }
+        result
+    }
+
+    /// A definition while tracing: its inputs' reads, then its own value
+    /// (`health = 0.013`), computed once per customer and replayed after.
+    fn traced_definition(&mut self, segment: bool, i: usize) -> EvalResult {
+        let program = self.program;
+        let slot = if segment {
+            i
+        } else {
+            program.segments.len() + i
+        };
+        if let Some(Some((result, reads))) = self.traced_definitions.get(slot) {
+            let (result, reads) = (result.clone(), reads.clone());
+            for r in reads {
+                self.push_read(r);
+            }
+            return result;
+        }
+        let defs = if segment {
+            &program.segments
+        } else {
+            &program.metrics
+        };
+        let Some(def) = defs.get(i) else {
+            return fault("unknown definition");
+        };
+        let outer = self.trace.replace(Vec::new());
+        let result = self.eval(&def.expr, None);
+        if let Ok(v) = &result {
+            let name = def.name.clone();
+            self.read(|_| name, v);
+        }
+        let reads = std::mem::replace(&mut self.trace, outer).unwrap_or_default();
+        if self.traced_definitions.is_empty() {
+            self.traced_definitions = vec![None; program.segments.len() + program.metrics.len()];
+        }
+        if let Some(cell) = self.traced_definitions.get_mut(slot) {
+            *cell = Some((result.clone(), reads.clone()));
+        }
+        for r in reads {
+            self.push_read(r);
         }
         result
     }
