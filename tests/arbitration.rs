@@ -238,6 +238,12 @@ fn division_by_zero_fails_closed() {
 fn deliver_at(zone: &str, now: &str) -> (String, Vec<String>) {
     let customer = with(base("tz"), json!({"signed_up_at": now, "timezone": zone}));
     let d = decide(customer, now);
+    let name = format!(
+        "quiet_hours_{}_{}",
+        zone.replace('/', "_").to_lowercase(),
+        now.replace(':', "")
+    );
+    snapshot!(name, &d);
     let welcome = outcome_of(&d, "welcome").unwrap();
     assert_eq!(welcome.outcome, Outcome::Send);
     (
@@ -296,14 +302,15 @@ fn unknown_zone_falls_back_with_a_warning() {
 #[test]
 fn window_edges_are_half_open() {
     // Exactly one day after sign-up: not `within 1 day`.
-    let d = decide(
-        with(
-            base("edge"),
-            json!({"signed_up_at": "2026-11-22T12:00:00Z"}),
-        ),
-        NOW,
+    let customer = with(
+        base("edge"),
+        json!({"signed_up_at": "2026-11-22T12:00:00Z"}),
     );
+    let d = decide(customer.clone(), NOW);
     assert!(outcome_of(&d, "welcome").is_none());
+    let r = ruleset();
+    let explained = r.evaluate_with_explain(&r.read_customer_value(&customer).unwrap(), at(NOW));
+    snapshot!("window_edge_exactly_one_day", &explained.decisions[..1]);
     // One second later it is.
     let d = decide(
         with(
@@ -334,6 +341,7 @@ fn future_events_and_messages_are_invisible() {
                "messages": [{"rule": "tips", "message": "tips", "channel": "in_app", "at": "2026-11-23T13:00:00Z"}]}),
     );
     let d = decide(customer, NOW);
+    snapshot!("future_events_invisible", &d);
     // The login tomorrow does not count: `never logged_in within 3 days` holds.
     assert!(outcome_of(&d, "tips").is_some());
     // The 45 minutes after now are not summed.
