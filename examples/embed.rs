@@ -41,7 +41,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (tx, rx) = mpsc::channel();
     let start = Instant::now();
     thread::scope(|scope| {
-        for (w, chunk) in requests.chunks(requests.len().div_ceil(workers)).enumerate() {
+        for (w, chunk) in requests
+            .chunks(requests.len().div_ceil(workers))
+            .enumerate()
+        {
             let ruleset = ruleset.clone();
             let tx = tx.clone();
             scope.spawn(move || {

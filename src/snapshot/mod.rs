@@ -202,14 +202,19 @@ pub fn from_yaml_str(program: &Program, text: &str) -> Vec<Result<Customer, Reje
     out
 }
 
-/// serde_json's message without its "at line 1 column N" tail, which the
-/// caller replaces with the file and line.
-fn describe_json_error(e: &serde_json::Error) -> String {
+/// serde_json's message without its "at line L column C" tail, for callers
+/// that say where in their own terms (file and line, or JSON fields).
+pub fn json_error_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
-    let msg = match text.rfind(" at line ") {
+    match text.rfind(" at line ") {
         Some(i) => text.get(..i).unwrap_or(&text).to_string(),
         None => text,
-    };
+    }
+}
+
+/// A JSON error for one input line: the message and its column.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let msg = json_error_message(e);
     if e.column() > 0 {
         format!("{msg} (column {})", e.column())
     } else {
