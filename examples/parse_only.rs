@@ -9,6 +9,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+/// The same allocator as the `nudge` binary, so the comparison is fair.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let path = args.next().unwrap_or_else(|| String::from("-"));
