@@ -20,7 +20,20 @@ use clap::{Parser, Subcommand};
 /// Write rules in `.nudge` files, check them against your customer schema,
 /// evaluate them over customer snapshots and get audited message decisions.
 #[derive(Debug, Parser)]
-#[command(name = "nudge", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "nudge",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Examples:
+  nudge check rules                      check the rules (errors with file:line:column and a fix)
+  nudge fmt rules                        format them (--check in CI)
+  nudge test rules --coverage            run the rule tests in rules/tests/
+  nudge eval --rules rules --snapshots customers.ndjson --out decisions.ndjson --manifest run.json
+  nudge explain --rules rules --customer customers.ndjson --id c_000006
+  nudge gen --count 1000000 | nudge eval --snapshots - --quiet > /dev/null   (a load test)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
