@@ -151,3 +151,79 @@ fn explain_flag_adds_no_match_records() {
         .iter()
         .all(|d| d["reason"].as_str().unwrap().ends_with("is false")));
 }
+
+/// Inputs larger than one read block (4 MB): lines that straddle blocks are
+/// read once, line numbers stay right, and the result equals the JSON-array
+/// path's; the manifest's hash is the file's SHA-256.
+#[test]
+fn large_inputs_cross_block_boundaries() {
+    let dir = temp_dir("large");
+    let gen = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .args([
+            "gen",
+            "--rules",
+            "rules",
+            "--count",
+            "2300",
+            "--seed",
+            "3",
+            "--now",
+            "2026-11-23T09:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(gen.status.success());
+    let mut lines: Vec<String> = String::from_utf8(gen.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    // A broken line well past the first 4 MB block.
+    lines.insert(2000, String::from("{\"id\": \"broken\", "));
+    let ndjson = dir.join("big.ndjson");
+    std::fs::write(&ndjson, lines.join("\n") + "\n").unwrap();
+    assert!(
+        std::fs::metadata(&ndjson).unwrap().len() > 4 << 20,
+        "the input must span blocks"
+    );
+    let good: Vec<&str> = lines
+        .iter()
+        .filter(|l| !l.contains("broken"))
+        .map(String::as_str)
+        .collect();
+    let array = dir.join("big.json");
+    std::fs::write(&array, format!("[{}]", good.join(","))).unwrap();
+    let run = |file: &std::path::Path, manifest: Option<&std::path::Path>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nudge"));
+        cmd.args([
+            "eval",
+            "--rules",
+            "rules",
+            "--now",
+            "2026-11-23T09:00:00Z",
+            "--quiet",
+            "--snapshots",
+        ])
+        .arg(file);
+        if let Some(m) = manifest {
+            cmd.arg("--manifest").arg(m);
+        }
+        cmd.output().unwrap()
+    };
+    let manifest = dir.join("m.json");
+    let from_lines = run(&ndjson, Some(&manifest));
+    assert_eq!(from_lines.status.code(), Some(2));
+    let stderr = String::from_utf8(from_lines.stderr).unwrap();
+    assert!(stderr.contains("big.ndjson:2001: "), "{stderr}");
+    let from_array = run(&array, None);
+    assert_eq!(from_array.status.code(), Some(0));
+    assert!(!from_lines.stdout.is_empty());
+    assert_eq!(from_lines.stdout, from_array.stdout);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(m["customers"], 2300);
+    assert_eq!(m["rejected_lines"], 1);
+    use sha2::Digest;
+    let expected = sha2::Sha256::digest(std::fs::read(&ndjson).unwrap());
+    assert_eq!(m["inputs"][0]["sha256"], nudge::ruleset::hex(&expected));
+}

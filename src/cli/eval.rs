@@ -310,9 +310,13 @@ fn print_summary(m: &Manifest, seconds: f64) {
             format!(" ({})", outcomes.join(", "))
         },
     );
+    let count = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
-        "{} invalid snapshots, {} rejected lines, {} unknown keys ignored, {} warnings",
-        m.invalid_customers, m.rejected_lines, m.unknown_keys, m.warnings
+        "{}, {}, {} ignored, {}",
+        count(m.invalid_customers, "invalid snapshot", "invalid snapshots"),
+        count(m.rejected_lines, "rejected line", "rejected lines"),
+        count(m.unknown_keys, "unknown key", "unknown keys"),
+        count(m.warnings, "warning", "warnings"),
     );
     let rate = if seconds > 0.0 {
         m.customers as f64 / seconds
@@ -333,7 +337,11 @@ impl Block {
     /// Non-blank lines with their numbers.
     fn lines(&self) -> Vec<(u64, &[u8])> {
         let mut out = Vec::with_capacity(self.data.len() / 512 + 1);
-        for (i, line) in self.data.split(|b| *b == b'\n').enumerate() {
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', &self.data).chain(std::iter::once(self.data.len()));
+        for (i, end) in ends.enumerate() {
+            let line = self.data.get(start..end).unwrap_or(&[]);
+            start = end + 1;
             if !line.iter().all(u8::is_ascii_whitespace) {
                 out.push((self.first_line + i as u64, line));
             }
@@ -347,16 +355,21 @@ impl Block {
 const BLOCK: usize = 4 << 20;
 
 /// Reads blocks of whole lines, hashing every byte; returns the hasher.
+/// Buffers of processed blocks come back on `recycled`, so memory is
+/// allocated (and zeroed by the kernel) only for the first few blocks.
 fn read_blocks(
     mut reader: Box<dyn Read + Send>,
     tx: &std::sync::mpsc::SyncSender<io::Result<Block>>,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
     bar: Option<&indicatif::ProgressBar>,
 ) -> io::Result<Sha256> {
     let mut hasher = Sha256::new();
     let mut carry: Vec<u8> = Vec::new();
     let mut next_line = 1u64;
     loop {
-        let mut data = std::mem::take(&mut carry);
+        let mut data = recycled.try_recv().unwrap_or_default();
+        data.clear();
+        data.append(&mut carry);
         let start = data.len();
         data.resize(start + BLOCK, 0);
         let mut filled = start;
@@ -379,12 +392,15 @@ fn read_blocks(
         let eof = filled < start + BLOCK;
         if !eof {
             // Keep the unfinished last line for the next block.
-            match data.iter().rposition(|b| *b == b'\n') {
-                Some(i) => carry = data.split_off(i + 1),
+            match memchr::memrchr(b'\n', &data) {
+                Some(i) => carry.extend_from_slice(data.get(i + 1..).unwrap_or(&[])),
                 None => {
                     carry = data;
                     continue;
                 }
+            }
+            if let Some(i) = memchr::memrchr(b'\n', &data) {
+                data.truncate(i + 1);
             }
         }
         if data.is_empty() {
@@ -469,12 +485,13 @@ fn process_input(
             // A reader thread reads blocks of whole lines and hashes them
             // while the pool evaluates the previous block.
             let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Block>>(2);
+            let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<Vec<u8>>();
             let bar_for_reader = bar.clone();
             // Three stages: read (and hash), evaluate (the pool), write.
             let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Vec<Done>>(2);
             std::thread::scope(|scope| -> io::Result<()> {
-                let reading =
-                    scope.spawn(move || read_blocks(reader, &tx, bar_for_reader.as_ref()));
+                let reading = scope
+                    .spawn(move || read_blocks(reader, &tx, &recycle_rx, bar_for_reader.as_ref()));
                 let summary = &mut summary;
                 let writing = scope.spawn(move || -> io::Result<()> {
                     for results in done_rx {
@@ -504,6 +521,8 @@ fn process_input(
                             })
                             .collect()
                     });
+                    drop(lines);
+                    let _ = recycle_tx.send(block.data);
                     if done_tx.send(results).is_err() {
                         break;
                     }
