@@ -83,6 +83,7 @@ pub mod ruleset;
 pub mod serve;
 pub mod snapshot;
 pub mod syntax;
+pub mod terminal;
 #[cfg(feature = "cli")]
 pub mod testing;
 pub mod value;

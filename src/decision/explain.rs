@@ -7,28 +7,7 @@ use std::fmt::Write;
 use crate::arbitrate::Evaluation;
 use crate::decision::Outcome;
 use crate::program::Program;
-
-struct Style {
-    color: bool,
-}
-
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn mark(&self, value: Option<bool>) -> String {
-        match value {
-            Some(true) => self.paint("32", "✓"),
-            Some(false) => self.paint("31", "✗"),
-            None => self.paint("2", "·"),
-        }
-    }
-}
+use crate::terminal::Style;
 
 /// Renders an evaluation made with explain. `color` adds ANSI colours (for
 /// terminals only).

@@ -454,31 +454,33 @@ impl Expr {
     /// The conjuncts of a top-level `and` chain (parentheses are kept: a
     /// parenthesised `and` is one conjunct).
     pub fn conjuncts(&self) -> Vec<&Expr> {
-        let mut out = Vec::new();
-        fn walk<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-            if let ExprKind::And(a, b) = &e.kind {
-                walk(a, out);
-                walk(b, out);
-            } else {
-                out.push(e);
-            }
-        }
-        walk(self, &mut out);
-        out
+        self.chain(|k| match k {
+            ExprKind::And(a, b) => Some((a, b)),
+            _ => None,
+        })
     }
 
     /// The disjuncts of a top-level `or` chain.
     pub fn disjuncts(&self) -> Vec<&Expr> {
+        self.chain(|k| match k {
+            ExprKind::Or(a, b) => Some((a, b)),
+            _ => None,
+        })
+    }
+
+    /// The operands of a chain of one binary operator, left to right.
+    fn chain(&self, split: fn(&ExprKind) -> Option<(&Expr, &Expr)>) -> Vec<&Expr> {
         let mut out = Vec::new();
-        fn walk<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-            if let ExprKind::Or(a, b) = &e.kind {
-                walk(a, out);
-                walk(b, out);
-            } else {
-                out.push(e);
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match split(&e.kind) {
+                Some((a, b)) => {
+                    stack.push(b);
+                    stack.push(a);
+                }
+                None => out.push(e),
             }
         }
-        walk(self, &mut out);
         out
     }
 }

@@ -246,49 +246,41 @@ struct Comment {
 /// a comment.
 fn scan_comments(text: &str) -> Vec<Comment> {
     let mut out = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
     let mut code_before: Option<usize> = None;
-    let mut skip_until = 0;
-    for (i, c) in text.char_indices() {
-        if i < skip_until {
-            continue;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-                code_before = Some(i);
-            } else if c == '\n' {
-                in_string = false;
-                code_before = None;
+    let mut open: Option<(usize, Option<usize>)> = None;
+    let finish = |start: usize, code_before: Option<usize>, out: &mut Vec<Comment>| {
+        let rest = text.get(start..).unwrap_or("");
+        let body = rest
+            .get(..rest.find('\n').unwrap_or(rest.len()))
+            .unwrap_or("")
+            .trim_end();
+        out.push(Comment {
+            start,
+            end: start + body.len(),
+            text: body.to_string(),
+            code_before,
+        });
+    };
+    for (i, c, lexeme) in super::prescan::lex(text) {
+        match lexeme {
+            super::prescan::Lexeme::Comment => {
+                if open.is_none() {
+                    open = Some((i, code_before));
+                }
+                if c == '\n' {
+                    if let Some((start, before)) = open.take() {
+                        finish(start, before, &mut out);
+                    }
+                    code_before = None;
+                }
             }
-            continue;
-        }
-        match c {
-            '\n' => code_before = None,
-            '#' => {
-                let rest = text.get(i..).unwrap_or("");
-                let len = rest.find('\n').unwrap_or(rest.len());
-                let body = rest.get(..len).unwrap_or("").trim_end();
-                out.push(Comment {
-                    start: i,
-                    end: i + body.len(),
-                    text: body.to_string(),
-                    code_before,
-                });
-                skip_until = i + len;
-            }
-            '"' => {
-                in_string = true;
-                code_before = Some(i);
-            }
-            c if c.is_whitespace() => {}
+            _ if c == '\n' => code_before = None,
+            _ if c.is_whitespace() => {}
             _ => code_before = Some(i),
         }
+    }
+    if let Some((start, before)) = open {
+        finish(start, before, &mut out);
     }
     out
 }

@@ -105,7 +105,7 @@ impl Builder {
     /// consumes before an optional element that then does not match.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let len = code_end(pair.as_str());
+        let len = prescan::code_end(pair.as_str());
         Span::new(
             self.file,
             s.start() + self.offset,
@@ -1089,41 +1089,6 @@ fn lift_window(expr: Expr) -> (Expr, Option<DurationLit>) {
         }
         kind => (Expr { kind, span }, None),
     }
-}
-
-/// The byte offset just after the last character of code in `text`
-/// (comments and whitespace after it excluded).
-fn code_end(text: &str) -> usize {
-    let mut end = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut in_comment = false;
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            end = i + c.len_utf8();
-            continue;
-        }
-        match c {
-            '#' => in_comment = true,
-            '"' => {
-                in_string = true;
-                end = i + 1;
-            }
-            c if c.is_whitespace() => {}
-            c => end = i + c.len_utf8(),
-        }
-    }
-    end
 }
 
 fn to_snake_case(name: &str) -> String {

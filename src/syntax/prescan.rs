@@ -62,16 +62,25 @@ pub fn unterminated_strings(file: FileId, text: &str) -> Vec<Diagnostic> {
     out
 }
 
-/// The first `{` of a chunk that has no matching `}`, if any.
-pub fn unclosed_brace(text: &str) -> Option<usize> {
-    let mut open: Vec<usize> = Vec::new();
+/// What a character of rule text is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lexeme {
+    Code,
+    /// Inside a string literal, quotes included.
+    String,
+    Comment,
+}
+
+/// Every character with what it is part of. Strings end at their closing
+/// quote or at the end of the line (they cannot span lines).
+pub fn lex(text: &str) -> impl Iterator<Item = (usize, char, Lexeme)> + '_ {
     let mut in_string = false;
     let mut escaped = false;
     let mut in_comment = false;
-    for (i, c) in text.char_indices() {
+    text.char_indices().map(move |(i, c)| {
         if in_comment {
             in_comment = c != '\n';
-            continue;
+            return (i, c, Lexeme::Comment);
         }
         if in_string {
             match c {
@@ -80,19 +89,45 @@ pub fn unclosed_brace(text: &str) -> Option<usize> {
                 '"' | '\n' => in_string = false,
                 _ => {}
             }
-            continue;
+            return (i, c, Lexeme::String);
         }
         match c {
-            '#' => in_comment = true,
-            '"' => in_string = true,
-            '{' => open.push(i),
-            '}' => {
+            '#' => {
+                in_comment = true;
+                (i, c, Lexeme::Comment)
+            }
+            '"' => {
+                in_string = true;
+                (i, c, Lexeme::String)
+            }
+            c => (i, c, Lexeme::Code),
+        }
+    })
+}
+
+/// The first `{` of a chunk that has no matching `}`, if any.
+pub fn unclosed_brace(text: &str) -> Option<usize> {
+    let mut open: Vec<usize> = Vec::new();
+    for (i, c, lexeme) in lex(text) {
+        match (c, lexeme) {
+            ('{', Lexeme::Code) => open.push(i),
+            ('}', Lexeme::Code) => {
                 open.pop();
             }
             _ => {}
         }
     }
     open.first().copied()
+}
+
+/// The byte offset just after the last character of code in `text`
+/// (comments and whitespace after it excluded).
+pub fn code_end(text: &str) -> usize {
+    lex(text)
+        .filter(|(_, c, lexeme)| *lexeme != Lexeme::Comment && !c.is_whitespace())
+        .last()
+        .map(|(i, c, _)| i + c.len_utf8())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -111,6 +146,12 @@ mod tests {
         let d = unterminated_strings(FileId(0), text);
         assert_eq!(d.len(), 1);
         assert_eq!(&text[d[0].span.start..d[0].span.end], "\"hi }");
+    }
+
+    #[test]
+    fn code_ends_before_trailing_comments() {
+        assert_eq!(code_end("a > 1  # note\n  # more\n"), 5);
+        assert_eq!(code_end("x == \"#\" # c"), 8);
     }
 
     #[test]

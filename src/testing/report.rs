@@ -7,29 +7,9 @@ use crate::decision::Decision;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::syntax::SourceSet;
 
+use crate::terminal::Style;
+
 use super::{snapshots, CaseResult, FileResult, SnapshotStatus, TestRun};
-
-struct Style {
-    color: bool,
-}
-
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color && !text.is_empty() {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn mark(&self, value: Option<bool>) -> String {
-        match value {
-            Some(true) => self.paint("32", "✓"),
-            Some(false) => self.paint("31", "✗"),
-            None => self.paint("2", "·"),
-        }
-    }
-}
 
 /// A diagnostic on one line (plus its help): `file:line:column: message`.
 pub fn plain_diagnostic(d: &Diagnostic, sources: &SourceSet) -> String {
