@@ -70,6 +70,10 @@
 //! only on pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette,
 //! sha2 and strsim.
 
+// Library code never indexes with `[]` on input-dependent data (Cedar does
+// the same): `.get()` and a fallback instead of a panic.
+#![deny(clippy::indexing_slicing)]
+
 pub mod arbitrate;
 pub mod check;
 pub mod decision;

@@ -777,7 +777,7 @@ impl Checker {
         let Some(pos) = self.def_stack.iter().position(|d| *d == (segment, i)) else {
             return;
         };
-        let members: Vec<(bool, usize)> = self.def_stack[pos..].to_vec();
+        let members: Vec<(bool, usize)> = self.def_stack.get(pos..).unwrap_or(&[]).to_vec();
         let mut names = Vec::new();
         let mut spans = Vec::new();
         for (seg, idx) in &members {

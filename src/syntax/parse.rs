@@ -999,7 +999,7 @@ impl Builder {
             (1, false) => None,
             (2, true) => path.pop(),
             (1, true) => {
-                let event = &path[0].name;
+                let event = path.first().map(|p| p.name.as_str()).unwrap_or("");
                 self.diags.push(
                     Diagnostic::error(
                         "nudge::aggregate",
@@ -1028,7 +1028,7 @@ impl Builder {
                     .with_help(format!(
                         "write `{}({})`",
                         kind.name(),
-                        path[0].name
+                        path.first().map(|p| p.name.as_str()).unwrap_or("")
                     )),
                 );
                 None

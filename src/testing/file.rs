@@ -615,7 +615,7 @@ impl Reader<'_> {
                                 span,
                                 format!(
                                     "unknown field `{name}` in `{}`",
-                                    display_path(&path[customer_root(path)..])
+                                    display_path(path.get(customer_root(path)..).unwrap_or(&[]))
                                 ),
                             )
                             .with_label("not a field of this record");
