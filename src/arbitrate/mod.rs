@@ -55,7 +55,7 @@ pub fn evaluate(
                 snapshot,
                 now,
                 explain,
-                suppressions: vec![None; program.suppressions.len()],
+                suppressions: Vec::new(),
                 decided: Vec::new(),
                 zone: None,
             };
@@ -286,6 +286,9 @@ impl Run<'_> {
             return Ok(false);
         };
         let r = self.ev.condition(&s.when);
+        if self.suppressions.is_empty() {
+            self.suppressions = vec![None; self.program.suppressions.len()];
+        }
         if let Some(slot) = self.suppressions.get_mut(i) {
             *slot = Some(r.clone());
         }

@@ -37,6 +37,7 @@ pub struct Evaluator<'a> {
     pub program: &'a Program,
     pub snapshot: &'a Snapshot,
     pub now: Micros,
+    /// Segment and metric results, allocated on first use.
     segments: Vec<Option<EvalResult>>,
     metrics: Vec<Option<EvalResult>>,
     trace: Option<Vec<Read>>,
@@ -57,8 +58,8 @@ impl<'a> Evaluator<'a> {
             program,
             snapshot,
             now,
-            segments: vec![None; program.segments.len()],
-            metrics: vec![None; program.metrics.len()],
+            segments: Vec::new(),
+            metrics: Vec::new(),
             trace: None,
             shown_attributes: Vec::new(),
             traced_definitions: Vec::new(),
@@ -350,11 +351,14 @@ impl<'a> Evaluator<'a> {
             return cached.clone();
         }
         let result = self.eval(&def.expr, None);
-        let cache = if segment {
-            &mut self.segments
+        let (cache, len) = if segment {
+            (&mut self.segments, self.program.segments.len())
         } else {
-            &mut self.metrics
+            (&mut self.metrics, self.program.metrics.len())
         };
+        if cache.is_empty() {
+            cache.resize(len, None);
+        }
         if let Some(slot) = cache.get_mut(i) {
             *slot = Some(result.clone());
         }
@@ -719,4 +723,37 @@ fn call(func: Builtin, args: &[Value]) -> EvalResult {
         }
         _ => return fault(format!("`{}` on values of the wrong types", func.name())),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::Customer;
+    use crate::Ruleset;
+
+    #[test]
+    fn segments_and_metrics_are_computed_once_per_customer() {
+        let ruleset = Ruleset::from_sources([(
+            "r.nudge",
+            "schema { plan: \"trial\" | \"pro\"  seats: int }\npolicy { channels email }\n\
+             segment trial = plan == \"trial\"\nmetric doubled = seats * 2\n\
+             rule a { when trial and doubled > 2 send email \"a\" cooldown 1 day }\n\
+             rule b { when trial send email \"b\" cooldown 1 day }",
+        )])
+        .unwrap();
+        let Customer::Valid(snapshot) = ruleset
+            .read_customer(r#"{"id": "c", "plan": "trial", "seats": 3}"#)
+            .unwrap()
+        else {
+            panic!("valid customer expected");
+        };
+        let mut ev = Evaluator::new(ruleset.program(), &snapshot, 0);
+        for rule in &ruleset.program().rules {
+            for c in &rule.conjuncts {
+                assert!(ev.condition(&c.expr).unwrap());
+            }
+        }
+        assert_eq!(ev.segments, vec![Some(Ok(Value::Bool(true)))]);
+        assert_eq!(ev.metrics, vec![Some(Ok(Value::Int(6)))]);
+    }
 }
