@@ -84,7 +84,8 @@ fn typed(ty: Type, expr: PExpr) -> Option<Typed> {
 }
 
 impl Checker {
-    pub(super) fn check_root(&mut self, e: &Expr, _context: &str) -> Option<Typed> {
+    /// An expression at the top of a definition or clause (nothing narrowed).
+    pub(super) fn check_root(&mut self, e: &Expr) -> Option<Typed> {
         self.check_expr(e, &Scope::default())
     }
 
@@ -111,7 +112,7 @@ impl Checker {
     pub(super) fn optional_error(&mut self, e: &Expr, ty: &Type) {
         let k = key(e);
         let default = self.default_example(ty.required(), &k);
-        self.error(
+        self.report(
             Diagnostic::error("nudge::optional", e.span, format!("`{k}` may be missing"))
                 .with_label(format!("this is {}", self.schema.a_type(ty)))
                 .with_help(format!(
@@ -166,7 +167,7 @@ impl Checker {
             Type::Time => String::from("give a time, e.g. `last_seen_at ?? signed_up_at`"),
             _ => format!("give {}", self.schema.a_type(want)),
         };
-        self.error(
+        self.report(
             Diagnostic::error("nudge::type_mismatch", e.span, message.to_string())
                 .with_label(format!("this is {}", self.schema.a_type(&t.ty)))
                 .with_help(help),
@@ -175,7 +176,7 @@ impl Checker {
     }
 
     fn mismatch(&mut self, span_expr: &Expr, message: String, label: String, help: String) {
-        self.error(
+        self.report(
             Diagnostic::error("nudge::type_mismatch", span_expr.span, message)
                 .with_label(label)
                 .with_help(help),
@@ -204,7 +205,7 @@ impl Checker {
             Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
             None => d.with_help(format!("use one of {all}, or add \"{text}\" to the schema")),
         };
-        self.error(d);
+        self.report(d);
         None
     }
 
@@ -309,7 +310,7 @@ impl Checker {
             }
             ExprKind::InactiveFor(d) => {
                 if !self.activity_declared {
-                    self.error(
+                    self.report(
                         Diagnostic::error("nudge::no_activity", e.span, "`inactive for` needs the policy's `activity`")
                             .with_label("no `activity` in the policy")
                             .with_help("say which time counts as activity, e.g. `policy { activity last_seen_at ?? signed_up_at }`"),
@@ -338,7 +339,7 @@ impl Checker {
             } => {
                 let ev = self.event(event)?;
                 if *count < 1 {
-                    self.error(
+                    self.report(
                         Diagnostic::error(
                             "nudge::bad_count",
                             *count_span,
@@ -662,7 +663,7 @@ impl Checker {
         let tb = self.check_expr(b, scope);
         let (ta, tb) = (ta?, tb?);
         if !ta.ty.is_optional() {
-            self.error(
+            self.report(
                 Diagnostic::warning(
                     "nudge::needless_default",
                     b.span,
@@ -850,7 +851,7 @@ impl Checker {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(format!("declare it in the schema: `event {}`", ident.name)),
         };
-        self.error(d);
+        self.report(d);
         None
     }
 
@@ -887,7 +888,7 @@ impl Checker {
                             props.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
                         )),
                     };
-                    self.error(d);
+                    self.report(d);
                     return None;
                 }
             },
@@ -1003,7 +1004,7 @@ impl Checker {
                     self.metrics.iter().position(|d| d.name == first.name)?,
                 ),
                 NameKind::Rule | NameKind::Suppression => {
-                    self.error(
+                    self.report(
                         Diagnostic::error("nudge::not_a_value", first.span, format!("`{}` is a {}, not a value", first.name, kind.word()))
                             .with_label(format!("a {}", kind.word()))
                             .with_help("conditions can use attributes, events, segments and metrics; to ask whether a rule sent, use `sent \"message\"`"),
@@ -1016,7 +1017,7 @@ impl Checker {
             }
             let ty = self.def_type(segment, index)?;
             if let Some(field) = rest.first() {
-                self.error(
+                self.report(
                     Diagnostic::error(
                         "nudge::no_fields",
                         field.span,
@@ -1035,7 +1036,7 @@ impl Checker {
             return typed(ty, expr);
         }
         if self.schema.event_index(&first.name).is_some() {
-            self.error(
+            self.report(
                 Diagnostic::error("nudge::event_as_value", first.span, format!("`{}` is an event, not a value", first.name))
                     .with_label("an event")
                     .with_help(format!(
@@ -1069,7 +1070,7 @@ impl Checker {
                 first.name
             )),
         };
-        self.error(d);
+        self.report(d);
         None
     }
 
@@ -1110,7 +1111,7 @@ impl Checker {
                     }
                 }
                 other => {
-                    self.error(
+                    self.report(
                         Diagnostic::error(
                             "nudge::no_fields",
                             field.span,
@@ -1144,7 +1145,7 @@ impl Checker {
                             .join(", ")
                     )),
                 };
-                self.error(d);
+                self.report(d);
                 return None;
             };
             let ty = fields.get(index)?.ty.clone();

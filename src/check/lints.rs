@@ -40,7 +40,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
                                 .with_label("same channel and message as another rule")
                                 .with_help("give each rule its own message so that decisions, cooldowns and `sent` tell them apart")
                                 .with_related(*other_span, format!("`{other}` sends it too"));
-                                checker.error(d);
+                                checker.report(d);
                             }
                             None => {
                                 sends.insert(k, (rule.name.name.clone(), rule.name.span));
@@ -52,7 +52,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
             }
         }
         if !has_cooldown {
-            checker.error(
+            checker.report(
                 Diagnostic::warning(
                     "nudge::no_cooldown",
                     rule.name.span,
@@ -82,12 +82,12 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
                         "tag the rules it should block (`tags …`) or remove the suppression",
                     ),
                 };
-                checker.error(d);
+                checker.report(d);
             }
             Some(SuppressScope::Channel(c))
                 if !channels.contains(&c.name) && checker.policy.channels.contains(&c.name) =>
             {
-                checker.error(
+                checker.report(
                     Diagnostic::warning(
                         "nudge::suppression_never_applies",
                         c.span,
@@ -122,6 +122,6 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
     let mut found = unused(&checker.segments, "segment");
     found.extend(unused(&checker.metrics, "metric"));
     for d in found {
-        checker.error(d);
+        checker.report(d);
     }
 }

@@ -142,7 +142,8 @@ struct Checker {
 }
 
 impl Checker {
-    fn error(&mut self, d: Diagnostic) {
+    /// Records an error or a warning.
+    fn report(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
@@ -155,7 +156,7 @@ impl Checker {
             } else {
                 "is a reserved word"
             };
-            self.error(
+            self.report(
                 Diagnostic::error(
                     "nudge::reserved_name",
                     ident.span,
@@ -184,7 +185,7 @@ impl Checker {
             })
             .collect();
         let Some(first) = schemas.first() else {
-            self.error(
+            self.report(
                 Diagnostic::error(
                     "nudge::no_schema",
                     Span::new(first_file, 0, 0),
@@ -198,7 +199,7 @@ impl Checker {
             return;
         };
         for extra in schemas.iter().skip(1) {
-            self.error(
+            self.report(
                 Diagnostic::error("nudge::duplicate_schema", extra.keyword, "a second schema")
                     .with_label("the ruleset already has a schema")
                     .with_help("a ruleset has exactly one `schema` block: merge the two")
@@ -242,7 +243,7 @@ impl Checker {
                             continue;
                         }
                         if prop.name.name == "at" {
-                            self.error(
+                            self.report(
                                 Diagnostic::error(
                                     "nudge::reserved_name",
                                     prop.name.span,
@@ -276,7 +277,7 @@ impl Checker {
     }
 
     fn duplicate_decl(&mut self, ident: &ast::Ident, prev: Span, what: &str) {
-        self.error(
+        self.report(
             Diagnostic::error(
                 "nudge::duplicate_name",
                 ident.span,
@@ -313,7 +314,7 @@ impl Checker {
                             "the types are string, int, number, bool, time, duration, list<T>, records `{ … }` and enums `\"a\" | \"b\"`",
                         ),
                     };
-                    self.error(d);
+                    self.report(d);
                     return None;
                 }
             },
@@ -321,7 +322,7 @@ impl Checker {
                 let mut members: Vec<String> = Vec::new();
                 for lit in literals {
                     if members.contains(&lit.value) {
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 "nudge::duplicate_name",
                                 lit.span,
@@ -351,7 +352,7 @@ impl Checker {
                         continue;
                     }
                     if out.iter().any(|o| o.name == f.name.name) {
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 "nudge::duplicate_name",
                                 f.name.span,
@@ -407,7 +408,7 @@ impl Checker {
                         ident.name
                     )
                 };
-                self.error(
+                self.report(
                     Diagnostic::error("nudge::duplicate_name", ident.span, message)
                         .with_label("defined again here")
                         .with_help("segments, metrics, rules and suppressions share one namespace: rename one of them")
@@ -447,7 +448,7 @@ impl Checker {
         };
         self.has_policy = true;
         for extra in policies.iter().skip(1) {
-            self.error(
+            self.report(
                 Diagnostic::error("nudge::duplicate_policy", extra.keyword, "a second policy")
                     .with_label("the ruleset already has a policy")
                     .with_help("a ruleset has at most one `policy` block: merge the two")
@@ -465,7 +466,7 @@ impl Checker {
             };
             if let Some(prev) = seen.get(key) {
                 let prev = *prev;
-                self.error(
+                self.report(
                     Diagnostic::error(
                         "nudge::duplicate_clause",
                         clause.span,
@@ -484,7 +485,7 @@ impl Checker {
                         continue;
                     }
                     if self.policy.channels.contains(&ch.name) {
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 "nudge::duplicate_name",
                                 ch.span,
@@ -504,7 +505,7 @@ impl Checker {
             match &clause.kind {
                 PolicyClauseKind::Activity(e) => {
                     self.activity_declared = true;
-                    if let Some(t) = self.check_root(e, "activity") {
+                    if let Some(t) = self.check_root(e) {
                         if self.expect_type(
                             &t,
                             &Type::Time,
@@ -516,7 +517,7 @@ impl Checker {
                     }
                 }
                 PolicyClauseKind::Timezone(e) => {
-                    if let Some(t) = self.check_root(e, "timezone") {
+                    if let Some(t) = self.check_root(e) {
                         if self.expect_type(
                             &t,
                             &Type::String,
@@ -531,7 +532,7 @@ impl Checker {
                 PolicyClauseKind::QuietHours { from, to, channels } => {
                     let minutes = |c: &ast::ClockLit| c.hour * 60 + c.minute;
                     if minutes(from) == minutes(to) {
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 "nudge::empty_quiet_hours",
                                 clause.span,
@@ -588,7 +589,7 @@ impl Checker {
                         None => None,
                     };
                     if per.seconds() <= 0 {
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 "nudge::bad_duration",
                                 per.span,
@@ -654,7 +655,7 @@ impl Checker {
                             "use an IANA name such as `UTC`, `Europe/Paris` or `America/New_York`",
                         ),
                     };
-                    self.error(d);
+                    self.report(d);
                 }
             }
         }
@@ -685,7 +686,7 @@ impl Checker {
                 ident.name
             )),
         };
-        self.error(d);
+        self.report(d);
         None
     }
 
@@ -724,7 +725,7 @@ impl Checker {
                 let expr = def.expr.clone();
                 let name = def.name.clone();
                 self.def_stack.push((segment, i));
-                let checked = self.check_root(&expr, &name);
+                let checked = self.check_root(&expr);
                 self.def_stack.pop();
                 let kind = if segment { "segment" } else { "metric" };
                 let result = checked.and_then(|t| {
@@ -748,7 +749,7 @@ impl Checker {
                                 format!("a metric is a value; for a condition write `segment {name} = …`"),
                             )
                         };
-                        self.error(
+                        self.report(
                             Diagnostic::error("nudge::type_mismatch", expr.span, format!("{kind} `{name}` must be {}", if segment { "a bool" } else { "a value, not a bool" }))
                                 .with_label(label)
                                 .with_help(help),
@@ -814,7 +815,7 @@ impl Checker {
         for (span, name) in spans.iter().zip(&names).skip(1) {
             d = d.with_related(*span, format!("`{name}` is part of the cycle"));
         }
-        self.error(d);
+        self.report(d);
     }
 
     // ----------------------------------------------------------- rules --
@@ -836,7 +837,7 @@ impl Checker {
             let kw = clause.kind.keyword();
             if let Some(prev) = seen.get(kw) {
                 let prev = *prev;
-                self.error(
+                self.report(
                     Diagnostic::error(
                         "nudge::duplicate_clause",
                         clause.span,
@@ -866,7 +867,7 @@ impl Checker {
         let when = match find("when") {
             Some(RuleClauseKind::When(e)) => Some(e),
             _ => {
-                self.error(
+                self.report(
                     Diagnostic::error(
                         "nudge::missing_clause",
                         rule.name.span,
@@ -881,7 +882,7 @@ impl Checker {
         let send = match find("send") {
             Some(RuleClauseKind::Send(s)) => Some(s),
             _ => {
-                self.error(
+                self.report(
                     Diagnostic::error(
                         "nudge::missing_clause",
                         rule.name.span,
@@ -937,7 +938,7 @@ impl Checker {
                     for v in variants {
                         let share = (v.share.value * 100.0).round();
                         if !(share > 0.0 && share <= 10_000.0) {
-                            self.error(
+                            self.report(
                                 Diagnostic::error(
                                     "nudge::bad_percentage",
                                     v.share.span,
@@ -958,7 +959,7 @@ impl Checker {
                             .iter()
                             .any(|(m, _): &(String, u32)| *m == v.message.value)
                         {
-                            self.error(
+                            self.report(
                                 Diagnostic::error(
                                     "nudge::duplicate_name",
                                     v.message.span,
@@ -974,7 +975,7 @@ impl Checker {
                     }
                     if total != 10_000 && ok {
                         let shown = crate::value::format_number(f64::from(total) / 100.0);
-                        self.error(
+                        self.report(
                             Diagnostic::error(
                                 "nudge::variant_total",
                                 *span,
@@ -993,7 +994,7 @@ impl Checker {
             let mut names: Vec<&str> = Vec::new();
             for p in &send.params {
                 if names.contains(&p.name.name.as_str()) {
-                    self.error(
+                    self.report(
                         Diagnostic::error(
                             "nudge::duplicate_name",
                             p.name.span,
@@ -1030,7 +1031,7 @@ impl Checker {
                 RuleClauseKind::Priority { value, .. } => priority = *value,
                 RuleClauseKind::Cooldown(d) => {
                     if d.seconds() <= 0 {
-                        self.error(
+                        self.report(
                             Diagnostic::error("nudge::bad_duration", d.span, format!("a cooldown of {} never blocks a send", format::duration(d)))
                                 .with_label("zero cooldown")
                                 .with_help("give a positive duration such as `cooldown 7 days`, or remove the clause"),
@@ -1041,7 +1042,7 @@ impl Checker {
                 }
                 RuleClauseKind::Holdout(p) => {
                     if !(0.0..=100.0).contains(&p.value) {
-                        self.error(
+                        self.report(
                             Diagnostic::error("nudge::bad_percentage", p.span, format!("a holdout of {}% is over 100%", p.text))
                                 .with_label("must be between 0% and 100%")
                                 .with_help("a holdout is the share of matching customers kept as a control group, e.g. `holdout 10%`"),
@@ -1087,7 +1088,7 @@ impl Checker {
                     Type::Duration => "pass a number, e.g. `days(…)` or `hours(…)`",
                     _ => "pass one of its fields, e.g. `company.name`",
                 };
-                self.error(
+                self.report(
                     Diagnostic::error(
                         "nudge::bad_param",
                         e.span,
