@@ -19,12 +19,332 @@ pub enum Severity {
     Warning,
 }
 
+/// Every diagnostic code nudge reports: one catalogue, so that editors,
+/// docs and tests can list them and no module matches on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// An aggregate is used wrongly (unknown function, missing window or property).
+    Aggregate,
+    /// A count that is not a positive whole number in range.
+    BadCount,
+    /// A duration that is malformed, zero or out of range.
+    BadDuration,
+    /// A `with` parameter that is not a plain value.
+    BadParam,
+    /// A percentage outside 0 to 100.
+    BadPercentage,
+    /// Segments or metrics that refer to themselves.
+    Cycle,
+    /// A clause written twice in one rule or policy.
+    DuplicateClause,
+    /// Two definitions with the same name.
+    DuplicateName,
+    /// More than one policy block.
+    DuplicatePolicy,
+    /// More than one schema block.
+    DuplicateSchema,
+    /// Two rules send the same message on the same channel.
+    DuplicateSend,
+    /// Quiet hours that start and end at the same time.
+    EmptyQuietHours,
+    /// A ruleset directory with no rule files.
+    EmptyRuleset,
+    /// An event name used where a value is expected.
+    EventAsValue,
+    /// An internal error (a bug in nudge).
+    Internal,
+    /// A ruleset with errors.
+    InvalidRuleset,
+    /// A file that cannot be read.
+    Io,
+    /// A required clause is missing.
+    MissingClause,
+    /// `??` on a value that is never missing.
+    NeedlessDefault,
+    /// `inactive for` without an `activity` definition.
+    NoActivity,
+    /// A rule without a cooldown.
+    NoCooldown,
+    /// A schema with no attributes or events.
+    NoFields,
+    /// A ruleset without a schema.
+    NoSchema,
+    /// A name that does not denote a value.
+    NotAValue,
+    /// An optional value used without a guard or default.
+    Optional,
+    /// A name reserved by the language or the snapshot format.
+    ReservedName,
+    /// A suppression whose condition can never hold.
+    SuppressionNeverApplies,
+    /// The text does not follow the grammar.
+    Syntax,
+    /// A test time that is not an RFC 3339 instant.
+    TestBadTime,
+    /// A test case that expects two outcomes at once.
+    TestConflictingExpectation,
+    /// Two test cases with the same name.
+    TestDuplicateCase,
+    /// A test customer that does not fit the schema.
+    TestInvalidCustomer,
+    /// A test case missing a required key.
+    TestMissingKey,
+    /// A test case without an evaluation instant.
+    TestMissingNow,
+    /// A test customer with an attribute the schema lacks.
+    TestUnknownAttribute,
+    /// A test expectation naming an unknown channel.
+    TestUnknownChannel,
+    /// A test customer with an event the schema lacks.
+    TestUnknownEvent,
+    /// An unknown key in a test file.
+    TestUnknownKey,
+    /// A test expectation naming an unknown rule.
+    TestUnknownRule,
+    /// A test expectation naming an unknown suppression.
+    TestUnknownSuppression,
+    /// A test file value of the wrong type.
+    TestWrongType,
+    /// A test file that is not valid YAML.
+    TestYaml,
+    /// An expression of the wrong type.
+    TypeMismatch,
+    /// A channel not declared in the policy.
+    UnknownChannel,
+    /// A string that is not one of the enum's values.
+    UnknownEnumValue,
+    /// An event not declared in the schema.
+    UnknownEvent,
+    /// A field not declared in the record type.
+    UnknownField,
+    /// A function that does not exist.
+    UnknownFunction,
+    /// A name that is not defined.
+    UnknownName,
+    /// An event property not declared in the schema.
+    UnknownProperty,
+    /// A type that does not exist.
+    UnknownType,
+    /// A time zone that is not a known IANA zone.
+    UnknownZone,
+    /// A segment or metric that nothing uses.
+    Unused,
+    /// Variant percentages that do not add up to 100.
+    VariantTotal,
+}
+
+impl Code {
+    /// Every code, in catalogue order.
+    pub const ALL: &'static [Code] = &[
+        Code::Aggregate,
+        Code::BadCount,
+        Code::BadDuration,
+        Code::BadParam,
+        Code::BadPercentage,
+        Code::Cycle,
+        Code::DuplicateClause,
+        Code::DuplicateName,
+        Code::DuplicatePolicy,
+        Code::DuplicateSchema,
+        Code::DuplicateSend,
+        Code::EmptyQuietHours,
+        Code::EmptyRuleset,
+        Code::EventAsValue,
+        Code::Internal,
+        Code::InvalidRuleset,
+        Code::Io,
+        Code::MissingClause,
+        Code::NeedlessDefault,
+        Code::NoActivity,
+        Code::NoCooldown,
+        Code::NoFields,
+        Code::NoSchema,
+        Code::NotAValue,
+        Code::Optional,
+        Code::ReservedName,
+        Code::SuppressionNeverApplies,
+        Code::Syntax,
+        Code::TestBadTime,
+        Code::TestConflictingExpectation,
+        Code::TestDuplicateCase,
+        Code::TestInvalidCustomer,
+        Code::TestMissingKey,
+        Code::TestMissingNow,
+        Code::TestUnknownAttribute,
+        Code::TestUnknownChannel,
+        Code::TestUnknownEvent,
+        Code::TestUnknownKey,
+        Code::TestUnknownRule,
+        Code::TestUnknownSuppression,
+        Code::TestWrongType,
+        Code::TestYaml,
+        Code::TypeMismatch,
+        Code::UnknownChannel,
+        Code::UnknownEnumValue,
+        Code::UnknownEvent,
+        Code::UnknownField,
+        Code::UnknownFunction,
+        Code::UnknownName,
+        Code::UnknownProperty,
+        Code::UnknownType,
+        Code::UnknownZone,
+        Code::Unused,
+        Code::VariantTotal,
+    ];
+
+    /// The stable identifier, such as `nudge::unknown_name`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Aggregate => "nudge::aggregate",
+            Code::BadCount => "nudge::bad_count",
+            Code::BadDuration => "nudge::bad_duration",
+            Code::BadParam => "nudge::bad_param",
+            Code::BadPercentage => "nudge::bad_percentage",
+            Code::Cycle => "nudge::cycle",
+            Code::DuplicateClause => "nudge::duplicate_clause",
+            Code::DuplicateName => "nudge::duplicate_name",
+            Code::DuplicatePolicy => "nudge::duplicate_policy",
+            Code::DuplicateSchema => "nudge::duplicate_schema",
+            Code::DuplicateSend => "nudge::duplicate_send",
+            Code::EmptyQuietHours => "nudge::empty_quiet_hours",
+            Code::EmptyRuleset => "nudge::empty_ruleset",
+            Code::EventAsValue => "nudge::event_as_value",
+            Code::Internal => "nudge::internal",
+            Code::InvalidRuleset => "nudge::invalid_ruleset",
+            Code::Io => "nudge::io",
+            Code::MissingClause => "nudge::missing_clause",
+            Code::NeedlessDefault => "nudge::needless_default",
+            Code::NoActivity => "nudge::no_activity",
+            Code::NoCooldown => "nudge::no_cooldown",
+            Code::NoFields => "nudge::no_fields",
+            Code::NoSchema => "nudge::no_schema",
+            Code::NotAValue => "nudge::not_a_value",
+            Code::Optional => "nudge::optional",
+            Code::ReservedName => "nudge::reserved_name",
+            Code::SuppressionNeverApplies => "nudge::suppression_never_applies",
+            Code::Syntax => "nudge::syntax",
+            Code::TestBadTime => "nudge::test::bad_time",
+            Code::TestConflictingExpectation => "nudge::test::conflicting_expectation",
+            Code::TestDuplicateCase => "nudge::test::duplicate_case",
+            Code::TestInvalidCustomer => "nudge::test::invalid_customer",
+            Code::TestMissingKey => "nudge::test::missing_key",
+            Code::TestMissingNow => "nudge::test::missing_now",
+            Code::TestUnknownAttribute => "nudge::test::unknown_attribute",
+            Code::TestUnknownChannel => "nudge::test::unknown_channel",
+            Code::TestUnknownEvent => "nudge::test::unknown_event",
+            Code::TestUnknownKey => "nudge::test::unknown_key",
+            Code::TestUnknownRule => "nudge::test::unknown_rule",
+            Code::TestUnknownSuppression => "nudge::test::unknown_suppression",
+            Code::TestWrongType => "nudge::test::wrong_type",
+            Code::TestYaml => "nudge::test::yaml",
+            Code::TypeMismatch => "nudge::type_mismatch",
+            Code::UnknownChannel => "nudge::unknown_channel",
+            Code::UnknownEnumValue => "nudge::unknown_enum_value",
+            Code::UnknownEvent => "nudge::unknown_event",
+            Code::UnknownField => "nudge::unknown_field",
+            Code::UnknownFunction => "nudge::unknown_function",
+            Code::UnknownName => "nudge::unknown_name",
+            Code::UnknownProperty => "nudge::unknown_property",
+            Code::UnknownType => "nudge::unknown_type",
+            Code::UnknownZone => "nudge::unknown_zone",
+            Code::Unused => "nudge::unused",
+            Code::VariantTotal => "nudge::variant_total",
+        }
+    }
+
+    /// The severity this code is reported with.
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::DuplicateSend
+            | Code::NeedlessDefault
+            | Code::NoCooldown
+            | Code::SuppressionNeverApplies
+            | Code::Unused => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+
+    /// A one-line summary of what the code means.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Code::Aggregate => {
+                "an aggregate is used wrongly (unknown function, missing window or property)"
+            }
+            Code::BadCount => "a count that is not a positive whole number in range",
+            Code::BadDuration => "a duration that is malformed, zero or out of range",
+            Code::BadParam => "a `with` parameter that is not a plain value",
+            Code::BadPercentage => "a percentage outside 0 to 100",
+            Code::Cycle => "segments or metrics that refer to themselves",
+            Code::DuplicateClause => "a clause written twice in one rule or policy",
+            Code::DuplicateName => "two definitions with the same name",
+            Code::DuplicatePolicy => "more than one policy block",
+            Code::DuplicateSchema => "more than one schema block",
+            Code::DuplicateSend => "two rules send the same message on the same channel",
+            Code::EmptyQuietHours => "quiet hours that start and end at the same time",
+            Code::EmptyRuleset => "a ruleset directory with no rule files",
+            Code::EventAsValue => "an event name used where a value is expected",
+            Code::Internal => "an internal error (a bug in nudge)",
+            Code::InvalidRuleset => "a ruleset with errors",
+            Code::Io => "a file that cannot be read",
+            Code::MissingClause => "a required clause is missing",
+            Code::NeedlessDefault => "`??` on a value that is never missing",
+            Code::NoActivity => "`inactive for` without an `activity` definition",
+            Code::NoCooldown => "a rule without a cooldown",
+            Code::NoFields => "a schema with no attributes or events",
+            Code::NoSchema => "a ruleset without a schema",
+            Code::NotAValue => "a name that does not denote a value",
+            Code::Optional => "an optional value used without a guard or default",
+            Code::ReservedName => "a name reserved by the language or the snapshot format",
+            Code::SuppressionNeverApplies => "a suppression whose condition can never hold",
+            Code::Syntax => "the text does not follow the grammar",
+            Code::TestBadTime => "a test time that is not an RFC 3339 instant",
+            Code::TestConflictingExpectation => "a test case that expects two outcomes at once",
+            Code::TestDuplicateCase => "two test cases with the same name",
+            Code::TestInvalidCustomer => "a test customer that does not fit the schema",
+            Code::TestMissingKey => "a test case missing a required key",
+            Code::TestMissingNow => "a test case without an evaluation instant",
+            Code::TestUnknownAttribute => "a test customer with an attribute the schema lacks",
+            Code::TestUnknownChannel => "a test expectation naming an unknown channel",
+            Code::TestUnknownEvent => "a test customer with an event the schema lacks",
+            Code::TestUnknownKey => "an unknown key in a test file",
+            Code::TestUnknownRule => "a test expectation naming an unknown rule",
+            Code::TestUnknownSuppression => "a test expectation naming an unknown suppression",
+            Code::TestWrongType => "a test file value of the wrong type",
+            Code::TestYaml => "a test file that is not valid YAML",
+            Code::TypeMismatch => "an expression of the wrong type",
+            Code::UnknownChannel => "a channel not declared in the policy",
+            Code::UnknownEnumValue => "a string that is not one of the enum's values",
+            Code::UnknownEvent => "an event not declared in the schema",
+            Code::UnknownField => "a field not declared in the record type",
+            Code::UnknownFunction => "a function that does not exist",
+            Code::UnknownName => "a name that is not defined",
+            Code::UnknownProperty => "an event property not declared in the schema",
+            Code::UnknownType => "a type that does not exist",
+            Code::UnknownZone => "a time zone that is not a known IANA zone",
+            Code::Unused => "a segment or metric that nothing uses",
+            Code::VariantTotal => "variant percentages that do not add up to 100",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// One finding about the source, with a primary span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// A stable identifier such as `nudge::unknown_name`.
-    pub code: &'static str,
+    /// Which catalogue entry this is, such as `nudge::unknown_name`.
+    pub code: Code,
     pub message: String,
     pub span: Span,
     /// Short text under the underlined span.
@@ -36,7 +356,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -48,7 +368,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, span, message)
@@ -144,7 +464,7 @@ fn to_source_span(span: Span) -> SourceSpan {
 #[derive(Debug, Clone, Serialize)]
 pub struct JsonDiagnostic {
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub file: String,
     pub line: usize,
@@ -160,7 +480,7 @@ pub struct JsonDiagnostic {
 #[derive(Debug)]
 pub struct Report {
     message: String,
-    code: &'static str,
+    code: Code,
     severity: Severity,
     help: Option<String>,
     labels: Vec<LabeledSpan>,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::check;
-use crate::diagnostic::{Diagnostic, Report};
+use crate::diagnostic::{Code, Diagnostic, Report};
 use crate::program::Program;
 use crate::syntax::{self, SourceFile, SourceSet};
 
@@ -120,9 +120,9 @@ impl std::error::Error for LoadError {}
 impl miette::Diagnostic for LoadError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(match self {
-            LoadError::Io { .. } => "nudge::io",
-            LoadError::Empty { .. } => "nudge::empty_ruleset",
-            LoadError::Invalid { .. } => "nudge::invalid_ruleset",
+            LoadError::Io { .. } => Code::Io,
+            LoadError::Empty { .. } => Code::EmptyRuleset,
+            LoadError::Invalid { .. } => Code::InvalidRuleset,
         }))
     }
 

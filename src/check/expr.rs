@@ -3,7 +3,7 @@
 //! resolved to slots.
 
 use super::{Checker, NameKind};
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::program::{self, Expr as PExpr, Type};
 use crate::syntax::ast::{
     AggregateKind, ArithOp, Builtin, CompareOp, DurationLit, Expr, ExprKind, Ident,
@@ -113,7 +113,7 @@ impl Checker {
         let k = key(e);
         let default = self.default_example(ty.required(), &k);
         self.report(
-            Diagnostic::error("nudge::optional", e.span, format!("`{k}` may be missing"))
+            Diagnostic::error(Code::Optional, e.span, format!("`{k}` may be missing"))
                 .with_label(format!("this is {}", self.schema.a_type(ty)))
                 .with_help(format!(
                     "guard it (`{k} is present and …`) or give a default (`{k} ?? {default}`)"
@@ -168,7 +168,7 @@ impl Checker {
             _ => format!("give {}", self.schema.a_type(want)),
         };
         self.report(
-            Diagnostic::error("nudge::type_mismatch", e.span, message.to_string())
+            Diagnostic::error(Code::TypeMismatch, e.span, message.to_string())
                 .with_label(format!("this is {}", self.schema.a_type(&t.ty)))
                 .with_help(help),
         );
@@ -177,7 +177,7 @@ impl Checker {
 
     fn mismatch(&mut self, span_expr: &Expr, message: String, label: String, help: String) {
         self.report(
-            Diagnostic::error("nudge::type_mismatch", span_expr.span, message)
+            Diagnostic::error(Code::TypeMismatch, span_expr.span, message)
                 .with_label(label)
                 .with_help(help),
         );
@@ -196,7 +196,7 @@ impl Checker {
             .collect::<Vec<_>>()
             .join(", ");
         let mut d = Diagnostic::error(
-            "nudge::unknown_enum_value",
+            Code::UnknownEnumValue,
             lit.span,
             format!("\"{text}\" is not a value of `{}`", key(other)),
         )
@@ -311,7 +311,7 @@ impl Checker {
             ExprKind::InactiveFor(d) => {
                 if !self.activity_declared {
                     self.report(
-                        Diagnostic::error("nudge::no_activity", e.span, "`inactive for` needs the policy's `activity`")
+                        Diagnostic::error(Code::NoActivity, e.span, "`inactive for` needs the policy's `activity`")
                             .with_label("no `activity` in the policy")
                             .with_help("say which time counts as activity, e.g. `policy { activity last_seen_at ?? signed_up_at }`"),
                     );
@@ -341,7 +341,7 @@ impl Checker {
                 if *count < 1 {
                     self.report(
                         Diagnostic::error(
-                            "nudge::bad_count",
+                            Code::BadCount,
                             *count_span,
                             "`at least 0 times` is always true",
                         )
@@ -665,7 +665,7 @@ impl Checker {
         if !ta.ty.is_optional() {
             self.report(
                 Diagnostic::warning(
-                    "nudge::needless_default",
+                    Code::NeedlessDefault,
                     b.span,
                     format!(
                         "`{}` is never missing, so this default is never used",
@@ -841,7 +841,7 @@ impl Checker {
             return Some(i as u32);
         }
         let mut d = Diagnostic::error(
-            "nudge::unknown_event",
+            Code::UnknownEvent,
             ident.span,
             format!("unknown event `{}`", ident.name),
         )
@@ -871,7 +871,7 @@ impl Checker {
                 Some(i) => Some((i as u32, props.get(i)?.ty.clone(), p)),
                 None => {
                     let mut d = Diagnostic::error(
-                        "nudge::unknown_property",
+                        Code::UnknownProperty,
                         p.span,
                         format!("`{}` has no property `{}`", event.name, p.name),
                     )
@@ -1005,7 +1005,7 @@ impl Checker {
                 ),
                 NameKind::Rule | NameKind::Suppression => {
                     self.report(
-                        Diagnostic::error("nudge::not_a_value", first.span, format!("`{}` is a {}, not a value", first.name, kind.word()))
+                        Diagnostic::error(Code::NotAValue, first.span, format!("`{}` is a {}, not a value", first.name, kind.word()))
                             .with_label(format!("a {}", kind.word()))
                             .with_help("conditions can use attributes, events, segments and metrics; to ask whether a rule sent, use `sent \"message\"`"),
                     );
@@ -1019,7 +1019,7 @@ impl Checker {
             if let Some(field) = rest.first() {
                 self.report(
                     Diagnostic::error(
-                        "nudge::no_fields",
+                        Code::NoFields,
                         field.span,
                         format!("{} `{}` has no fields", kind.word(), first.name),
                     )
@@ -1037,7 +1037,7 @@ impl Checker {
         }
         if self.schema.event_index(&first.name).is_some() {
             self.report(
-                Diagnostic::error("nudge::event_as_value", first.span, format!("`{}` is an event, not a value", first.name))
+                Diagnostic::error(Code::EventAsValue, first.span, format!("`{}` is an event, not a value", first.name))
                     .with_label("an event")
                     .with_help(format!(
                         "test it with `{0} at least 1 time` or `never {0}`, or count it with `count({0})`",
@@ -1058,7 +1058,7 @@ impl Checker {
             candidates.extend(ev.props.iter().map(|p| p.name.clone()));
         }
         let mut d = Diagnostic::error(
-            "nudge::unknown_name",
+            Code::UnknownName,
             first.span,
             format!("unknown name `{}`", first.name),
         )
@@ -1113,7 +1113,7 @@ impl Checker {
                 other => {
                     self.report(
                         Diagnostic::error(
-                            "nudge::no_fields",
+                            Code::NoFields,
                             field.span,
                             format!(
                                 "`{prefix}` is {} and has no fields",
@@ -1129,7 +1129,7 @@ impl Checker {
             let fields = self.schema.records.get(record as usize)?.clone();
             let Some(index) = fields.iter().position(|f| f.name == field.name) else {
                 let mut d = Diagnostic::error(
-                    "nudge::unknown_field",
+                    Code::UnknownField,
                     field.span,
                     format!("`{prefix}` has no field `{}`", field.name),
                 )

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{Checker, Def};
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::ast::{Item, MessageSpec, RuleClauseKind, SuppressScope};
 use crate::syntax::Span;
 
@@ -33,7 +33,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
                         match sends.get(&k) {
                             Some((other, other_span)) => {
                                 let d = Diagnostic::warning(
-                                    "nudge::duplicate_send",
+                                    Code::DuplicateSend,
                                     rule.name.span,
                                     format!("rules `{other}` and `{}` both send {} \"{m}\"", rule.name.name, send.channel.name),
                                 )
@@ -54,7 +54,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
         if !has_cooldown {
             checker.report(
                 Diagnostic::warning(
-                    "nudge::no_cooldown",
+                    Code::NoCooldown,
                     rule.name.span,
                     format!("rule `{}` has no cooldown: it will send again on every run while it matches", rule.name.name),
                 )
@@ -68,7 +68,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
         match &s.scope {
             Some(SuppressScope::Tag(t)) if !tags.contains(&t.name) => {
                 let mut d = Diagnostic::warning(
-                    "nudge::suppression_never_applies",
+                    Code::SuppressionNeverApplies,
                     t.span,
                     format!(
                         "no rule has tag `{}`, so suppression `{}` never applies",
@@ -89,7 +89,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
             {
                 checker.report(
                     Diagnostic::warning(
-                        "nudge::suppression_never_applies",
+                        Code::SuppressionNeverApplies,
                         c.span,
                         format!(
                             "no rule sends on channel `{}`, so suppression `{}` never applies",
@@ -108,7 +108,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
             .filter(|d| d.uses == 0)
             .map(|d| {
                 Diagnostic::warning(
-                    "nudge::unused",
+                    Code::Unused,
                     d.name_span,
                     format!("{kind} `{}` is never used", d.name),
                 )

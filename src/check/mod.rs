@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use chrono_tz::Tz;
 
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::program::{
     self, Cap, Field, Program, QuietHours, Schema, Suppression, SuppressionScope, Type,
 };
@@ -158,7 +158,7 @@ impl Checker {
             };
             self.report(
                 Diagnostic::error(
-                    "nudge::reserved_name",
+                    Code::ReservedName,
                     ident.span,
                     format!("`{}` {why} and cannot name {what}", ident.name),
                 )
@@ -187,7 +187,7 @@ impl Checker {
         let Some(first) = schemas.first() else {
             self.report(
                 Diagnostic::error(
-                    "nudge::no_schema",
+                    Code::NoSchema,
                     Span::new(first_file, 0, 0),
                     "the ruleset has no schema",
                 )
@@ -200,7 +200,7 @@ impl Checker {
         };
         for extra in schemas.iter().skip(1) {
             self.report(
-                Diagnostic::error("nudge::duplicate_schema", extra.keyword, "a second schema")
+                Diagnostic::error(Code::DuplicateSchema, extra.keyword, "a second schema")
                     .with_label("the ruleset already has a schema")
                     .with_help("a ruleset has exactly one `schema` block: merge the two")
                     .with_related(first.keyword, "first schema here"),
@@ -245,7 +245,7 @@ impl Checker {
                         if prop.name.name == "at" {
                             self.report(
                                 Diagnostic::error(
-                                    "nudge::reserved_name",
+                                    Code::ReservedName,
                                     prop.name.span,
                                     "`at` is the occurrence time and cannot be declared as a property",
                                 )
@@ -279,7 +279,7 @@ impl Checker {
     fn duplicate_decl(&mut self, ident: &ast::Ident, prev: Span, what: &str) {
         self.report(
             Diagnostic::error(
-                "nudge::duplicate_name",
+                Code::DuplicateName,
                 ident.span,
                 format!("{what} `{}` is declared twice", ident.name),
             )
@@ -303,7 +303,7 @@ impl Checker {
                         "string", "int", "number", "bool", "time", "duration", "list",
                     ];
                     let mut d = Diagnostic::error(
-                        "nudge::unknown_type",
+                        Code::UnknownType,
                         name.span,
                         format!("unknown type `{other}`"),
                     )
@@ -324,7 +324,7 @@ impl Checker {
                     if members.contains(&lit.value) {
                         self.report(
                             Diagnostic::error(
-                                "nudge::duplicate_name",
+                                Code::DuplicateName,
                                 lit.span,
                                 format!("`\"{}\"` is listed twice", lit.value),
                             )
@@ -354,7 +354,7 @@ impl Checker {
                     if out.iter().any(|o| o.name == f.name.name) {
                         self.report(
                             Diagnostic::error(
-                                "nudge::duplicate_name",
+                                Code::DuplicateName,
                                 f.name.span,
                                 format!("field `{}` is declared twice", f.name.name),
                             )
@@ -409,7 +409,7 @@ impl Checker {
                     )
                 };
                 self.report(
-                    Diagnostic::error("nudge::duplicate_name", ident.span, message)
+                    Diagnostic::error(Code::DuplicateName, ident.span, message)
                         .with_label("defined again here")
                         .with_help("segments, metrics, rules and suppressions share one namespace: rename one of them")
                         .with_related(prev_span, "first defined here"),
@@ -449,7 +449,7 @@ impl Checker {
         self.has_policy = true;
         for extra in policies.iter().skip(1) {
             self.report(
-                Diagnostic::error("nudge::duplicate_policy", extra.keyword, "a second policy")
+                Diagnostic::error(Code::DuplicatePolicy, extra.keyword, "a second policy")
                     .with_label("the ruleset already has a policy")
                     .with_help("a ruleset has at most one `policy` block: merge the two")
                     .with_related(policy.keyword, "first policy here"),
@@ -468,7 +468,7 @@ impl Checker {
                 let prev = *prev;
                 self.report(
                     Diagnostic::error(
-                        "nudge::duplicate_clause",
+                        Code::DuplicateClause,
                         clause.span,
                         format!("`{key}` is given twice in the policy"),
                     )
@@ -487,7 +487,7 @@ impl Checker {
                     if self.policy.channels.contains(&ch.name) {
                         self.report(
                             Diagnostic::error(
-                                "nudge::duplicate_name",
+                                Code::DuplicateName,
                                 ch.span,
                                 format!("channel `{}` is listed twice", ch.name),
                             )
@@ -534,7 +534,7 @@ impl Checker {
                     if minutes(from) == minutes(to) {
                         self.report(
                             Diagnostic::error(
-                                "nudge::empty_quiet_hours",
+                                Code::EmptyQuietHours,
                                 clause.span,
                                 "quiet hours that start and end at the same time cover no time",
                             )
@@ -591,7 +591,7 @@ impl Checker {
                     if per.seconds() <= 0 {
                         self.report(
                             Diagnostic::error(
-                                "nudge::bad_duration",
+                                Code::BadDuration,
                                 per.span,
                                 "a cap's window must be longer than zero",
                             )
@@ -644,7 +644,7 @@ impl Checker {
                 Err(_) => {
                     let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
                     let mut d = Diagnostic::error(
-                        "nudge::unknown_zone",
+                        Code::UnknownZone,
                         *span,
                         format!("unknown time zone `{value}`"),
                     )
@@ -667,7 +667,7 @@ impl Checker {
             return Some(i as u32);
         }
         let mut d = Diagnostic::error(
-            "nudge::unknown_channel",
+            Code::UnknownChannel,
             ident.span,
             format!("unknown channel `{}`", ident.name),
         )
@@ -750,7 +750,7 @@ impl Checker {
                             )
                         };
                         self.report(
-                            Diagnostic::error("nudge::type_mismatch", expr.span, format!("{kind} `{name}` must be {}", if segment { "a bool" } else { "a value, not a bool" }))
+                            Diagnostic::error(Code::TypeMismatch, expr.span, format!("{kind} `{name}` must be {}", if segment { "a bool" } else { "a value, not a bool" }))
                                 .with_label(label)
                                 .with_help(help),
                         );
@@ -809,7 +809,7 @@ impl Checker {
                     .join(", ")
             )
         };
-        let mut d = Diagnostic::error("nudge::cycle", first_span, message)
+        let mut d = Diagnostic::error(Code::Cycle, first_span, message)
             .with_label(format!("cycle: {path}"))
             .with_help("segments and metrics cannot depend on themselves: define one of them from attributes and events only");
         for (span, name) in spans.iter().zip(&names).skip(1) {
@@ -839,7 +839,7 @@ impl Checker {
                 let prev = *prev;
                 self.report(
                     Diagnostic::error(
-                        "nudge::duplicate_clause",
+                        Code::DuplicateClause,
                         clause.span,
                         format!("`{kw}` is given twice in rule `{}`", rule.name.name),
                     )
@@ -869,7 +869,7 @@ impl Checker {
             _ => {
                 self.report(
                     Diagnostic::error(
-                        "nudge::missing_clause",
+                        Code::MissingClause,
                         rule.name.span,
                         format!("rule `{}` has no `when` clause", rule.name.name),
                     )
@@ -884,7 +884,7 @@ impl Checker {
             _ => {
                 self.report(
                     Diagnostic::error(
-                        "nudge::missing_clause",
+                        Code::MissingClause,
                         rule.name.span,
                         format!("rule `{}` has no `send` clause", rule.name.name),
                     )
@@ -940,7 +940,7 @@ impl Checker {
                         if !(share > 0.0 && share <= 10_000.0) {
                             self.report(
                                 Diagnostic::error(
-                                    "nudge::bad_percentage",
+                                    Code::BadPercentage,
                                     v.share.span,
                                     format!(
                                         "a variant's share must be between 0% and 100%, found {}%",
@@ -961,7 +961,7 @@ impl Checker {
                         {
                             self.report(
                                 Diagnostic::error(
-                                    "nudge::duplicate_name",
+                                    Code::DuplicateName,
                                     v.message.span,
                                     format!("variant \"{}\" is listed twice", v.message.value),
                                 )
@@ -977,7 +977,7 @@ impl Checker {
                         let shown = crate::value::format_number(f64::from(total) / 100.0);
                         self.report(
                             Diagnostic::error(
-                                "nudge::variant_total",
+                                Code::VariantTotal,
                                 *span,
                                 format!("variant shares add up to {shown}%, not 100%"),
                             )
@@ -996,7 +996,7 @@ impl Checker {
                 if names.contains(&p.name.name.as_str()) {
                     self.report(
                         Diagnostic::error(
-                            "nudge::duplicate_name",
+                            Code::DuplicateName,
                             p.name.span,
                             format!("parameter `{}` is given twice", p.name.name),
                         )
@@ -1032,7 +1032,7 @@ impl Checker {
                 RuleClauseKind::Cooldown(d) => {
                     if d.seconds() <= 0 {
                         self.report(
-                            Diagnostic::error("nudge::bad_duration", d.span, format!("a cooldown of {} never blocks a send", format::duration(d)))
+                            Diagnostic::error(Code::BadDuration, d.span, format!("a cooldown of {} never blocks a send", format::duration(d)))
                                 .with_label("zero cooldown")
                                 .with_help("give a positive duration such as `cooldown 7 days`, or remove the clause"),
                         );
@@ -1043,7 +1043,7 @@ impl Checker {
                 RuleClauseKind::Holdout(p) => {
                     if !(0.0..=100.0).contains(&p.value) {
                         self.report(
-                            Diagnostic::error("nudge::bad_percentage", p.span, format!("a holdout of {}% is over 100%", p.text))
+                            Diagnostic::error(Code::BadPercentage, p.span, format!("a holdout of {}% is over 100%", p.text))
                                 .with_label("must be between 0% and 100%")
                                 .with_help("a holdout is the share of matching customers kept as a control group, e.g. `holdout 10%`"),
                         );
@@ -1090,7 +1090,7 @@ impl Checker {
                 };
                 self.report(
                     Diagnostic::error(
-                        "nudge::bad_param",
+                        Code::BadParam,
                         e.span,
                         format!(
                             "a `with` value must be a string, number, bool or time, not {}",

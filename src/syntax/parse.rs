@@ -6,7 +6,7 @@ use pest::Parser;
 
 use super::ast::*;
 use super::{parse_error, prescan, FileId, Span};
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/nudge.pest"]
@@ -53,7 +53,7 @@ pub fn parse_file(file: FileId, text: &str) -> (FileAst, Vec<Diagnostic>) {
                 {
                     Ok(mut chunk_items) => items.append(&mut chunk_items),
                     Err(ShapeBug(what)) => diags.push(Diagnostic::error(
-                        "nudge::internal",
+                        Code::Internal,
                         Span::new(file, start, end),
                         format!("internal error: unexpected syntax tree shape at {what}"),
                     )),
@@ -141,7 +141,7 @@ impl Builder {
             let snake = to_snake_case(&ident.name);
             self.diags.push(
                 Diagnostic::error(
-                    "nudge::syntax",
+                    Code::Syntax,
                     ident.span,
                     format!("names are lowercase: `{}`", ident.name),
                 )
@@ -171,7 +171,7 @@ impl Builder {
                         Some(ch) => value.push(ch),
                         None => self.diags.push(
                             Diagnostic::error(
-                                "nudge::syntax",
+                                Code::Syntax,
                                 span,
                                 format!("`\\u{{{hex}}}` is not a character"),
                             )
@@ -193,7 +193,7 @@ impl Builder {
             Ok(v) => v,
             Err(_) => {
                 self.diags.push(
-                    Diagnostic::error("nudge::syntax", self.span(pair), "number too large")
+                    Diagnostic::error(Code::Syntax, self.span(pair), "number too large")
                         .with_label("does not fit in a 64-bit integer")
                         .with_help("use a smaller whole number"),
                 );
@@ -217,7 +217,7 @@ impl Builder {
         if hour > 23 || minute > 59 {
             self.diags.push(
                 Diagnostic::error(
-                    "nudge::syntax",
+                    Code::Syntax,
                     span,
                     format!("`{}` is not a clock time", pair.as_str()),
                 )
@@ -269,7 +269,7 @@ impl Builder {
                     )
                 };
                 self.diags.push(
-                    Diagnostic::error("nudge::syntax", unit_span, message)
+                    Diagnostic::error(Code::Syntax, unit_span, message)
                         .with_label("unknown unit")
                         .with_help(help),
                 );
@@ -868,7 +868,7 @@ impl Builder {
             _ => {
                 let all = AGGREGATES.iter().chain(BUILTINS.iter()).copied();
                 let mut d = Diagnostic::error(
-                    "nudge::unknown_function",
+                    Code::UnknownFunction,
                     func.span,
                     format!("unknown function `{name}`"),
                 )
@@ -889,7 +889,7 @@ impl Builder {
         if filter.is_some() || window.is_some() {
             self.diags.push(
                 Diagnostic::error(
-                    "nudge::syntax",
+                    Code::Syntax,
                     span,
                     format!("`{name}` does not take `where` or `within`"),
                 )
@@ -900,7 +900,7 @@ impl Builder {
         if args.len() != builtin.arity() {
             self.diags.push(
                 Diagnostic::error(
-                    "nudge::syntax",
+                    Code::Syntax,
                     span,
                     format!(
                         "`{name}` takes {} argument{}, found {}",
@@ -956,7 +956,7 @@ impl Builder {
             format!("{}(logged_in within 30 days)", kind.name())
         };
         let bad = |msg: String| {
-            Diagnostic::error("nudge::aggregate", span, msg)
+            Diagnostic::error(Code::Aggregate, span, msg)
                 .with_label("not an event aggregate")
                 .with_help(format!("write it like `{example}`"))
         };
@@ -1002,7 +1002,7 @@ impl Builder {
                 let event = path.first().map(|p| p.name.as_str()).unwrap_or("");
                 self.diags.push(
                     Diagnostic::error(
-                        "nudge::aggregate",
+                        Code::Aggregate,
                         arg.span,
                         format!("`{}` needs a numeric property of `{event}`", kind.name()),
                     )
@@ -1017,7 +1017,7 @@ impl Builder {
             (2, false) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "nudge::aggregate",
+                        Code::Aggregate,
                         arg.span,
                         format!(
                             "`{}` works on whole occurrences, not on a property",

@@ -5,7 +5,7 @@ use pest::error::{ErrorVariant, InputLocation};
 
 use super::parse::Rule;
 use super::{prescan, FileId, Span};
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 
 const RULE_CLAUSES: [&str; 7] = [
     "describe", "tags", "when", "send", "priority", "cooldown", "holdout",
@@ -122,7 +122,7 @@ pub fn describe(
     if at_end {
         if let Some(brace) = prescan::unclosed_brace(chunk) {
             return Diagnostic::error(
-                "nudge::syntax",
+                Code::Syntax,
                 Span::new(file, offset + brace, offset + brace + 1),
                 "unclosed `{`",
             )
@@ -149,7 +149,7 @@ pub fn describe(
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
     };
     let word = found.trim_matches('`');
-    let mut diag = Diagnostic::error("nudge::syntax", span, format!("unexpected {found}"))
+    let mut diag = Diagnostic::error(Code::Syntax, span, format!("unexpected {found}"))
         .with_label(format!("expected {expected_text}"));
     let expects_rule_clause = positives.contains(&Rule::kw_when);
     let expects_policy_clause = positives.contains(&Rule::kw_channels);

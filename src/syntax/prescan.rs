@@ -3,7 +3,7 @@
 //! chunks so that one broken item does not hide the errors of the others.
 
 use super::{FileId, Span};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// Top-level keywords that start an item at the beginning of a line.
 const ITEM_KEYWORDS: [&str; 6] = ["schema", "policy", "segment", "metric", "rule", "suppress"];
@@ -52,7 +52,7 @@ pub fn unterminated_strings(file: FileId, text: &str) -> Vec<Diagnostic> {
         if let Some(start) = in_string {
             let end = offset + line.trim_end_matches(['\n', '\r']).len();
             out.push(
-                Diagnostic::error("nudge::syntax", Span::new(file, offset + start, end), "unterminated string")
+                Diagnostic::error(Code::Syntax, Span::new(file, offset + start, end), "unterminated string")
                     .with_label("this string is never closed")
                     .with_help("close it with `\"` on the same line; write `\\n` for a line break inside a string"),
             );

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_yaml::{Mapping, Value as Yaml};
 
 use super::locate::{display_path, locate, token_end, Seg, Target};
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::program::{Message, Program, Type};
 use crate::snapshot::{self, Customer};
 use crate::syntax::{FileId, Span};
@@ -211,7 +211,7 @@ impl Reader<'_> {
         let span = self.span(path, Target::Value);
         let name = display_path(path);
         let mut d = Diagnostic::error(
-            "nudge::test::wrong_type",
+            Code::TestWrongType,
             span,
             format!("`{name}` must be {what}, found {}", kind(found)),
         )
@@ -232,7 +232,7 @@ impl Reader<'_> {
             ok = false;
             let span = self.span(&path_with(path, Seg::Key(name.clone())), Target::Key);
             let mut d = Diagnostic::error(
-                "nudge::test::unknown_key",
+                Code::TestUnknownKey,
                 span,
                 format!("unknown key `{name}` in {what}"),
             )
@@ -259,7 +259,7 @@ impl Reader<'_> {
                 let span = Span::new(self.file, start, token_end(self.text, start).max(start));
                 self.push(
                     Diagnostic::error(
-                        "nudge::test::yaml",
+                        Code::TestYaml,
                         span,
                         format!("invalid YAML: {}", yaml_message(&e)),
                     )
@@ -275,7 +275,7 @@ impl Reader<'_> {
             let span = Span::new(self.file, 0, token_end(self.text, 0));
             self.push(
                 Diagnostic::error(
-                    "nudge::test::wrong_type",
+                    Code::TestWrongType,
                     span,
                     format!(
                         "a test file must be a map with `now`, `defaults` and `cases`, found {}",
@@ -339,7 +339,7 @@ impl Reader<'_> {
                 let span = Span::new(self.file, 0, token_end(self.text, 0));
                 self.push(
                     Diagnostic::error(
-                        "nudge::test::missing_key",
+                        Code::TestMissingKey,
                         span,
                         "missing `cases`: the file has no test cases",
                     )
@@ -362,7 +362,7 @@ impl Reader<'_> {
         if missing_now_everywhere {
             let span = Span::new(self.file, 0, token_end(self.text, 0));
             self.push(
-                Diagnostic::error("nudge::test::missing_now", span, "missing `now`: the instant the cases are evaluated at")
+                Diagnostic::error(Code::TestMissingNow, span, "missing `now`: the instant the cases are evaluated at")
                     .with_label("the file starts here")
                     .with_help(format!(
                         "add `now: {SAMPLE_NOW}` at the top of the file (a case may override it with its own `now`)"
@@ -388,7 +388,7 @@ impl Reader<'_> {
             let span = self.span(path, Target::Value);
             self.push(
                 Diagnostic::error(
-                    "nudge::test::bad_time",
+                    Code::TestBadTime,
                     span,
                     format!("`{}` must be an RFC 3339 time", display_path(path)),
                 )
@@ -442,13 +442,9 @@ impl Reader<'_> {
             }
             None => {
                 self.push(
-                    Diagnostic::error(
-                        "nudge::test::missing_key",
-                        case_span,
-                        "this case has no `name`",
-                    )
-                    .with_label("case without a name")
-                    .with_help("start the case with `- name: what it shows`"),
+                    Diagnostic::error(Code::TestMissingKey, case_span, "this case has no `name`")
+                        .with_label("case without a name")
+                        .with_help("start the case with `- name: what it shows`"),
                 );
                 fallback_name
             }
@@ -457,7 +453,7 @@ impl Reader<'_> {
             let span = self.span(&path_with(&base, Seg::key("name")), Target::Value);
             self.push(
                 Diagnostic::error(
-                    "nudge::test::duplicate_case",
+                    Code::TestDuplicateCase,
                     span,
                     format!("two cases are named `{name}`"),
                 )
@@ -491,7 +487,7 @@ impl Reader<'_> {
             None => {
                 self.push(
                     Diagnostic::error(
-                        "nudge::test::missing_key",
+                        Code::TestMissingKey,
                         case_span,
                         format!("case `{name}` has no `customer`"),
                     )
@@ -516,7 +512,7 @@ impl Reader<'_> {
             }
             None => {
                 self.push(
-                    Diagnostic::error("nudge::test::missing_key", case_span, format!("case `{name}` has no `expect`"))
+                    Diagnostic::error(Code::TestMissingKey, case_span, format!("case `{name}` has no `expect`"))
                         .with_label("nothing expected")
                         .with_help("add `expect: { send: [] }` listing the rules that send (empty when none should)"),
                 );
@@ -566,7 +562,7 @@ impl Reader<'_> {
                             schema.attributes.iter().map(|a| a.name.as_str()).collect();
                         candidates.extend(["id", "events", "messages"]);
                         let mut d = Diagnostic::error(
-                            "nudge::test::unknown_attribute",
+                            Code::TestUnknownAttribute,
                             span,
                             format!("unknown attribute `{name}`: the schema has no such attribute"),
                         )
@@ -611,7 +607,7 @@ impl Reader<'_> {
                         None => {
                             let span = self.span(&here, Target::Key);
                             let mut d = Diagnostic::error(
-                                "nudge::test::unknown_attribute",
+                                Code::TestUnknownAttribute,
                                 span,
                                 format!(
                                     "unknown field `{name}` in `{}`",
@@ -645,7 +641,7 @@ impl Reader<'_> {
                 let span = self.span(&here, Target::Key);
                 let names: Vec<&str> = schema.events.iter().map(|e| e.name.as_str()).collect();
                 let mut d = Diagnostic::error(
-                    "nudge::test::unknown_event",
+                    Code::TestUnknownEvent,
                     span,
                     format!("unknown event `{name}`: the schema declares no such event"),
                 )
@@ -676,7 +672,7 @@ impl Reader<'_> {
                         .chain(["at"])
                         .collect();
                     let mut d = Diagnostic::error(
-                        "nudge::test::unknown_attribute",
+                        Code::TestUnknownAttribute,
                         span,
                         format!("unknown property `{prop}` of event `{name}`"),
                     )
@@ -725,7 +721,7 @@ impl Reader<'_> {
                 };
                 self.push(
                     Diagnostic::error(
-                        "nudge::test::invalid_customer",
+                        Code::TestInvalidCustomer,
                         span,
                         format!("invalid customer: {}", rejected.message),
                     )
@@ -747,7 +743,7 @@ impl Reader<'_> {
             let name = rest.split('`').next().unwrap_or_default();
             let span = self.span_any(std::slice::from_ref(customer_key));
             return Diagnostic::error(
-                "nudge::test::invalid_customer",
+                Code::TestInvalidCustomer,
                 span,
                 format!("invalid customer: {problem}"),
             )
@@ -793,7 +789,7 @@ impl Reader<'_> {
             String::from("the value must match the type declared in the schema")
         };
         Diagnostic::error(
-            "nudge::test::invalid_customer",
+            Code::TestInvalidCustomer,
             span,
             format!("invalid customer: {problem}"),
         )
@@ -814,7 +810,7 @@ impl Reader<'_> {
             None => {
                 let span = self.span(path, Target::Key);
                 self.push(
-                    Diagnostic::error("nudge::test::missing_key", span, "`expect` has no `send`")
+                    Diagnostic::error(Code::TestMissingKey, span, "`expect` has no `send`")
                         .with_label("what should be sent?")
                         .with_help("list exactly the rules that send, e.g. `send: [import_guide]`, or `send: []` when none should"),
                 );
@@ -880,7 +876,7 @@ impl Reader<'_> {
         let span = self.span(path, target);
         let names: Vec<&str> = self.program.rules.iter().map(|r| r.name.as_str()).collect();
         let mut d = Diagnostic::error(
-            "nudge::test::unknown_rule",
+            Code::TestUnknownRule,
             span,
             format!("unknown rule `{name}`"),
         )
@@ -997,7 +993,7 @@ impl Reader<'_> {
             .map(|s| s.name.as_str())
             .collect();
         let mut d = Diagnostic::error(
-            "nudge::test::unknown_suppression",
+            Code::TestUnknownSuppression,
             span,
             format!("unknown suppression `{name}`"),
         )
@@ -1021,7 +1017,7 @@ impl Reader<'_> {
         }
         let span = self.span(path, Target::Value);
         let mut d = Diagnostic::error(
-            "nudge::test::unknown_channel",
+            Code::TestUnknownChannel,
             span,
             format!("unknown channel `{name}`"),
         )
@@ -1071,7 +1067,7 @@ impl Reader<'_> {
                 Err(e) => {
                     let span = self.span(&here, Target::Value);
                     self.push(Diagnostic::error(
-                        "nudge::test::wrong_type",
+                        Code::TestWrongType,
                         span,
                         format!("params cannot be read: {e}"),
                     ));
@@ -1114,7 +1110,7 @@ impl Reader<'_> {
                     ]);
                     self.push(
                         Diagnostic::error(
-                            "nudge::test::conflicting_expectation",
+                            Code::TestConflictingExpectation,
                             span,
                             format!("rule `{rule}` is expected under both `{a}` and `{b}`"),
                         )
