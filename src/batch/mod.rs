@@ -522,3 +522,6 @@ fn yaml_records(text: &str) -> Vec<Result<serde_yaml::Value, Rejection>> {
     }
     out
 }
+
+#[cfg(all(test, feature = "gen"))]
+mod tests;
