@@ -507,7 +507,8 @@ impl Tally {
 }
 
 /// The records of a YAML text: every document, and every item of a
-/// document that is a list; a document that is not YAML is a rejection.
+/// document that is a list; a syntax error is one rejection and ends the
+/// input.
 fn yaml_records(text: &str) -> Vec<Result<serde_yaml::Value, Rejection>> {
     let mut out = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
@@ -515,9 +516,14 @@ fn yaml_records(text: &str) -> Vec<Result<serde_yaml::Value, Rejection>> {
             Ok(serde_yaml::Value::Sequence(items)) => out.extend(items.into_iter().map(Ok)),
             Ok(serde_yaml::Value::Null) => {}
             Ok(value) => out.push(Ok(value)),
-            Err(e) => out.push(Err(Rejection::NotACustomer(RejectedInput {
-                message: e.to_string(),
-            }))),
+            Err(e) => {
+                out.push(Err(Rejection::NotACustomer(RejectedInput {
+                    message: e.to_string(),
+                })));
+                // serde_yaml cannot resume after a syntax error (its
+                // document iterator would repeat the error forever).
+                break;
+            }
         }
     }
     out

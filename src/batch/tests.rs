@@ -143,8 +143,16 @@ fn json_arrays_and_yaml_are_numbered_by_customer() {
             &mut sink,
         )
         .unwrap();
-    let ids: Vec<&str> = sink.outputs.iter().map(|(_, e)| e.customer.as_str()).collect();
+    let ids: Vec<&str> = sink
+        .outputs
+        .iter()
+        .map(|(_, e)| e.customer.as_str())
+        .collect();
     assert_eq!(ids, ["a", "y"]);
-    assert!(sink.rejected[0].to_string().starts_with("c.json: customer #2: "));
-    assert!(sink.rejected[1].to_string().starts_with("c.yaml: customer #2: "));
+    assert!(sink.rejected[0]
+        .to_string()
+        .starts_with("c.json: customer #2: "));
+    assert!(sink.rejected[1]
+        .to_string()
+        .starts_with("c.yaml: customer #2: "));
 }
