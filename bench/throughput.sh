@@ -13,7 +13,9 @@
 # With BASELINE=path/to/an/older/nudge, that binary is timed in the same run
 # (same file, same moment), since the machine is shared and noisy.
 #
-# usage: [BASELINE=nudge-old] bench/throughput.sh [N]
+# NO_BUILD=1 times the binaries already in target/release.
+#
+# usage: [BASELINE=nudge-old] [NO_BUILD=1] bench/throughput.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +30,7 @@ if ! command -v /usr/bin/time >/dev/null 2>&1 || ! /usr/bin/time -v true >/dev/n
   (apt-get update -qq && apt-get install -y -qq time) >/dev/null
 fi
 
-cargo build --release -q --bin nudge --example parse_only
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q --bin nudge --example parse_only
 NUDGE=target/release/nudge
 PARSE=target/release/examples/parse_only
 

@@ -1,6 +1,8 @@
 //! The batch engine against the facade: for any customers, streaming lines
 //! through [`Batch`] gives what [`Ruleset::evaluation`] gives line by line.
 
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use proptest::prelude::*;
 
 use super::*;
