@@ -16,7 +16,7 @@
 //!    a block goes through the [`Step`] in parallel; results keep input
 //!    order. A step only sees one record, so it is `Sync` and stateless:
 //!    [`Evaluate`] (one ruleset at one instant, output an
-//!    [`Evaluation`](crate::Evaluation)) is the default; any closure
+//!    [`Evaluation`]) is the default; any closure
 //!    `Fn(Record) -> Result<T, Rejection>` is a step, and [`Step::map`]
 //!    chains work that should also run in parallel (e.g. serializing with
 //!    [`Encoded`]).
