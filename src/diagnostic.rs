@@ -10,7 +10,7 @@ use std::sync::Arc;
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
-use crate::syntax::{SourceSet, Span};
+use crate::source::{SourceSet, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

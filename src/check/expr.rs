@@ -813,13 +813,7 @@ impl Checker {
                 PExpr::Call(func, typed_args.into_iter().map(|t| t.expr).collect()),
             ),
             None => {
-                let wants = match func {
-                    Builtin::Lower => "a string",
-                    Builtin::Len => "a list or a string",
-                    Builtin::Min | Builtin::Max => "two numbers, two times or two durations",
-                    Builtin::Abs => "a number or a duration",
-                    Builtin::Days | Builtin::Hours => "a duration, e.g. `now - signed_up_at`",
-                };
+                let wants = func.function().takes;
                 let found = tys
                     .iter()
                     .map(|t| self.schema.a_type(t))

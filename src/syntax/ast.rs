@@ -1,6 +1,8 @@
 //! The syntax tree of one rule file: what the author wrote, with a span on
 //! every node, before names are resolved or types checked.
 
+pub use crate::program::ops::{AggregateKind, ArithOp, Builtin, CompareOp, DurationUnit};
+
 use super::Span;
 
 /// A name as written, with where it was written.
@@ -26,27 +28,6 @@ pub struct DurationLit {
     /// The unit word as written (`d`, `day`, `days`, ...).
     pub unit_text: String,
     pub span: Span,
-}
-
-/// The units a duration can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DurationUnit {
-    Minute,
-    Hour,
-    Day,
-    Week,
-}
-
-impl DurationUnit {
-    /// Seconds in one unit.
-    pub fn seconds(self) -> i64 {
-        match self {
-            DurationUnit::Minute => 60,
-            DurationUnit::Hour => 3_600,
-            DurationUnit::Day => 86_400,
-            DurationUnit::Week => 604_800,
-        }
-    }
 }
 
 impl DurationLit {
@@ -280,109 +261,6 @@ pub enum SuppressScope {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompareOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CompareOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CompareOp::Eq => "==",
-            CompareOp::Ne => "!=",
-            CompareOp::Lt => "<",
-            CompareOp::Le => "<=",
-            CompareOp::Gt => ">",
-            CompareOp::Ge => ">=",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
-impl ArithOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            ArithOp::Add => "+",
-            ArithOp::Sub => "-",
-            ArithOp::Mul => "*",
-            ArithOp::Div => "/",
-        }
-    }
-}
-
-/// Aggregates over event occurrences.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AggregateKind {
-    Count,
-    Sum,
-    Min,
-    Max,
-    Avg,
-    Distinct,
-    Last,
-    First,
-}
-
-impl AggregateKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            AggregateKind::Count => "count",
-            AggregateKind::Sum => "sum",
-            AggregateKind::Min => "min",
-            AggregateKind::Max => "max",
-            AggregateKind::Avg => "avg",
-            AggregateKind::Distinct => "distinct",
-            AggregateKind::Last => "last",
-            AggregateKind::First => "first",
-        }
-    }
-}
-
-/// The small fixed set of scalar built-ins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Builtin {
-    Lower,
-    Len,
-    Min,
-    Max,
-    Abs,
-    Days,
-    Hours,
-}
-
-impl Builtin {
-    pub fn name(self) -> &'static str {
-        match self {
-            Builtin::Lower => "lower",
-            Builtin::Len => "len",
-            Builtin::Min => "min",
-            Builtin::Max => "max",
-            Builtin::Abs => "abs",
-            Builtin::Days => "days",
-            Builtin::Hours => "hours",
-        }
-    }
-
-    pub fn arity(self) -> usize {
-        match self {
-            Builtin::Min | Builtin::Max => 2,
-            _ => 1,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -5,12 +5,10 @@ use pest::iterators::{Pair, Pairs};
 use pest::Parser;
 
 use super::ast::*;
+use super::grammar::{NudgeParser, Rule};
 use super::{parse_error, prescan, FileId, Span};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
-
-#[derive(pest_derive::Parser)]
-#[grammar = "grammar/nudge.pest"]
-pub(crate) struct NudgeParser;
+use crate::program::builtins;
 
 /// The tree shape did not match the grammar: a bug in nudge, reported as a
 /// diagnostic rather than a panic.
@@ -18,11 +16,6 @@ pub(crate) struct NudgeParser;
 struct ShapeBug(&'static str);
 
 type Conv<T> = Result<T, ShapeBug>;
-
-const AGGREGATES: [&str; 8] = [
-    "count", "sum", "min", "max", "avg", "distinct", "last", "first",
-];
-const BUILTINS: [&str; 7] = ["lower", "len", "min", "max", "abs", "days", "hours"];
 
 /// Parses one file. Items that parse are returned even when others fail, so
 /// every syntax error of the file is reported in one run.
@@ -245,12 +238,10 @@ impl Builder {
             _ => (1, pair),
         };
         let unit_text = unit_pair.as_str().to_string();
-        let unit = match unit_text.as_str() {
-            "w" | "week" | "weeks" => DurationUnit::Week,
-            "d" | "day" | "days" => DurationUnit::Day,
-            "h" | "hour" | "hours" => DurationUnit::Hour,
-            "min" | "mins" | "minute" | "minutes" => DurationUnit::Minute,
-            other => {
+        let unit = match DurationUnit::from_word(&unit_text) {
+            Some(unit) => unit,
+            None => {
+                let other = unit_text.as_str();
                 let unit_span = self.span(&unit_pair);
                 let (message, help) = if other.starts_with('m') && other != "ms"
                     || other.starts_with('y')
@@ -849,42 +840,19 @@ impl Builder {
             }
         }
         let name = func.name.as_str();
-        let is_aggregate = matches!(
-            name,
-            "count" | "sum" | "avg" | "distinct" | "last" | "first"
-        ) || (matches!(name, "min" | "max")
-            && (args.len() == 1 || filter.is_some() || window.is_some()));
-        if is_aggregate {
-            return self.aggregate(func, args, filter, window, span);
-        }
-        let builtin = match name {
-            "lower" => Builtin::Lower,
-            "len" => Builtin::Len,
-            "min" => Builtin::Min,
-            "max" => Builtin::Max,
-            "abs" => Builtin::Abs,
-            "days" => Builtin::Days,
-            "hours" => Builtin::Hours,
-            _ => {
-                let all = AGGREGATES.iter().chain(BUILTINS.iter()).copied();
-                let mut d = Diagnostic::error(
-                    Code::UnknownFunction,
-                    func.span,
-                    format!("unknown function `{name}`"),
-                )
-                .with_label("not a built-in function");
-                d = match did_you_mean(name, all) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(
-                        "the functions are count, sum, min, max, avg, distinct, last, first, lower, len, abs, days and hours",
-                    ),
-                };
-                self.diags.push(d);
-                return Ok(Expr {
-                    kind: ExprKind::Bool(false),
-                    span,
-                });
+        let scalar = builtins::scalar(name);
+        if let Some(kind) = builtins::aggregate(name) {
+            // `min`/`max` with one argument, a filter or a window aggregate.
+            if scalar.is_none() || args.len() == 1 || filter.is_some() || window.is_some() {
+                return self.aggregate(kind, func, args, filter, window, span);
             }
+        }
+        let Some(builtin) = scalar else {
+            self.unknown_function(&func);
+            return Ok(Expr {
+                kind: ExprKind::Bool(false),
+                span,
+            });
         };
         if filter.is_some() || window.is_some() {
             self.diags.push(
@@ -928,28 +896,32 @@ impl Builder {
         })
     }
 
+    fn unknown_function(&mut self, func: &Ident) {
+        let name = func.name.as_str();
+        let names = builtins::names();
+        let mut d = Diagnostic::error(
+            Code::UnknownFunction,
+            func.span,
+            format!("unknown function `{name}`"),
+        )
+        .with_label("not a built-in function");
+        d = match did_you_mean(name, names.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("the functions are {}", and_list(&names))),
+        };
+        self.diags.push(d);
+    }
+
     fn aggregate(
         &mut self,
+        kind: AggregateKind,
         func: Ident,
         mut args: Vec<Expr>,
         filter: Option<Expr>,
         window: Option<DurationLit>,
         span: Span,
     ) -> Conv<Expr> {
-        let kind = match func.name.as_str() {
-            "count" => AggregateKind::Count,
-            "sum" => AggregateKind::Sum,
-            "min" => AggregateKind::Min,
-            "max" => AggregateKind::Max,
-            "avg" => AggregateKind::Avg,
-            "distinct" => AggregateKind::Distinct,
-            "last" => AggregateKind::Last,
-            _ => AggregateKind::First,
-        };
-        let needs_property = !matches!(
-            kind,
-            AggregateKind::Count | AggregateKind::Last | AggregateKind::First
-        );
+        let needs_property = kind.needs_property();
         let example = if needs_property {
             format!("{}(watched.minutes within 30 days)", kind.name())
         } else {
@@ -1088,6 +1060,15 @@ fn lift_window(expr: Expr) -> (Expr, Option<DurationLit>) {
             (Expr { kind, span }, window)
         }
         kind => (Expr { kind, span }, None),
+    }
+}
+
+/// `a, b and c`.
+fn and_list(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.to_string(),
+        None => String::new(),
     }
 }
 

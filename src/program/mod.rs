@@ -2,9 +2,14 @@
 //! indices, expressions as a small tree over slots, rules in arbitration
 //! order, and the policy. Nothing here refers to source text by position.
 
+pub mod builtins;
+pub mod ops;
+pub mod window;
+
 use chrono_tz::Tz;
 
-use crate::syntax::ast::{AggregateKind, ArithOp, Builtin, CompareOp};
+pub use ops::{AggregateKind, ArithOp, Builtin, CompareOp, DurationUnit};
+
 use crate::value::{Micros, Value};
 
 /// A static type.
