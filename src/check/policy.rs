@@ -33,6 +33,53 @@ impl Checker {
             );
         }
         // Channels first: the other clauses refer to them.
+        self.policy_channels(policy);
+        for clause in &policy.clauses {
+            match &clause.kind {
+                PolicyClauseKind::Activity(e) => {
+                    self.activity_declared = true;
+                    if let Some(t) = self.check_root(e) {
+                        if self.expect_type(
+                            &t,
+                            &Type::Time,
+                            e,
+                            "the policy's `activity` must be a time",
+                        ) {
+                            self.policy.activity = Some(t.expr);
+                        }
+                    }
+                }
+                PolicyClauseKind::Timezone(e) => {
+                    if let Some(t) = self.check_root(e) {
+                        if self.expect_type(
+                            &t,
+                            &Type::String,
+                            e,
+                            "the policy's `timezone` must be a string",
+                        ) {
+                            self.policy.timezone = Some(t.expr);
+                        }
+                    }
+                    self.timezone_literals(e);
+                }
+                PolicyClauseKind::QuietHours { from, to, channels } => {
+                    self.quiet_hours(clause.span, from, to, channels)
+                }
+                PolicyClauseKind::Cap {
+                    count,
+                    channel,
+                    per,
+                    bare_unit,
+                    ..
+                } => self.cap(*count, channel.as_ref(), per, *bare_unit),
+                PolicyClauseKind::Channels(_) => {}
+            }
+        }
+    }
+
+    /// The `channels` clause, and each of `channels`, `activity` and
+    /// `timezone` given at most once.
+    fn policy_channels(&mut self, policy: &ast::PolicyBlock) {
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for clause in &policy.clauses {
             let key = match &clause.kind {
@@ -78,130 +125,109 @@ impl Checker {
                 }
             }
         }
-        for clause in &policy.clauses {
-            match &clause.kind {
-                PolicyClauseKind::Activity(e) => {
-                    self.activity_declared = true;
-                    if let Some(t) = self.check_root(e) {
-                        if self.expect_type(
-                            &t,
-                            &Type::Time,
-                            e,
-                            "the policy's `activity` must be a time",
-                        ) {
-                            self.policy.activity = Some(t.expr);
-                        }
-                    }
-                }
-                PolicyClauseKind::Timezone(e) => {
-                    if let Some(t) = self.check_root(e) {
-                        if self.expect_type(
-                            &t,
-                            &Type::String,
-                            e,
-                            "the policy's `timezone` must be a string",
-                        ) {
-                            self.policy.timezone = Some(t.expr);
-                        }
-                    }
-                    self.timezone_literals(e);
-                }
-                PolicyClauseKind::QuietHours { from, to, channels } => {
-                    let minutes = |c: &ast::ClockLit| c.hour * 60 + c.minute;
-                    if minutes(from) == minutes(to) {
-                        self.report(
-                            Diagnostic::error(
-                                Code::EmptyQuietHours,
-                                clause.span,
-                                "quiet hours that start and end at the same time cover no time",
-                            )
-                            .with_label("empty range")
-                            .with_help("give different times, e.g. `quiet hours 21:00 to 08:00`"),
-                        );
-                    }
-                    let mut ids = Vec::new();
-                    for ch in channels {
-                        if let Some(id) = self.channel(ch) {
-                            ids.push(id);
-                        }
-                    }
-                    let text = format!(
-                        "quiet hours {:02}:{:02} to {:02}:{:02}{}",
-                        from.hour,
-                        from.minute,
-                        to.hour,
-                        to.minute,
-                        if channels.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                " for {}",
-                                channels
-                                    .iter()
-                                    .map(|c| c.name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        }
-                    );
-                    self.policy.quiet_hours.push(QuietHours {
-                        from: minutes(from),
-                        to: minutes(to),
-                        channels: (!channels.is_empty()).then_some(ids),
-                        text,
-                    });
-                }
-                PolicyClauseKind::Cap {
-                    count,
-                    channel,
-                    per,
-                    bare_unit,
-                    ..
-                } => {
-                    let channel_id = match channel {
-                        Some(ch) => match self.channel(ch) {
-                            Some(id) => Some(id),
-                            None => continue,
-                        },
-                        None => None,
-                    };
-                    if per.seconds() <= 0 {
-                        self.report(
-                            Diagnostic::error(
-                                Code::BadDuration,
-                                per.span,
-                                "a cap's window must be longer than zero",
-                            )
-                            .with_label("empty window")
-                            .with_help("write e.g. `per 7 days`"),
-                        );
-                        continue;
-                    }
-                    let text = format!(
-                        "at most {count} {}message{} per {}",
-                        channel
-                            .as_ref()
-                            .map(|c| format!("{} ", c.name))
-                            .unwrap_or_default(),
-                        if *count == 1 { "" } else { "s" },
-                        if *bare_unit {
-                            per.unit_text.clone()
-                        } else {
-                            format::duration(per)
-                        }
-                    );
-                    self.policy.caps.push(Cap {
-                        count: *count,
-                        channel: channel_id,
-                        window: per
-                            .seconds()
-                            .saturating_mul(crate::value::MICROS_PER_SECOND),
-                        text,
-                    });
-                }
-                PolicyClauseKind::Channels(_) => {}
+    }
+
+    /// `quiet hours HH:MM to HH:MM [for channels]`.
+    fn quiet_hours(
+        &mut self,
+        span: Span,
+        from: &ast::ClockLit,
+        to: &ast::ClockLit,
+        channels: &[ast::Ident],
+    ) {
+        let minutes = |c: &ast::ClockLit| c.hour * 60 + c.minute;
+        if minutes(from) == minutes(to) {
+            self.report(
+                Diagnostic::error(
+                    Code::EmptyQuietHours,
+                    span,
+                    "quiet hours that start and end at the same time cover no time",
+                )
+                .with_label("empty range")
+                .with_help("give different times, e.g. `quiet hours 21:00 to 08:00`"),
+            );
+        }
+        let mut ids = Vec::new();
+        for ch in channels {
+            if let Some(id) = self.channel(ch) {
+                ids.push(id);
             }
         }
+        let text = format!(
+            "quiet hours {:02}:{:02} to {:02}:{:02}{}",
+            from.hour,
+            from.minute,
+            to.hour,
+            to.minute,
+            if channels.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " for {}",
+                    channels
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        self.policy.quiet_hours.push(QuietHours {
+            from: minutes(from),
+            to: minutes(to),
+            channels: (!channels.is_empty()).then_some(ids),
+            text,
+        });
+    }
+
+    /// `at most N [channel] messages per D`.
+    fn cap(
+        &mut self,
+        count: i64,
+        channel: Option<&ast::Ident>,
+        per: &ast::DurationLit,
+        bare_unit: bool,
+    ) {
+        let channel_id = match channel {
+            Some(ch) => match self.channel(ch) {
+                Some(id) => Some(id),
+                None => return,
+            },
+            None => None,
+        };
+        if per.seconds() <= 0 {
+            self.report(
+                Diagnostic::error(
+                    Code::BadDuration,
+                    per.span,
+                    "a cap's window must be longer than zero",
+                )
+                .with_label("empty window")
+                .with_help("write e.g. `per 7 days`"),
+            );
+            return;
+        }
+        let text = format!(
+            "at most {count} {}message{} per {}",
+            channel
+                .as_ref()
+                .map(|c| format!("{} ", c.name))
+                .unwrap_or_default(),
+            if count == 1 { "" } else { "s" },
+            if bare_unit {
+                per.unit_text.clone()
+            } else {
+                format::duration(per)
+            }
+        );
+        self.policy.caps.push(Cap {
+            count,
+            channel: channel_id,
+            window: per
+                .seconds()
+                .saturating_mul(crate::value::MICROS_PER_SECOND),
+            text,
+        });
     }
 
     /// String literals in the timezone expression must be IANA zone names;
