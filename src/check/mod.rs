@@ -18,7 +18,7 @@ use crate::program::{self, Program, Schema, Type};
 use crate::syntax::ast::{self, Item};
 use crate::syntax::{FileId, Span};
 
-/// Words that cannot name anything (LANGUAGE.md section 2).
+/// Words that cannot name anything (`docs/language.md#lexical-rules`).
 pub const KEYWORDS: [&str; 39] = [
     "and", "or", "not", "in", "is", "missing", "present", "older", "than", "within", "never", "at",
     "least", "times", "sent", "now", "true", "false", "rule", "segment", "metric", "schema",

@@ -4,7 +4,7 @@
 use super::{Checker, Def, DefState, NameKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::ast::{self, Item};
-use crate::syntax::format;
+use crate::syntax::canonical;
 
 impl Checker {
     pub(super) fn names(&mut self, items: &[&Item]) {
@@ -43,7 +43,7 @@ impl Checker {
                 name: d.name.name.clone(),
                 name_span: d.name.span,
                 expr: d.expr.clone(),
-                text: format::expr(&d.expr),
+                text: canonical::expr(&d.expr),
                 state: DefState::Unchecked,
                 uses: 0,
             };

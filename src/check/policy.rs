@@ -9,7 +9,7 @@ use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::program::{Cap, QuietHours, Type};
 use crate::syntax::ast::{self, Item, PolicyClauseKind};
-use crate::syntax::{format, Span};
+use crate::syntax::{canonical, Span};
 
 impl Checker {
     pub(super) fn policy(&mut self, items: &[&Item]) {
@@ -217,7 +217,7 @@ impl Checker {
             if bare_unit {
                 per.unit_text.clone()
             } else {
-                format::duration(per)
+                canonical::duration(per)
             }
         );
         self.policy.caps.push(Cap {

@@ -8,7 +8,7 @@ use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{self, Type};
 use crate::syntax::ast::{self, Item, MessageSpec, RuleClauseKind};
-use crate::syntax::{format, Span};
+use crate::syntax::{canonical, Span};
 
 impl Checker {
     pub(super) fn rules(&mut self, items: &[&Item]) -> Vec<program::Rule> {
@@ -116,7 +116,7 @@ impl Checker {
                 RuleClauseKind::Cooldown(d) => {
                     if d.seconds() <= 0 {
                         self.report(
-                            Diagnostic::error(Code::BadDuration, d.span, format!("a cooldown of {} never blocks a send", format::duration(d)))
+                            Diagnostic::error(Code::BadDuration, d.span, format!("a cooldown of {} never blocks a send", canonical::duration(d)))
                                 .with_label("zero cooldown")
                                 .with_help("give a positive duration such as `cooldown 7 days`, or remove the clause"),
                         );
@@ -184,7 +184,7 @@ impl Checker {
                 Some(t) => {
                     if self.expect_type(&t, &Type::Bool, c, "a rule's `when` must be a condition") {
                         conjuncts.push(program::Conjunct {
-                            text: format::expr(c),
+                            text: canonical::expr(c),
                             expr: t.expr,
                         });
                     } else {

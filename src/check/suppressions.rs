@@ -5,7 +5,7 @@ use super::expr;
 use super::Checker;
 use crate::program::{self, Suppression, SuppressionScope, Type};
 use crate::syntax::ast::{self, Item};
-use crate::syntax::format;
+use crate::syntax::canonical;
 
 impl Checker {
     pub(super) fn suppressions(&mut self, items: &[&Item]) -> Vec<Suppression> {
@@ -49,7 +49,7 @@ impl Checker {
             out.push(Suppression {
                 name: s.name.name.clone(),
                 when,
-                text: format::expr(&s.when),
+                text: canonical::expr(&s.when),
                 scope,
             });
         }

@@ -3,6 +3,7 @@
 //! one layer below, in [`source`](crate::source), and are re-exported here.
 
 pub mod ast;
+pub mod canonical;
 pub mod format;
 mod grammar;
 mod parse;

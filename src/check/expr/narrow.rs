@@ -1,9 +1,9 @@
 //! Optional-safety by narrowing: which optional expressions are known to
 //! be present where an expression is checked. Expressions are matched by
-//! their canonical text ([`format::expr`]).
+//! their canonical text ([`canonical::expr`]).
 
 use crate::syntax::ast::{Expr, ExprKind};
-use crate::syntax::format;
+use crate::syntax::canonical;
 
 /// What is known where an expression is checked: which optional
 /// expressions are known present, and the event whose properties are in
@@ -56,5 +56,5 @@ pub(super) fn strip(mut e: &Expr) -> &Expr {
 
 /// The canonical text of an expression: what narrowing matches on.
 pub(super) fn key(e: &Expr) -> String {
-    format::expr(strip(e))
+    canonical::expr(strip(e))
 }
