@@ -10,6 +10,8 @@ mod policy;
 mod rules;
 mod schema;
 mod suppressions;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 
