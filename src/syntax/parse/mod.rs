@@ -8,6 +8,8 @@ use pest::Parser;
 
 mod expr;
 mod items;
+#[cfg(test)]
+mod tests;
 
 use super::ast::*;
 use super::grammar::{NudgeParser, Rule};
