@@ -66,8 +66,8 @@ pub struct Field {
     pub ty: Type,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// An event of the schema and its properties.
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventDef {
     /// The event's name.
     pub name: String,
@@ -266,8 +266,8 @@ pub enum Expr {
     Aggregate(Box<Aggregate>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// An aggregate over the occurrences of an event.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Aggregate {
     /// Which aggregate.
     pub kind: AggregateKind,
@@ -303,8 +303,8 @@ pub struct Conjunct {
     pub expr: Expr,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// What a rule sends.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     /// One message.
     Single(String),
@@ -312,8 +312,8 @@ pub enum Message {
     Variants(Vec<(String, u32)>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// A checked rule.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     /// The rule's name.
     pub name: String,
@@ -337,8 +337,8 @@ pub struct Rule {
     pub holdout: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// What a suppression applies to.
+#[derive(Debug, Clone, PartialEq)]
 pub enum SuppressionScope {
     /// Every rule.
     All,
@@ -348,8 +348,8 @@ pub enum SuppressionScope {
     Tag(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// A checked suppression.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Suppression {
     /// Its name.
     pub name: String,
@@ -361,8 +361,8 @@ pub struct Suppression {
     pub scope: SuppressionScope,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// Quiet hours of the policy.
+#[derive(Debug, Clone, PartialEq)]
 pub struct QuietHours {
     /// Minutes after local midnight.
     pub from: u32,
@@ -374,8 +374,8 @@ pub struct QuietHours {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// A frequency cap of the policy.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cap {
     /// The most messages in the window.
     pub count: i64,
@@ -387,8 +387,8 @@ pub struct Cap {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// The checked policy.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     /// The channel names; channel ids index this list.
     pub channels: Vec<String>,

@@ -103,8 +103,8 @@ impl Item {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// `schema { ... }`: attributes and events.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SchemaBlock {
     /// The entries in source order.
     pub entries: Vec<SchemaEntry>,
@@ -114,8 +114,8 @@ pub struct SchemaBlock {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// One entry of a schema block.
+#[derive(Debug, Clone, PartialEq)]
 pub enum SchemaEntry {
     /// `name: type`
     Attribute(FieldDecl),
@@ -155,8 +155,8 @@ pub struct EventDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// A type as written.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TypeExpr {
     /// What type it is.
     pub kind: TypeKind,
@@ -164,8 +164,8 @@ pub struct TypeExpr {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// The forms of a type.
+#[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {
     /// `string`, `int`, `number`, `bool`, `time`, `duration` (or an unknown word).
     Named(Ident),
@@ -179,8 +179,8 @@ pub enum TypeKind {
     Optional(Box<TypeExpr>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// `policy { ... }`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PolicyBlock {
     /// The clauses in source order.
     pub clauses: Vec<PolicyClause>,
@@ -190,8 +190,8 @@ pub struct PolicyBlock {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// One clause of the policy.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PolicyClause {
     /// What clause it is.
     pub kind: PolicyClauseKind,
@@ -199,8 +199,8 @@ pub struct PolicyClause {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// The clauses of a policy.
+#[derive(Debug, Clone, PartialEq)]
 pub enum PolicyClauseKind {
     /// `channels a, b`
     Channels(Vec<Ident>),
@@ -243,8 +243,8 @@ pub struct Definition {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// `rule NAME { clauses }`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleDef {
     /// The rule's name.
     pub name: Ident,
@@ -254,8 +254,8 @@ pub struct RuleDef {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// One clause of a rule.
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleClause {
     /// What clause it is.
     pub kind: RuleClauseKind,
@@ -263,8 +263,8 @@ pub struct RuleClause {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// The clauses of a rule.
+#[derive(Debug, Clone, PartialEq)]
 pub enum RuleClauseKind {
     /// `describe "..."`
     Describe(StrLit),
@@ -302,8 +302,8 @@ impl RuleClauseKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// `send CHANNEL MESSAGE [with { ... }]`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SendClause {
     /// The channel.
     pub channel: Ident,
@@ -313,8 +313,8 @@ pub struct SendClause {
     pub params: Vec<Param>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// What a rule sends.
+#[derive(Debug, Clone, PartialEq)]
 pub enum MessageSpec {
     /// One message.
     Single(StrLit),
@@ -327,8 +327,8 @@ pub enum MessageSpec {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// One A/B variant: a message and its share.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Variant {
     /// The message.
     pub message: StrLit,
@@ -345,8 +345,8 @@ pub struct Param {
     pub value: Expr,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// `suppress NAME when EXPR [for channel C | for tag T]`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SuppressDef {
     /// The suppression's name.
     pub name: Ident,
@@ -358,8 +358,8 @@ pub struct SuppressDef {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// What a suppression applies to.
+#[derive(Debug, Clone, PartialEq)]
 pub enum SuppressScope {
     /// `for channel C`
     Channel(Ident),
@@ -367,8 +367,8 @@ pub enum SuppressScope {
     Tag(Ident),
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// An expression with its span.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     /// What expression it is.
     pub kind: ExprKind,
@@ -376,8 +376,8 @@ pub struct Expr {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq)]
 /// The forms of an expression (`docs/language.md#expressions`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     /// `a or b`
     Or(Box<Expr>, Box<Expr>),
