@@ -3,6 +3,8 @@
 //! holdout, cap or send; variants and quiet hours for sends.
 
 mod quiet;
+#[cfg(test)]
+mod tests;
 
 use crate::decision::{bucket, decision_id, Because, Decision, Detail, Outcome};
 use crate::eval::{EvalError, Evaluator};
