@@ -2,8 +2,8 @@
 //! item in the canonical layout and puts every comment back (comments are not
 //! in the syntax tree: they are found by scanning the source text and
 //! attached to the printed lines by source position). Expressions print as
-//! their [canonical text](super::canonical); the items' lines are in
-//! [`items`].
+//! their [canonical text](super::canonical); the items' lines are built in
+//! the `items` submodule.
 
 mod items;
 #[cfg(test)]
