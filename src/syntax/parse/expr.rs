@@ -399,7 +399,36 @@ impl Builder {
                 span,
             });
         };
-        let property = match (path.len(), needs_property) {
+        let wrong_shape = bad(format!(
+            "`{}` takes `event` or `event.property`",
+            kind.name()
+        ));
+        let property = self.aggregate_property(kind, &mut path, arg.span, wrong_shape);
+        let event = path.swap_remove(0);
+        Ok(Expr {
+            kind: ExprKind::Aggregate {
+                kind,
+                func_span: func.span,
+                event,
+                property,
+                filter,
+                window,
+            },
+            span,
+        })
+    }
+
+    /// The property of `agg(E.p)`, or `None` for `agg(E)`; a wrong shape
+    /// for the aggregate is reported (with `wrong_shape` when the path has
+    /// more than two parts).
+    fn aggregate_property(
+        &mut self,
+        kind: AggregateKind,
+        path: &mut Vec<Ident>,
+        arg_span: Span,
+        wrong_shape: Diagnostic,
+    ) -> Option<Ident> {
+        match (path.len(), kind.needs_property()) {
             (1, false) => None,
             (2, true) => path.pop(),
             (1, true) => {
@@ -407,7 +436,7 @@ impl Builder {
                 self.diags.push(
                     Diagnostic::error(
                         Code::Aggregate,
-                        arg.span,
+                        arg_span,
                         format!("`{}` needs a numeric property of `{event}`", kind.name()),
                     )
                     .with_label("an event, not one of its properties")
@@ -422,7 +451,7 @@ impl Builder {
                 self.diags.push(
                     Diagnostic::error(
                         Code::Aggregate,
-                        arg.span,
+                        arg_span,
                         format!(
                             "`{}` works on whole occurrences, not on a property",
                             kind.name()
@@ -438,25 +467,10 @@ impl Builder {
                 None
             }
             _ => {
-                self.diags.push(bad(format!(
-                    "`{}` takes `event` or `event.property`",
-                    kind.name()
-                )));
+                self.diags.push(wrong_shape);
                 None
             }
-        };
-        let event = path.swap_remove(0);
-        Ok(Expr {
-            kind: ExprKind::Aggregate {
-                kind,
-                func_span: func.span,
-                event,
-                property,
-                filter,
-                window,
-            },
-            span,
-        })
+        }
     }
 }
 
