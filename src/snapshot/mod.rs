@@ -3,11 +3,14 @@
 //! every mismatch collected as a problem instead of aborting, so an invalid
 //! customer still gets its `error` decisions.
 
+mod history;
+mod problem;
 mod seed;
 
-use std::fmt;
-
 use serde::de::DeserializeSeed;
+
+pub use history::MESSAGE_KEYS;
+pub use problem::{FieldPath, KeyPlace, Problem, ProblemKind, RejectedInput, Step, UnknownKey};
 
 use crate::program::Program;
 use crate::value::{Micros, Value};
@@ -95,8 +98,18 @@ pub struct Snapshot {
 /// and every rule gets outcome `error` naming the problems.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidSnapshot {
+    /// The customer's id.
     pub id: String,
-    pub problems: Vec<String>,
+    /// Every way the snapshot does not fit the schema, in input order.
+    pub problems: Vec<Problem>,
+}
+
+impl InvalidSnapshot {
+    /// The problems as one line, separated by `; `.
+    pub fn summary(&self) -> String {
+        let texts: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
+        texts.join("; ")
+    }
 }
 
 /// The result of reading one customer.
@@ -115,32 +128,14 @@ impl Customer {
     }
 }
 
-/// Input that is not a customer at all (bad syntax, not an object, no id):
-/// the line is rejected and the run goes on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RejectedInput {
-    pub message: String,
-}
-
-impl fmt::Display for RejectedInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for RejectedInput {}
-
 /// Reads one customer from JSON text (one NDJSON line).
 pub fn from_json_str(program: &Program, text: &str) -> Result<Customer, RejectedInput> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = seed::CustomerSeed::new(&program.schema)
         .deserialize(&mut de)
-        .map_err(|e| RejectedInput {
-            message: describe_json_error(&e),
-        })?;
-    de.end().map_err(|e| RejectedInput {
-        message: describe_json_error(&e),
-    })?;
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
+    de.end()
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
     parsed.finish(&program.schema)
 }
 
@@ -151,9 +146,7 @@ pub fn from_json_value(
 ) -> Result<Customer, RejectedInput> {
     seed::CustomerSeed::new(&program.schema)
         .deserialize(value)
-        .map_err(|e| RejectedInput {
-            message: describe_json_error(&e),
-        })?
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?
         .finish(&program.schema)
 }
 
@@ -164,9 +157,7 @@ pub fn from_deserializer<'de, D: serde::Deserializer<'de>>(
 ) -> Result<Customer, RejectedInput> {
     seed::CustomerSeed::new(&program.schema)
         .deserialize(de)
-        .map_err(|e| RejectedInput {
-            message: e.to_string(),
-        })?
+        .map_err(|e| RejectedInput::Malformed(e.to_string()))?
         .finish(&program.schema)
 }
 
@@ -175,9 +166,8 @@ pub fn from_json_array(
     program: &Program,
     text: &str,
 ) -> Result<Vec<Result<Customer, RejectedInput>>, RejectedInput> {
-    let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| RejectedInput {
-        message: describe_json_error(&e),
-    })?;
+    let values: Vec<serde_json::Value> = serde_json::from_str(text)
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
     Ok(values.iter().map(|v| from_json_value(program, v)).collect())
 }
 
@@ -194,12 +184,23 @@ pub fn from_yaml_str(program: &Program, text: &str) -> Vec<Result<Customer, Reje
             }
             Ok(serde_yaml::Value::Null) => {}
             Ok(value) => out.push(from_deserializer(program, value)),
-            Err(e) => out.push(Err(RejectedInput {
-                message: e.to_string(),
-            })),
+            Err(e) => out.push(Err(RejectedInput::Malformed(e.to_string()))),
         }
     }
     out
+}
+
+/// Reads a customer object, or part of one (a test file's `defaults`),
+/// and lists the keys the schema does not know, with where they are.
+/// Nothing else is checked: no `id` is needed.
+pub fn unknown_keys<'de, D: serde::Deserializer<'de>>(
+    program: &Program,
+    de: D,
+) -> Result<Vec<UnknownKey>, RejectedInput> {
+    let parsed = seed::CustomerSeed::listing_unknown_keys(&program.schema)
+        .deserialize(de)
+        .map_err(|e| RejectedInput::Malformed(e.to_string()))?;
+    Ok(parsed.unknown.keys.unwrap_or_default())
 }
 
 /// serde_json's message without its "at line L column C" tail, for callers
