@@ -510,7 +510,7 @@ impl Run<'_> {
                 result: match result {
                     Ok(Value::Bool(b)) => Ok(b),
                     Ok(_) => Err(String::from("not a condition")),
-                    Err(e) => Err(e.0),
+                    Err(e) => Err(e.to_string()),
                 },
                 consulted,
                 read: reads,

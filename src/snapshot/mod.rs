@@ -222,3 +222,6 @@ fn describe_json_error(e: &serde_json::Error) -> String {
         msg
     }
 }
+
+#[cfg(test)]
+mod tests;
