@@ -19,6 +19,7 @@ use crate::snapshot::{EventLog, Snapshot};
 use crate::syntax::ast::AggregateKind;
 use crate::value::{Micros, Value};
 
+/// The result of evaluating one expression.
 pub type EvalResult = Result<Value, EvalError>;
 
 /// One snapshot value read while evaluating, as shown in `because`:
@@ -28,8 +29,11 @@ pub type Read = String;
 /// Evaluation state for one customer at one instant. Segments and metrics
 /// are computed at most once.
 pub struct Evaluator<'a> {
+    /// The checked program the expressions belong to.
     pub program: &'a Program,
+    /// The customer being evaluated.
     pub snapshot: &'a Snapshot,
+    /// The evaluation instant.
     pub now: Micros,
     /// Segment and metric results, allocated on first use.
     segments: Vec<Option<EvalResult>>,
@@ -47,6 +51,7 @@ fn fault<T>(error: EvalError) -> Result<T, EvalError> {
 }
 
 impl<'a> Evaluator<'a> {
+    /// An evaluator for `snapshot` at `now`; nothing is computed yet.
     pub fn new(program: &'a Program, snapshot: &'a Snapshot, now: Micros) -> Evaluator<'a> {
         Evaluator {
             program,

@@ -28,6 +28,7 @@ pub struct EventLog {
 }
 
 impl EventLog {
+    /// An empty log for an event with `width` properties.
     pub fn new(width: usize) -> EventLog {
         EventLog {
             at: Vec::new(),
@@ -36,10 +37,12 @@ impl EventLog {
         }
     }
 
+    /// The number of occurrences.
     pub fn len(&self) -> usize {
         self.at.len()
     }
 
+    /// Whether the event never occurred.
     pub fn is_empty(&self) -> bool {
         self.at.is_empty()
     }
@@ -74,15 +77,20 @@ impl EventLog {
 /// A message already sent to the customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentMessage {
+    /// The rule that sent it, when known.
     pub rule: Option<String>,
+    /// The message name.
     pub message: String,
+    /// The channel it went out on.
     pub channel: String,
+    /// When it was sent.
     pub at: Micros,
 }
 
 /// One customer's state, laid out by the schema.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
+    /// The customer's id.
     pub id: String,
     /// Attribute values by slot.
     pub attributes: Vec<Value>,
@@ -115,11 +123,14 @@ impl InvalidSnapshot {
 /// The result of reading one customer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Customer {
+    /// The customer fits the schema.
     Valid(Snapshot),
+    /// The customer has an id but does not fit the schema.
     Invalid(InvalidSnapshot),
 }
 
 impl Customer {
+    /// The customer's id.
     pub fn id(&self) -> &str {
         match self {
             Customer::Valid(s) => &s.id,

@@ -42,6 +42,15 @@ fn segments(path: &snapshot::FieldPath) -> Vec<Seg> {
         .collect()
 }
 
+/// The help for an unknown `name`: the near miss among `names`, or else
+/// all of them after `intro`.
+fn suggest(d: Diagnostic, name: &str, names: &[&str], intro: &str) -> Diagnostic {
+    match did_you_mean(name, names.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help(format!("{intro}: {}", names.join(", "))),
+    }
+}
+
 /// Whether the fix for a problem is writing an RFC 3339 time.
 fn wants_time(problem: &Problem) -> bool {
     match &problem.kind {
@@ -111,10 +120,7 @@ impl Reader<'_> {
                     format!("unknown field `{name}` in `{}`", display_path(&inner)),
                 )
                 .with_label("not a field of this record");
-                match did_you_mean(name, names.iter().copied()) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!("its fields are: {}", names.join(", "))),
-                }
+                suggest(d, name, &names, "its fields are")
             }
             KeyPlace::Event => {
                 let names: Vec<&str> = schema.events.iter().map(|e| e.name.as_str()).collect();
@@ -124,10 +130,7 @@ impl Reader<'_> {
                     format!("unknown event `{name}`: the schema declares no such event"),
                 )
                 .with_label("not in the schema");
-                match did_you_mean(name, names.iter().copied()) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!("the schema's events are: {}", names.join(", "))),
-                }
+                suggest(d, name, &names, "the schema's events are")
             }
             KeyPlace::Property { event } => {
                 let def = schema.events.get(event);
@@ -142,10 +145,7 @@ impl Reader<'_> {
                     format!("unknown property `{name}` of event `{event_name}`"),
                 )
                 .with_label("not a property of this event");
-                match did_you_mean(name, names.iter().copied()) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!("an occurrence holds: {}", names.join(", "))),
-                }
+                suggest(d, name, &names, "an occurrence holds")
             }
             KeyPlace::MessageKey => {
                 self.unknown_key_diagnostic(name, span, &MESSAGE_KEYS, "a sent message")

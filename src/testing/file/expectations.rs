@@ -14,12 +14,17 @@ use crate::program::{Message, Program};
 /// exact when given; the per-rule checks compare one field of one decision.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Expect {
+    /// The rules that send (exact).
     pub send: Vec<String>,
+    /// The rules held out, when given (exact).
     pub held_out: Option<Vec<String>>,
     /// Rule → the suppression that blocks it.
     pub suppressed: Option<Vec<(String, String)>>,
+    /// The rules capped, when given (exact).
     pub capped: Option<Vec<String>>,
+    /// The rules in cooldown, when given (exact).
     pub cooldown: Option<Vec<String>>,
+    /// The rules with outcome `error`, when given (exact).
     pub error: Option<Vec<String>>,
     /// Rule → message (the chosen variant).
     pub messages: Vec<(String, String)>,

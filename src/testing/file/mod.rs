@@ -25,14 +25,18 @@ pub use expectations::{rule_messages, Expect};
 /// A case ready to run.
 #[derive(Debug, Clone)]
 pub struct CaseRun {
+    /// The instant the case is evaluated at.
     pub now: DateTime<Utc>,
+    /// The customer, defaults merged under it.
     pub customer: Customer,
+    /// What the case expects.
     pub expect: Expect,
 }
 
 /// One case of a test file.
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// The case's name (or `case #N` when it has none).
     pub name: String,
     /// 1-based line of the case in its file.
     pub line: usize,
@@ -45,6 +49,7 @@ pub struct Case {
 /// Everything read from one test file.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
+    /// The cases, in file order.
     pub cases: Vec<Case>,
     /// The file itself is unusable (bad YAML, no `cases`, broken `defaults`).
     pub broken: bool,
