@@ -2,7 +2,7 @@
 //! widening, ordering, arithmetic with overflow checks, and the built-ins.
 
 use super::{fault, EvalError, EvalResult};
-use crate::syntax::ast::{ArithOp, Builtin, CompareOp};
+use crate::program::{ArithOp, Builtin, CompareOp};
 use crate::value::{Micros, Value, MICROS_PER_SECOND};
 
 /// Equality with int/number widening.
