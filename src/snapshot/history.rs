@@ -7,7 +7,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
-use super::seed::{found_str, FieldKey, FieldKeyKind, Parsed, Path, Unknown, ValueSeed};
+use super::seed::{
+    found_str, non_string_keys, FieldKey, FieldKeyKind, Parsed, Path, Unknown, ValueSeed,
+};
 use super::{EventLog, SentMessage};
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
@@ -31,12 +33,26 @@ struct EventName<'s>(&'s Schema, bool);
 impl<'de> DeserializeSeed<'de> for EventName<'_> {
     type Value = Result<usize, Option<String>>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_any(self)
+    }
+}
+
+impl EventName<'_> {
+    fn other_key<E: de::Error>(
+        self,
+        name: String,
+        found: de::Unexpected<'_>,
+    ) -> Result<Result<usize, Option<String>>, E> {
+        match self.1 {
+            true => Ok(Err(Some(name))),
+            false => Err(E::invalid_type(found, &self)),
+        }
     }
 }
 
 impl Visitor<'_> for EventName<'_> {
     type Value = Result<usize, Option<String>>;
+    non_string_keys!();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an event name")
     }

@@ -170,6 +170,27 @@ impl<'de> DeserializeSeed<'de> for CustomerSeed<'_> {
     }
 }
 
+/// Keys that are not strings (YAML allows `7: x`): when unknown keys are
+/// listed they are unknown keys, named as written; otherwise the input is
+/// rejected as before (each visitor has an `other_key` method).
+macro_rules! non_string_keys {
+    () => {
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            self.other_key(v.to_string(), de::Unexpected::Unsigned(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            self.other_key(v.to_string(), de::Unexpected::Signed(v))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            self.other_key(v.to_string(), de::Unexpected::Float(v))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            self.other_key(v.to_string(), de::Unexpected::Bool(v))
+        }
+    };
+}
+pub(super) use non_string_keys;
+
 /// A top-level key, classified without allocating.
 enum Key {
     Id,
@@ -186,12 +207,22 @@ struct KeySeed<'s>(&'s Schema, bool);
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Key;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_any(self)
+    }
+}
+
+impl KeySeed<'_> {
+    fn other_key<E: de::Error>(self, name: String, found: de::Unexpected<'_>) -> Result<Key, E> {
+        match self.1 {
+            true => Ok(Key::Unknown(Some(name))),
+            false => Err(E::invalid_type(found, &self)),
+        }
     }
 }
 
 impl Visitor<'_> for KeySeed<'_> {
     type Value = Key;
+    non_string_keys!();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an attribute name")
     }
@@ -228,12 +259,26 @@ pub(super) enum FieldKeyKind {
 impl<'de> DeserializeSeed<'de> for FieldKey<'_> {
     type Value = FieldKeyKind;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<FieldKeyKind, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_any(self)
+    }
+}
+
+impl FieldKey<'_> {
+    fn other_key<E: de::Error>(
+        self,
+        name: String,
+        found: de::Unexpected<'_>,
+    ) -> Result<FieldKeyKind, E> {
+        match self.2 {
+            true => Ok(FieldKeyKind::Unknown(Some(name))),
+            false => Err(E::invalid_type(found, &self)),
+        }
     }
 }
 
 impl Visitor<'_> for FieldKey<'_> {
     type Value = FieldKeyKind;
+    non_string_keys!();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }

@@ -230,3 +230,17 @@ fn problems_are_miette_diagnostics_with_catalogue_codes() {
         Some(String::from("nudge::snapshot::rejected"))
     );
 }
+
+#[test]
+fn a_key_that_is_not_a_string_is_rejected_but_listed_when_asked() {
+    let ruleset = ruleset();
+    let yaml: serde_yaml::Value = serde_yaml::from_str("{ id: c, 7: x, seats: 1 }").unwrap();
+    let rejected = from_deserializer(ruleset.program(), yaml.clone()).unwrap_err();
+    assert_eq!(
+        rejected.to_string(),
+        "invalid type: integer `7`, expected an attribute name"
+    );
+    let listed = unknown_keys(ruleset.program(), yaml).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed.first().map(|k| k.key.as_str()), Some("7"));
+}
