@@ -377,13 +377,13 @@ impl<S: Step> Batch<S> {
                     let records: Vec<Record> = values.iter().map(Record::Value).collect();
                     self.records(&records)
                 }
-                Err(e) => vec![Err(Rejection::NotACustomer(RejectedInput {
-                    message: format!(
+                Err(e) => vec![Err(Rejection::NotACustomer(RejectedInput::Malformed(
+                    format!(
                         "{} (column {})",
                         crate::snapshot::json_error_message(&e),
                         e.column()
                     ),
-                }))],
+                )))],
             },
         }
     }
@@ -517,9 +517,9 @@ fn yaml_records(text: &str) -> Vec<Result<serde_yaml::Value, Rejection>> {
             Ok(serde_yaml::Value::Null) => {}
             Ok(value) => out.push(Ok(value)),
             Err(e) => {
-                out.push(Err(Rejection::NotACustomer(RejectedInput {
-                    message: e.to_string(),
-                })));
+                out.push(Err(Rejection::NotACustomer(RejectedInput::Malformed(
+                    e.to_string(),
+                ))));
                 // serde_yaml cannot resume after a syntax error (its
                 // document iterator would repeat the error forever).
                 break;

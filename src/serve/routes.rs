@@ -272,10 +272,7 @@ async fn evaluate(State(state): State<AppState>, body: Result<Bytes, BytesReject
             state.metrics.rejected();
             return error(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!(
-                    "`customer` is not a customer snapshot: {}",
-                    rejected.message
-                ),
+                format!("`customer` is not a customer snapshot: {rejected}"),
                 json!({}),
             );
         }
@@ -287,9 +284,12 @@ async fn evaluate(State(state): State<AppState>, body: Result<Bytes, BytesReject
             format!(
                 "customer {} does not fit the schema: {}",
                 invalid.id,
-                invalid.problems.join("; ")
+                invalid.summary()
             ),
-            json!({ "customer": invalid.id, "problems": invalid.problems }),
+            json!({
+                "customer": invalid.id,
+                "problems": invalid.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }),
         );
     }
     let decisions = if request.explain.unwrap_or(false) {
