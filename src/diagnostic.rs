@@ -68,6 +68,8 @@ pub enum Code {
     NoActivity,
     /// A rule without a cooldown.
     NoCooldown,
+    /// A rule sends on a personal channel that has no consent clause nor channel suppression.
+    NoConsent,
     /// A schema with no attributes or events.
     NoFields,
     /// A ruleset without a schema.
@@ -120,6 +122,8 @@ pub enum Code {
     TypeMismatch,
     /// A channel not declared in the policy.
     UnknownChannel,
+    /// A `deliver at … on DAY` naming no weekday.
+    UnknownWeekday,
     /// A string that is not one of the enum's values.
     UnknownEnumValue,
     /// An event not declared in the schema.
@@ -166,6 +170,7 @@ impl Code {
         Code::NeedlessDefault,
         Code::NoActivity,
         Code::NoCooldown,
+        Code::NoConsent,
         Code::NoFields,
         Code::NoSchema,
         Code::NotAValue,
@@ -192,6 +197,7 @@ impl Code {
         Code::TestYaml,
         Code::TypeMismatch,
         Code::UnknownChannel,
+        Code::UnknownWeekday,
         Code::UnknownEnumValue,
         Code::UnknownEvent,
         Code::UnknownField,
@@ -228,6 +234,7 @@ impl Code {
             Code::NeedlessDefault => "nudge::needless_default",
             Code::NoActivity => "nudge::no_activity",
             Code::NoCooldown => "nudge::no_cooldown",
+            Code::NoConsent => "nudge::no_consent",
             Code::NoFields => "nudge::no_fields",
             Code::NoSchema => "nudge::no_schema",
             Code::NotAValue => "nudge::not_a_value",
@@ -254,6 +261,7 @@ impl Code {
             Code::TestYaml => "nudge::test::yaml",
             Code::TypeMismatch => "nudge::type_mismatch",
             Code::UnknownChannel => "nudge::unknown_channel",
+            Code::UnknownWeekday => "nudge::unknown_weekday",
             Code::UnknownEnumValue => "nudge::unknown_enum_value",
             Code::UnknownEvent => "nudge::unknown_event",
             Code::UnknownField => "nudge::unknown_field",
@@ -273,6 +281,7 @@ impl Code {
             Code::DuplicateSend
             | Code::NeedlessDefault
             | Code::NoCooldown
+            | Code::NoConsent
             | Code::SuppressionNeverApplies
             | Code::Unused => Severity::Warning,
             _ => Severity::Error,
@@ -305,6 +314,7 @@ impl Code {
             Code::NeedlessDefault => "`??` on a value that is never missing",
             Code::NoActivity => "`inactive for` without an `activity` definition",
             Code::NoCooldown => "a rule without a cooldown",
+            Code::NoConsent => "a rule sends on a personal channel that has no consent clause nor channel suppression",
             Code::NoFields => "a schema with no attributes or events",
             Code::NoSchema => "a ruleset without a schema",
             Code::NotAValue => "a name that does not denote a value",
@@ -333,6 +343,7 @@ impl Code {
             Code::TestYaml => "a test file that is not valid YAML",
             Code::TypeMismatch => "an expression of the wrong type",
             Code::UnknownChannel => "a channel not declared in the policy",
+            Code::UnknownWeekday => "a `deliver at … on DAY` naming no weekday",
             Code::UnknownEnumValue => "a string that is not one of the enum's values",
             Code::UnknownEvent => "an event not declared in the schema",
             Code::UnknownField => "a field not declared in the record type",

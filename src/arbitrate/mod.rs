@@ -1,8 +1,11 @@
 //! From rule results to outcomes (LANGUAGE.md section 8): candidates in
-//! priority order, then for each the first of suppression, cooldown,
-//! holdout, cap or send; variants and quiet hours for sends.
+//! priority order, then for each the first of suppression (or consent),
+//! cooldown, holdout, cap or send; the channel among a fallback list;
+//! variants, the delivery time and quiet hours for sends.
 
+mod channels;
 mod quiet;
+mod schedule;
 #[cfg(test)]
 mod tests;
 
@@ -35,6 +38,7 @@ pub fn evaluate(
                 now,
                 explain,
                 suppressions: Vec::new(),
+                consents: Vec::new(),
                 decided: Vec::new(),
                 zone: None,
             };
@@ -72,6 +76,7 @@ fn invalid_snapshot(
             outcome: Outcome::Error,
             channel: None,
             message: None,
+            tags: rule.tags.clone(),
             params: None,
             deliver_at: None,
             reason: format!("invalid snapshot, nothing is sent: {summary}"),
@@ -103,8 +108,11 @@ struct Run<'a> {
     now: Micros,
     explain: bool,
     suppressions: Vec<Option<Result<bool, EvalError>>>,
-    /// Channels of the sends and holdouts decided so far (they use cap room).
-    decided: Vec<u32>,
+    /// The policy's consent conditions, evaluated when first needed.
+    consents: Vec<Option<Result<bool, EvalError>>>,
+    /// Channels and tags of the sends and holdouts decided so far (they use
+    /// cap room).
+    decided: Vec<(u32, &'a [String])>,
     zone: Option<quiet::Zone>,
 }
 
@@ -142,7 +150,7 @@ fn param_json(program: &Program, v: &Value) -> serde_json::Value {
     }
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
     fn decide(&mut self) -> Vec<Decision> {
         let program = self.program;
         let mut out = Vec::with_capacity(if self.explain { program.rules.len() } else { 4 });
@@ -246,6 +254,7 @@ impl Run<'_> {
             outcome,
             channel: Some(self.program.channel_name(rule.channel).to_string()),
             message: None,
+            tags: rule.tags.clone(),
             params: None,
             deliver_at: None,
             reason,
@@ -282,39 +291,67 @@ impl Run<'_> {
         }
     }
 
-    fn arbitrate(&mut self, rule: &Rule) -> Decision {
+    fn arbitrate(&mut self, rule: &'a Rule) -> Decision {
         let program = self.program;
-        let channel = program.channel_name(rule.channel).to_string();
         let because = self.because(rule);
 
-        // 1. Suppressions in scope (fail closed).
-        for (i, s) in program.suppressions.iter().enumerate() {
-            let applies = match &s.scope {
-                SuppressionScope::All => true,
-                SuppressionScope::Channel(c) => *c == rule.channel,
-                SuppressionScope::Tag(t) => rule.tags.contains(t),
-            };
-            if !applies {
-                continue;
+        // 1. Suppressions and consent (fail closed), channel by channel: a
+        // fallback send (12.5) passes over the channels they block.
+        let mut skipped = Vec::new();
+        let mut candidates: Vec<u32> = Vec::new();
+        let mut first_veto = None;
+        for ch in rule.channels() {
+            match self.veto(rule, ch) {
+                None => candidates.push(ch),
+                Some(veto) => {
+                    if first_veto.is_some() {
+                        skipped.push(self.skipped_veto(ch, &veto));
+                    }
+                    first_veto.get_or_insert((ch, veto));
+                }
             }
-            let result = self.suppression(i);
-            if matches!(result, Ok(false)) {
-                continue;
-            }
-            let scope = self.scope_text(&s.scope);
-            let (reason, error) = match result {
-                Err(e) => (
-                    format!("suppressed by `{}` ({scope}): its condition failed ({e}), so it blocks (fail closed)", s.name),
-                    Some(e.to_string()),
-                ),
-                _ => (format!("suppressed by `{}` ({}), which blocks {scope}", s.name, s.text), None),
-            };
-            let mut d = self.record(rule, Outcome::Suppressed, reason, because);
-            d.detail.suppression = Some(s.name.clone());
-            d.detail.scope = Some(scope);
-            d.detail.error = error;
-            return d;
         }
+        let Some(&first_open) = candidates.first() else {
+            let Some((ch, veto)) = first_veto else {
+                return self.record(rule, Outcome::Error, String::from("no channel"), because);
+            };
+            let mut d = self.vetoed(rule, ch, veto, because);
+            d.detail.skipped = skipped;
+            return d;
+        };
+        if let Some((ch, veto)) = &first_veto {
+            skipped.insert(0, self.skipped_veto(*ch, veto));
+        }
+        // The channel to use: the first open one no cap on that channel
+        // would exceed (for a single channel, the caps are checked below).
+        let mut channel_id = first_open;
+        if !rule.fallbacks.is_empty() {
+            let mut capped = Vec::new();
+            let mut open = None;
+            for &ch in &candidates {
+                match self.cap_block(rule, ch, true) {
+                    None => {
+                        open = Some(ch);
+                        break;
+                    }
+                    Some(block) => capped.push(self.skipped_cap(ch, &block)),
+                }
+            }
+            match open {
+                Some(ch) => {
+                    channel_id = ch;
+                    skipped.extend(capped);
+                }
+                // Every open channel is capped: the first one's cap decides.
+                None => skipped.extend(capped.into_iter().skip(1)),
+            }
+            let order = |name: &str| {
+                rule.channels()
+                    .position(|c| program.channel_name(c) == name)
+            };
+            skipped.sort_by_key(|s| order(&s.channel));
+        }
+        let channel = program.channel_name(channel_id).to_string();
 
         // 2. Cooldown from the delivery history.
         if let Some(cooldown) = rule.cooldown {
@@ -324,7 +361,7 @@ impl Run<'_> {
                 .iter()
                 .rev()
                 .filter(|m| window::contains(self.now, Some(cooldown), m.at))
-                .find(|m| belongs(m, rule, &channel));
+                .find(|m| belongs(m, rule, program.channel_name(rule.channel)));
             if let Some(m) = last {
                 let reason = format!(
                     "in cooldown: last sent {} ({} ago), within its {} cooldown",
@@ -350,45 +387,22 @@ impl Run<'_> {
                     "in the {pct}% holdout (bucket {b} < {share}): kept as a control, nothing is sent; counts against caps as if sent"
                 );
                 let mut d = self.record(rule, Outcome::HeldOut, reason, because);
+                d.channel = Some(channel);
                 d.message = Some(variant.0.clone());
                 d.detail.holdout = Some(format!("{pct}%"));
                 d.detail.bucket = Some(b);
-                self.decided.push(rule.channel);
+                d.detail.skipped = skipped;
+                self.decided.push((channel_id, &rule.tags));
                 return d;
             }
         }
 
         // 4. Caps over the history plus this evaluation's sends and holdouts.
-        for cap in &program.policy.caps {
-            if cap.channel.is_some_and(|c| c != rule.channel) {
-                continue;
-            }
-            let cap_channel = cap.channel.map(|c| program.channel_name(c));
-            let history = self
-                .snapshot
-                .messages
-                .iter()
-                .filter(|m| {
-                    window::contains(self.now, Some(cap.window), m.at)
-                        && cap_channel.is_none_or(|c| m.channel == c)
-                })
-                .count();
-            let now_decided = self
-                .decided
-                .iter()
-                .filter(|c| cap.channel.is_none_or(|cc| cc == **c))
-                .count();
-            let in_window = (history + now_decided) as i64;
-            if in_window + 1 > cap.count {
-                let reason = format!(
-                    "capped by `{}`: {in_window} already in the window ({history} sent before, {now_decided} decided in this evaluation)",
-                    cap.text
-                );
-                let mut d = self.record(rule, Outcome::Capped, reason, because);
-                d.detail.cap = Some(cap.text.clone());
-                d.detail.in_window = Some(in_window);
-                return d;
-            }
+        if let Some(block) = self.cap_block(rule, channel_id, false) {
+            let mut d = self.capped(rule, &block, because);
+            d.channel = Some(channel);
+            d.detail.skipped = skipped;
+            return d;
         }
 
         // 5. Send: params, then delivery time outside quiet hours.
@@ -410,14 +424,17 @@ impl Run<'_> {
                 }
             }
         }
-        let delivery = quiet::delivery(
-            program,
-            &mut self.ev,
-            &mut self.zone,
-            rule.channel,
-            self.now,
-        );
-        self.decided.push(rule.channel);
+        let (start, schedule_warning) = match &rule.deliver {
+            Some(schedule) => {
+                let (at, warning) =
+                    schedule::scheduled(program, &mut self.ev, &mut self.zone, schedule, self.now);
+                (at, warning)
+            }
+            None => (self.now, None),
+        };
+        let mut delivery =
+            quiet::delivery(program, &mut self.ev, &mut self.zone, channel_id, start);
+        self.decided.push((channel_id, &rule.tags));
         let n = rule.conjuncts.len();
         let conditions = match n {
             1 => String::from("its condition holds"),
@@ -428,12 +445,17 @@ impl Run<'_> {
             Some(b) => format!("{channel} \"{}\" (variant by bucket {b})", variant.0),
             None => format!("{channel} \"{}\"", variant.0),
         };
-        let when = match &delivery.quiet {
-            Some((text, zone)) => format!(
+        let when = match (&delivery.quiet, &rule.deliver) {
+            (Some((text, zone)), _) => format!(
                 "deferred to {} by `{text}` in {zone}",
                 format_time(delivery.at)
             ),
-            None => String::from("now"),
+            (None, Some(schedule)) => format!(
+                "at {} (`deliver at {}`)",
+                format_time(delivery.at),
+                schedule.text
+            ),
+            (None, None) => String::from("now"),
         };
         let mut d = self.record(
             rule,
@@ -441,8 +463,11 @@ impl Run<'_> {
             format!("{conditions}: send {what} {when}"),
             because,
         );
+        d.channel = Some(channel);
         d.message = Some(variant.0);
         d.params = Some(params);
+        d.detail.scheduled = rule.deliver.as_ref().map(|s| s.text.clone());
+        d.detail.skipped = skipped;
         d.deliver_at = Some(format_time(delivery.at));
         if let Some((text, zone)) = delivery.quiet {
             d.detail.quiet_hours = Some(text);
@@ -450,6 +475,9 @@ impl Run<'_> {
         }
         if let Some(b) = variant.1 {
             d.detail.bucket = Some(b);
+        }
+        if let Some(w) = schedule_warning {
+            delivery.warnings.insert(0, w);
         }
         d.warnings = delivery.warnings;
         d

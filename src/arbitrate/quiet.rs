@@ -13,8 +13,19 @@ use crate::value::{Micros, Value};
 /// The customer's zone, and a warning when their zone name was unknown.
 #[derive(Debug, Clone)]
 pub(super) struct Zone {
-    tz: Tz,
-    warning: Option<String>,
+    pub(super) tz: Tz,
+    /// What went wrong with the customer's zone, e.g. `unknown time zone "X"`.
+    problem: Option<String>,
+}
+
+impl Zone {
+    /// The warning for a record whose `what` (quiet hours, the delivery
+    /// time) used the fallback zone.
+    pub(super) fn warning(&self, what: &str) -> Option<String> {
+        self.problem
+            .as_ref()
+            .map(|p| format!("{p}; {what} used {}", self.tz.name()))
+    }
 }
 
 pub(super) struct Delivery {
@@ -24,12 +35,21 @@ pub(super) struct Delivery {
     pub warnings: Vec<String>,
 }
 
-fn customer_zone(program: &Program, ev: &mut Evaluator<'_>) -> Zone {
+/// The customer's zone, evaluated once per customer.
+pub(super) fn customer_zone<'z>(
+    program: &Program,
+    ev: &mut Evaluator<'_>,
+    zone: &'z mut Option<Zone>,
+) -> &'z Zone {
+    zone.get_or_insert_with(|| evaluate_zone(program, ev))
+}
+
+fn evaluate_zone(program: &Program, ev: &mut Evaluator<'_>) -> Zone {
     let fallback = program.policy.default_zone;
     let Some(expr) = &program.policy.timezone else {
         return Zone {
             tz: fallback,
-            warning: None,
+            problem: None,
         };
     };
     match ev.eval(expr, None) {
@@ -37,25 +57,19 @@ fn customer_zone(program: &Program, ev: &mut Evaluator<'_>) -> Zone {
             .parse::<Tz>()
             .or_else(|_| Tz::from_str_insensitive(&name))
         {
-            Ok(tz) => Zone { tz, warning: None },
+            Ok(tz) => Zone { tz, problem: None },
             Err(_) => Zone {
                 tz: fallback,
-                warning: Some(format!(
-                    "unknown time zone {name:?}; quiet hours used {}",
-                    fallback.name()
-                )),
+                problem: Some(format!("unknown time zone {name:?}")),
             },
         },
         Ok(_) => Zone {
             tz: fallback,
-            warning: None,
+            problem: None,
         },
         Err(e) => Zone {
             tz: fallback,
-            warning: Some(format!(
-                "time zone could not be evaluated ({e}); quiet hours used {}",
-                fallback.name()
-            )),
+            problem: Some(format!("time zone could not be evaluated ({e})")),
         },
     }
 }
@@ -80,9 +94,7 @@ pub(super) fn delivery(
             warnings: Vec::new(),
         };
     }
-    let zone = zone
-        .get_or_insert_with(|| customer_zone(program, ev))
-        .clone();
+    let zone = customer_zone(program, ev, zone).clone();
     let mut at = now;
     let mut applied = None;
     // Windows may chain (one ends inside another): move until none applies.
@@ -104,7 +116,7 @@ pub(super) fn delivery(
     Delivery {
         at,
         quiet: applied.map(|text| (text, zone.tz.name().to_string())),
-        warnings: zone.warning.into_iter().collect(),
+        warnings: zone.warning("quiet hours").into_iter().collect(),
     }
 }
 
@@ -133,13 +145,25 @@ pub fn quiet_end(tz: Tz, t: Micros, q: &QuietHours) -> Option<Micros> {
 /// The instant of a local wall-clock time; in a DST gap, the first valid
 /// minute after it; when ambiguous, the earlier instant.
 fn resolve_local(tz: Tz, date: NaiveDate, minute_of_day: u32) -> Option<Micros> {
+    local_instants(tz, date, minute_of_day).map(|(earlier, _)| earlier)
+}
+
+/// The instants of a local wall-clock time: in a DST gap, the first valid
+/// minute after it (twice); when ambiguous (a DST overlap), the earlier and
+/// the later instant.
+pub(super) fn local_instants(
+    tz: Tz,
+    date: NaiveDate,
+    minute_of_day: u32,
+) -> Option<(Micros, Micros)> {
     let naive: NaiveDateTime = date.and_hms_opt(minute_of_day / 60, minute_of_day % 60, 0)?;
+    let micros = |dt: DateTime<Tz>| dt.with_timezone(&Utc).timestamp_micros();
     for step in 0..=180 {
         let candidate = naive + Duration::minutes(step);
         match tz.from_local_datetime(&candidate) {
-            LocalResult::Single(dt) => return Some(dt.with_timezone(&Utc).timestamp_micros()),
-            LocalResult::Ambiguous(earliest, _) => {
-                return Some(earliest.with_timezone(&Utc).timestamp_micros())
+            LocalResult::Single(dt) => return Some((micros(dt), micros(dt))),
+            LocalResult::Ambiguous(earlier, later) => {
+                return Some((micros(earlier), micros(later)))
             }
             LocalResult::None => continue,
         }

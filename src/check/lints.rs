@@ -1,17 +1,21 @@
 //! Warnings about rulesets that check but probably do not do what their
 //! authors meant: re-sending without a cooldown, unused definitions,
-//! suppressions that can never apply, two rules sending the same message.
+//! suppressions that can never apply, two rules sending the same message,
+//! personal channels without consent (12.6).
 
 use std::collections::HashMap;
 
 use super::{Checker, Def};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
-use crate::syntax::ast::{Item, MessageSpec, RuleClauseKind, RuleDef, SendClause, SuppressScope};
+use crate::syntax::ast::{
+    Item, MessageSpec, PolicyClauseKind, RuleClauseKind, RuleDef, SendClause, SuppressScope,
+};
 use crate::syntax::Span;
 
 pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
     let used = rules(checker, items);
     suppressions(checker, items, &used);
+    consent(checker, items);
     unused(checker);
 }
 
@@ -35,6 +39,8 @@ fn rules(checker: &mut Checker, items: &[&Item]) -> Used {
                 RuleClauseKind::Tags(t) => used.tags.extend(t.iter().map(|t| t.name.clone())),
                 RuleClauseKind::Send(send) => {
                     used.channels.push(send.channel.name.clone());
+                    used.channels
+                        .extend(send.fallbacks.iter().map(|f| f.name.clone()));
                     duplicate_send(checker, &mut sends, rule, send);
                 }
                 _ => {}
@@ -130,6 +136,58 @@ fn suppressions(checker: &mut Checker, items: &[&Item], used: &Used) {
                 );
             }
             _ => {}
+        }
+    }
+}
+
+/// The channels that carry personal messages and need the customer's consent.
+const PERSONAL_CHANNELS: [&str; 4] = ["email", "sms", "push", "whatsapp"];
+
+/// A rule sending on a personal channel that has neither a `consent` clause
+/// nor a suppression scoped to it: one warning per channel, at its first send.
+fn consent(checker: &mut Checker, items: &[&Item]) {
+    let mut guarded: Vec<&str> = Vec::new();
+    for item in items {
+        match item {
+            Item::Policy(p) => guarded.extend(p.clauses.iter().filter_map(|c| match &c.kind {
+                PolicyClauseKind::Consent { channel, .. } => Some(channel.name.as_str()),
+                _ => None,
+            })),
+            Item::Suppress(s) => {
+                if let Some(SuppressScope::Channel(c)) = &s.scope {
+                    guarded.push(&c.name);
+                }
+            }
+            _ => {}
+        }
+    }
+    for item in items {
+        let Item::Rule(rule) = item else { continue };
+        for clause in &rule.clauses {
+            let RuleClauseKind::Send(send) = &clause.kind else {
+                continue;
+            };
+            for ch in std::iter::once(&send.channel).chain(&send.fallbacks) {
+                let name = ch.name.as_str();
+                if !PERSONAL_CHANNELS.contains(&name) || guarded.contains(&name) {
+                    continue;
+                }
+                guarded.push(name);
+                checker.report(
+                    Diagnostic::warning(
+                        Code::NoConsent,
+                        ch.span,
+                        format!(
+                            "rule `{}` sends on `{name}`, but nothing checks the customer's consent for `{name}`",
+                            rule.name.name
+                        ),
+                    )
+                    .with_label("no `consent` clause and no suppression for this channel")
+                    .with_help(format!(
+                        "add `consent {name} when …` to the policy (e.g. `consent {name} when {name}_opt_in`), or `suppress … for channel {name}`"
+                    )),
+                );
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! lints. Every problem becomes a [`Diagnostic`]; all of them are reported.
 
 mod definitions;
+mod delivery;
 mod expr;
 mod lints;
 mod names;

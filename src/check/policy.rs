@@ -1,5 +1,5 @@
 //! The policy block: channels, the activity and timezone expressions, quiet
-//! hours and frequency caps.
+//! hours, frequency caps (per channel or per tag) and consent clauses.
 
 use std::collections::HashMap;
 
@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
-use crate::program::{Cap, QuietHours, Type};
+use crate::program::{Cap, Consent, QuietHours, Type};
 use crate::syntax::ast::{self, Item, PolicyClauseKind};
 use crate::syntax::{canonical, Span};
 
@@ -34,6 +34,7 @@ impl Checker {
         }
         // Channels first: the other clauses refer to them.
         self.policy_channels(policy);
+        let mut consent_spans: Vec<(u32, Span)> = Vec::new();
         for clause in &policy.clauses {
             match &clause.kind {
                 PolicyClauseKind::Activity(e) => {
@@ -70,8 +71,12 @@ impl Checker {
                     channel,
                     per,
                     bare_unit,
+                    tag,
                     ..
-                } => self.cap(*count, channel.as_ref(), per, *bare_unit),
+                } => self.cap(*count, channel.as_ref(), tag.as_ref(), per, *bare_unit),
+                PolicyClauseKind::Consent { channel, when } => {
+                    self.consent(clause.span, channel, when, &mut consent_spans)
+                }
                 PolicyClauseKind::Channels(_) => {}
             }
         }
@@ -185,9 +190,13 @@ impl Checker {
         &mut self,
         count: i64,
         channel: Option<&ast::Ident>,
+        tag: Option<&ast::Ident>,
         per: &ast::DurationLit,
         bare_unit: bool,
     ) {
+        if tag.is_some_and(|t| !self.declared_name(t, "a tag")) {
+            return;
+        }
         let channel_id = match channel {
             Some(ch) => match self.channel(ch) {
                 Some(id) => Some(id),
@@ -208,12 +217,14 @@ impl Checker {
             return;
         }
         let text = format!(
-            "at most {count} {}message{} per {}",
+            "at most {count} {}message{}{} per {}",
             channel
                 .as_ref()
                 .map(|c| format!("{} ", c.name))
                 .unwrap_or_default(),
             if count == 1 { "" } else { "s" },
+            tag.map(|t| format!(" tagged {}", t.name))
+                .unwrap_or_default(),
             if bare_unit {
                 per.unit_text.clone()
             } else {
@@ -227,7 +238,46 @@ impl Checker {
                 .seconds()
                 .saturating_mul(crate::value::MICROS_PER_SECOND),
             text,
+            tag: tag.map(|t| t.name.clone()),
         });
+    }
+
+    /// `consent CHANNEL when EXPR`: at most one per channel.
+    fn consent(
+        &mut self,
+        span: Span,
+        channel: &ast::Ident,
+        when: &ast::Expr,
+        seen: &mut Vec<(u32, Span)>,
+    ) {
+        let id = self.channel(channel);
+        let condition = self.condition(when, "a consent's `when` must be a condition");
+        let Some(id) = id else { return };
+        if let Some((_, prev)) = seen.iter().find(|(c, _)| *c == id) {
+            let prev = *prev;
+            self.report(
+                Diagnostic::error(
+                    Code::DuplicateClause,
+                    span,
+                    format!("`consent {}` is given twice in the policy", channel.name),
+                )
+                .with_label("given again here")
+                .with_help(format!(
+                    "a channel has at most one consent clause: join the conditions with `and` or `or` in one `consent {} when …`",
+                    channel.name
+                ))
+                .with_related(prev, "first given here"),
+            );
+            return;
+        }
+        seen.push((id, span));
+        if let Some(condition) = condition {
+            self.policy.consents.push(Consent {
+                channel: id,
+                when: condition,
+                text: canonical::expr(when),
+            });
+        }
     }
 
     /// String literals in the timezone expression must be IANA zone names;

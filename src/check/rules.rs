@@ -66,6 +66,7 @@ impl Checker {
             None => Vec::new(),
         };
         let mut channel = 0;
+        let mut fallbacks = Vec::new();
         let mut message = program::Message::Single(String::new());
         let mut params = Vec::new();
         if let Some(send) = send {
@@ -73,6 +74,7 @@ impl Checker {
                 Some(c) => channel = c,
                 None => ok = false,
             }
+            fallbacks = self.fallbacks(send, &mut ok);
             match &send.message {
                 MessageSpec::Single(m) => message = program::Message::Single(m.value.clone()),
                 MessageSpec::Variants { variants, span } => {
@@ -96,10 +98,13 @@ impl Checker {
             priority: extras.priority,
             cooldown: extras.cooldown,
             holdout: extras.holdout,
+            fallbacks,
+            deliver: extras.deliver,
         })
     }
 
-    /// The optional clauses: `describe`, `tags`, `priority`, `cooldown`, `holdout`.
+    /// The optional clauses: `describe`, `tags`, `priority`, `cooldown`,
+    /// `holdout`, `deliver at`.
     fn extras(&mut self, rule: &ast::RuleDef, ok: &mut bool) -> Extras {
         let mut x = Extras::default();
         for clause in &rule.clauses {
@@ -135,6 +140,7 @@ impl Checker {
                     }
                     x.holdout = Some((p.value * 100.0).round() as u32);
                 }
+                RuleClauseKind::Deliver { at, days } => x.deliver = self.schedule(at, days, ok),
                 RuleClauseKind::When(_) | RuleClauseKind::Send(_) => {}
             }
         }
@@ -329,4 +335,5 @@ struct Extras {
     priority: i64,
     cooldown: Option<crate::value::Micros>,
     holdout: Option<u32>,
+    deliver: Option<program::Schedule>,
 }

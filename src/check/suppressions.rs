@@ -1,5 +1,5 @@
 //! Suppressions: conditions that veto sends to everyone, one channel or
-//! the rules with a tag.
+//! the rules with a tag; the veto conditions shared with `consent`.
 
 use super::expr;
 use super::Checker;
@@ -19,33 +19,10 @@ impl Checker {
                 }
                 Some(ast::SuppressScope::Tag(t)) => Some(SuppressionScope::Tag(t.name.clone())),
             };
-            let mut scope_ = expr::Scope::default();
-            let mut parts = Vec::new();
-            let mut ok = true;
-            for c in s.when.conjuncts() {
-                match self.check_expr(c, &scope_) {
-                    Some(t)
-                        if self.expect_type(
-                            &t,
-                            &Type::Bool,
-                            c,
-                            "a suppression's `when` must be a condition",
-                        ) =>
-                    {
-                        parts.push(t.expr)
-                    }
-                    _ => ok = false,
-                }
-                scope_.narrow_present(c);
-            }
-            let (Some(scope), true) = (scope, ok) else {
+            let when = self.condition(&s.when, "a suppression's `when` must be a condition");
+            let (Some(scope), Some(when)) = (scope, when) else {
                 continue;
             };
-            let mut iter = parts.into_iter();
-            let Some(first) = iter.next() else { continue };
-            let when = iter.fold(first, |acc, e| {
-                program::Expr::And(Box::new(acc), Box::new(e))
-            });
             out.push(Suppression {
                 name: s.name.name.clone(),
                 when,
@@ -54,5 +31,25 @@ impl Checker {
             });
         }
         out
+    }
+
+    /// A veto condition (a suppression's or a consent's `when`): checked
+    /// conjunct by conjunct, narrowing left to right as in a rule's `when`.
+    pub(super) fn condition(&mut self, e: &ast::Expr, what: &str) -> Option<program::Expr> {
+        let mut scope = expr::Scope::default();
+        let mut parts = Vec::new();
+        let mut ok = true;
+        for c in e.conjuncts() {
+            match self.check_expr(c, &scope) {
+                Some(t) if self.expect_type(&t, &Type::Bool, c, what) => parts.push(t.expr),
+                _ => ok = false,
+            }
+            scope.narrow_present(c);
+        }
+        let mut iter = parts.into_iter().filter(|_| ok);
+        let first = iter.next()?;
+        Some(iter.fold(first, |acc, e| {
+            program::Expr::And(Box::new(acc), Box::new(e))
+        }))
     }
 }

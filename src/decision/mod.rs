@@ -95,6 +95,26 @@ pub struct Detail {
     pub zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+    /// `deliver at` (12.4): the schedule, e.g. `09:00 mon, thu`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scheduled: Option<String>,
+    /// The channel whose `consent` clause blocked the send (12.6).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub consent: Option<String>,
+    /// Channel fallback (12.5): the channels passed over, each with why.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub skipped: Vec<Skipped>,
+}
+
+/// A channel that a fallback send passed over, and why (12.5).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Skipped {
+    /// The channel.
+    pub channel: String,
+    /// The outcome it would have had: `suppressed` or `capped`.
+    pub outcome: Outcome,
+    /// Why, in a sentence.
+    pub reason: String,
 }
 
 impl Detail {
@@ -114,6 +134,9 @@ pub struct Decision {
     pub channel: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub message: Option<String>,
+    /// The rule's tags (12.7); left out when it has none.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -335,6 +335,10 @@ pub struct Rule {
     pub cooldown: Option<Micros>,
     /// Holdout share in hundredths of a percent (`10%` is 1000).
     pub holdout: Option<u32>,
+    /// The channels after `or` (12.5), tried in order after `channel`.
+    pub fallbacks: Vec<u32>,
+    /// `deliver at HH:MM [on DAY, …]` (12.4).
+    pub deliver: Option<Schedule>,
 }
 
 /// What a suppression applies to.
@@ -375,6 +379,28 @@ pub struct QuietHours {
 }
 
 /// A frequency cap of the policy.
+/// A rule's delivery time (12.4): a local time of day, on some weekdays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    /// Minutes after local midnight.
+    pub minute: u32,
+    /// The weekdays, Monday = 0; empty for every day.
+    pub days: Vec<u32>,
+    /// `09:00 mon, thu`, for `detail.scheduled`.
+    pub text: String,
+}
+
+/// A `consent CHANNEL when EXPR` policy clause (12.6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consent {
+    /// The channel.
+    pub channel: u32,
+    /// When the customer may receive messages on the channel.
+    pub when: Expr,
+    /// The condition's canonical text.
+    pub text: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cap {
     /// The most messages in the window.
@@ -385,6 +411,8 @@ pub struct Cap {
     pub window: Micros,
     /// As written, e.g. `at most 2 email messages per 7 days`.
     pub text: String,
+    /// `tagged TAG` (12.7): only messages of rules carrying the tag count.
+    pub tag: Option<String>,
 }
 
 /// The checked policy.
@@ -403,6 +431,8 @@ pub struct Policy {
     pub quiet_hours: Vec<QuietHours>,
     /// Frequency caps.
     pub caps: Vec<Cap>,
+    /// `consent CHANNEL when EXPR` clauses (12.6), at most one per channel.
+    pub consents: Vec<Consent>,
 }
 
 impl Default for Policy {
@@ -414,6 +444,7 @@ impl Default for Policy {
             default_zone: Tz::UTC,
             quiet_hours: Vec::new(),
             caps: Vec::new(),
+            consents: Vec::new(),
         }
     }
 }
@@ -433,6 +464,13 @@ pub struct Program {
     pub suppressions: Vec<Suppression>,
     /// The policy.
     pub policy: Policy,
+}
+
+impl Rule {
+    /// The channels to try in order: the send's channel, then its fallbacks.
+    pub fn channels(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.channel).chain(self.fallbacks.iter().copied())
+    }
 }
 
 impl Program {

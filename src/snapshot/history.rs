@@ -470,8 +470,58 @@ impl<'de> Visitor<'de> for TextSeed {
     }
 }
 
+/// A `messages` entry's `tags` (12.7): a list of strings; anything else
+/// is read as no tags (the entry then counts by its rule's tags).
+struct TagsSeed;
+
+impl<'de> DeserializeSeed<'de> for TagsSeed {
+    type Value = Option<Vec<String>>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TagsSeed {
+    type Value = Option<Vec<String>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of tags")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut tags = Vec::new();
+        while let Some(tag) = seq.next_element_seed(TextSeed)? {
+            tags.extend(tag);
+        }
+        Ok(Some(tags))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
 /// The keys of a `messages` entry.
-pub const MESSAGE_KEYS: [&str; 4] = ["rule", "message", "channel", "at"];
+pub const MESSAGE_KEYS: [&str; 5] = ["rule", "message", "channel", "at", "tags"];
+
+/// The index of `tags` in [`MESSAGE_KEYS`].
+const TAGS_KEY: usize = 4;
 
 impl<'de> Visitor<'de> for MessageSeed<'_> {
     type Value = Result<SentMessage, ProblemKind>;
@@ -482,9 +532,11 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields: [Option<String>; 4] = [None, None, None, None];
+        let mut tags = None;
         let listing = self.unknown.listing();
         while let Some(key) = map.next_key_seed(FieldKey(&[], &MESSAGE_KEYS, listing))? {
             match key {
+                FieldKeyKind::Extra(TAGS_KEY) => tags = map.next_value_seed(TagsSeed)?,
                 FieldKeyKind::Extra(i) => {
                     let value = map.next_value_seed(TextSeed)?;
                     if let Some(slot) = fields.get_mut(i) {
@@ -518,6 +570,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 message,
                 channel,
                 at,
+                tags,
             }),
             None => Err(ProblemKind::BadMessageTime {
                 found: found_str(&at),

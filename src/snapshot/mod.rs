@@ -85,6 +85,8 @@ pub struct SentMessage {
     pub channel: String,
     /// When it was sent.
     pub at: Micros,
+    /// The sending rule's tags, when the entry lists them (12.7).
+    pub tags: Option<Vec<String>>,
 }
 
 /// One customer's state, laid out by the schema.

@@ -229,6 +229,15 @@ pub enum PolicyClauseKind {
         per: DurationLit,
         /// Whether the window was a bare unit (`per day`).
         bare_unit: bool,
+        /// `tagged TAG` (12.7): counts the messages of rules carrying `TAG`.
+        tag: Option<Ident>,
+    },
+    /// `consent CHANNEL when EXPR` (12.6).
+    Consent {
+        /// The channel the consent is for.
+        channel: Ident,
+        /// When the customer may receive messages on it.
+        when: Expr,
     },
 }
 
@@ -285,6 +294,13 @@ pub enum RuleClauseKind {
     Cooldown(DurationLit),
     /// `holdout P%`
     Holdout(PercentLit),
+    /// `deliver at HH:MM [on DAY, …]` (12.4).
+    Deliver {
+        /// The local time of day.
+        at: ClockLit,
+        /// The weekdays; empty for every day.
+        days: Vec<Ident>,
+    },
 }
 
 impl RuleClauseKind {
@@ -298,6 +314,7 @@ impl RuleClauseKind {
             RuleClauseKind::Priority { .. } => "priority",
             RuleClauseKind::Cooldown(_) => "cooldown",
             RuleClauseKind::Holdout(_) => "holdout",
+            RuleClauseKind::Deliver { .. } => "deliver",
         }
     }
 }
@@ -307,6 +324,8 @@ impl RuleClauseKind {
 pub struct SendClause {
     /// The channel.
     pub channel: Ident,
+    /// The channels after `or` (12.5), tried in order after `channel`.
+    pub fallbacks: Vec<Ident>,
     /// One message or variants.
     pub message: MessageSpec,
     /// The `with` parameters.

@@ -30,7 +30,11 @@ schema {
   event logged_in
   event watched { minutes: number, title: string }
 }
-policy { channels email, push }
+policy {
+  channels email, push
+  consent email when true
+  consent push when true
+}
 "#;
 
 /// Checks `BASE` followed by `text`; the text must parse.

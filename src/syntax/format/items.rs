@@ -155,6 +155,7 @@ fn policy_clause_text(kind: &PolicyClauseKind) -> String {
             channel,
             per,
             bare_unit,
+            tag,
             ..
         } => {
             let mut text = format!("at most {count}");
@@ -162,11 +163,12 @@ fn policy_clause_text(kind: &PolicyClauseKind) -> String {
                 text.push(' ');
                 text.push_str(&c.name);
             }
-            text.push_str(if *count == 1 {
-                " message per "
-            } else {
-                " messages per "
-            });
+            text.push_str(if *count == 1 { " message" } else { " messages" });
+            if let Some(t) = tag {
+                text.push_str(" tagged ");
+                text.push_str(&t.name);
+            }
+            text.push_str(" per ");
             if *bare_unit {
                 text.push_str(&per.unit_text);
             } else {
@@ -174,7 +176,20 @@ fn policy_clause_text(kind: &PolicyClauseKind) -> String {
             }
             text
         }
+        PolicyClauseKind::Consent { channel, when } => {
+            format!("consent {} when {}", channel.name, expr(when))
+        }
     }
+}
+
+/// `send email or push`: the channel and its fallbacks.
+fn channels_text(send: &SendClause) -> String {
+    let mut text = send.channel.name.clone();
+    for f in &send.fallbacks {
+        text.push_str(" or ");
+        text.push_str(&f.name);
+    }
+    text
 }
 
 /// ` with { a: x, b: y }`, or nothing without parameters.
@@ -197,11 +212,19 @@ fn rule_clause_lines(b: &mut Lines<'_>, first: &mut bool, clause: &RuleClause) {
         RuleClauseKind::Priority { value, .. } => format!("priority {value}"),
         RuleClauseKind::Cooldown(d) => format!("cooldown {}", duration(d)),
         RuleClauseKind::Holdout(p) => format!("holdout {}%", p.text),
+        RuleClauseKind::Deliver { at, days } => {
+            let mut text = format!("deliver at {}", clock(at));
+            if !days.is_empty() {
+                text.push_str(" on ");
+                text.push_str(&names(days));
+            }
+            text
+        }
         RuleClauseKind::When(e) => return when_lines(b, first, span, e),
         RuleClauseKind::Send(send) => match &send.message {
             MessageSpec::Single(m) => format!(
                 "send {} {}{}",
-                send.channel.name,
+                channels_text(send),
                 string(&m.value),
                 params_text(&send.params)
             ),
@@ -211,9 +234,9 @@ fn rule_clause_lines(b: &mut Lines<'_>, first: &mut bool, clause: &RuleClause) {
             } => {
                 b.entry(
                     first,
-                    format!("send {} {{", send.channel.name),
+                    format!("send {} {{", channels_text(send)),
                     span.start,
-                    send.channel.span.end,
+                    send.fallbacks.last().unwrap_or(&send.channel).span.end,
                 );
                 for v in variants {
                     b.push(

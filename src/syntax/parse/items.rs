@@ -144,12 +144,17 @@ impl Builder {
                     let mut channel = None;
                     let mut per = None;
                     let mut bare_unit = false;
+                    let mut tag = None;
                     for c in p.into_inner() {
                         match c.as_rule() {
                             Rule::int => count = Some((self.int(&c), self.span(&c))),
                             Rule::cap_channel => {
                                 let id = next(&mut c.into_inner(), "cap channel")?;
                                 channel = Some(self.ident(id));
+                            }
+                            Rule::cap_tag => {
+                                let id = next_content(&mut c.into_inner(), "cap tag")?;
+                                tag = Some(self.ident(id));
                             }
                             Rule::duration => per = Some(self.duration(c)?),
                             Rule::duration_unit | Rule::bad_unit => {
@@ -168,7 +173,14 @@ impl Builder {
                         channel,
                         per,
                         bare_unit,
+                        tag,
                     }
+                }
+                Rule::consent_clause => {
+                    let mut parts = p.into_inner();
+                    let channel = self.ident(next_content(&mut parts, "consent channel")?);
+                    let when = self.expr(next_content(&mut parts, "consent condition")?)?;
+                    PolicyClauseKind::Consent { channel, when }
                 }
                 _ => continue,
             };
@@ -230,6 +242,14 @@ impl Builder {
                 Rule::holdout_clause => {
                     RuleClauseKind::Holdout(self.percent(next_content(&mut parts, "holdout")?))
                 }
+                Rule::deliver_clause => {
+                    let at = self.clock(next_content(&mut parts, "deliver time")?);
+                    let days = parts
+                        .filter(|c| c.as_rule() == Rule::ident)
+                        .map(|c| self.ident(c))
+                        .collect();
+                    RuleClauseKind::Deliver { at, days }
+                }
                 _ => return Err(ShapeBug("rule clause")),
             };
             clauses.push(RuleClause { kind, span: cspan });
@@ -243,7 +263,13 @@ impl Builder {
 
     pub(super) fn send(&mut self, mut parts: Pairs<'_, Rule>) -> Conv<SendClause> {
         let channel = self.ident(next_content(&mut parts, "send channel")?);
-        let message_pair = next_content(&mut parts, "send message")?;
+        let mut fallbacks = Vec::new();
+        let mut message_pair = next_content(&mut parts, "send message")?;
+        while message_pair.as_rule() == Rule::fallback {
+            let id = next_content(&mut message_pair.into_inner(), "fallback channel")?;
+            fallbacks.push(self.ident(id));
+            message_pair = next_content(&mut parts, "send message")?;
+        }
         let message = match message_pair.as_rule() {
             Rule::string => MessageSpec::Single(self.string(message_pair)),
             Rule::variants => {
@@ -273,6 +299,7 @@ impl Builder {
         }
         Ok(SendClause {
             channel,
+            fallbacks,
             message,
             params,
         })
