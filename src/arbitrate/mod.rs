@@ -116,12 +116,13 @@ struct Run<'a> {
     zone: Option<quiet::Zone>,
 }
 
-/// Whether a history entry was sent by this rule.
-fn belongs(m: &SentMessage, rule: &Rule, channel: &str) -> bool {
+/// Whether a history entry was sent by this rule (on any of its channels).
+fn belongs(program: &Program, m: &SentMessage, rule: &Rule) -> bool {
     match &m.rule {
         Some(r) => *r == rule.name,
         None => {
-            m.channel == channel
+            rule.channels()
+                .any(|c| program.channel_name(c) == m.channel)
                 && match &rule.message {
                     Message::Single(s) => *s == m.message,
                     Message::Variants(v) => v.iter().any(|(name, _)| *name == m.message),
@@ -361,7 +362,7 @@ impl<'a> Run<'a> {
                 .iter()
                 .rev()
                 .filter(|m| window::contains(self.now, Some(cooldown), m.at))
-                .find(|m| belongs(m, rule, program.channel_name(rule.channel)));
+                .find(|m| belongs(program, m, rule));
             if let Some(m) = last {
                 let reason = format!(
                     "in cooldown: last sent {} ({} ago), within its {} cooldown",

@@ -79,10 +79,20 @@ fn decision<'a>(decisions: &'a [Decision], rule: &str) -> Option<&'a Decision> {
 fn outcome_text(d: Option<&Decision>) -> String {
     match d {
         None => String::from("no decision"),
-        Some(d) => match (&d.outcome, &d.detail.suppression) {
+        Some(d) => match (&d.outcome, blocked_by(d)) {
             (Outcome::Suppressed, Some(s)) => format!("suppressed by {s}"),
             (o, _) => o.to_string(),
         },
+    }
+}
+
+/// What suppressed a decision, as tests name it: the suppression, or
+/// `consent CHANNEL` (12.6).
+fn blocked_by(d: &Decision) -> Option<String> {
+    match (&d.detail.suppression, &d.detail.consent) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(c)) => Some(format!("consent {c}")),
+        (None, None) => None,
     }
 }
 
@@ -124,12 +134,7 @@ pub fn compare(program: &Program, expect: &Expect, decisions: &[Decision]) -> Ve
     if let Some(expected) = &expect.suppressed {
         let got: Vec<(String, String)> = with_outcome(decisions, Outcome::Suppressed)
             .iter()
-            .map(|d| {
-                (
-                    d.rule.clone(),
-                    d.detail.suppression.clone().unwrap_or_default(),
-                )
-            })
+            .map(|d| (d.rule.clone(), blocked_by(d).unwrap_or_default()))
             .collect();
         let mut differing: Vec<String> = expected
             .iter()

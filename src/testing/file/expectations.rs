@@ -235,15 +235,24 @@ impl Reader<'_> {
     }
 
     fn suppression_name(&mut self, name: &str, path: &[Seg]) -> bool {
-        if self.program.suppressions.iter().any(|s| s.name == name) {
+        let program = self.program;
+        // A consent clause suppresses as `consent CHANNEL` (12.6).
+        let consents: Vec<String> = program
+            .policy
+            .consents
+            .iter()
+            .map(|c| format!("consent {}", program.channel_name(c.channel)))
+            .collect();
+        if program.suppressions.iter().any(|s| s.name == name) || consents.iter().any(|c| c == name)
+        {
             return true;
         }
         let span = self.span(path, Target::Value);
-        let names: Vec<&str> = self
-            .program
+        let names: Vec<&str> = program
             .suppressions
             .iter()
             .map(|s| s.name.as_str())
+            .chain(consents.iter().map(String::as_str))
             .collect();
         let mut d = Diagnostic::error(
             Code::TestUnknownSuppression,
