@@ -7,10 +7,12 @@ use super::grammar::Rule;
 use super::{prescan, FileId, Span};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 
-const RULE_CLAUSES: [&str; 7] = [
-    "describe", "tags", "when", "send", "priority", "cooldown", "holdout",
+const RULE_CLAUSES: [&str; 8] = [
+    "describe", "tags", "when", "send", "priority", "cooldown", "holdout", "deliver",
 ];
-const POLICY_CLAUSES: [&str; 6] = ["channels", "activity", "timezone", "quiet", "at", "most"];
+const POLICY_CLAUSES: [&str; 7] = [
+    "channels", "activity", "timezone", "quiet", "at", "most", "consent",
+];
 const ITEMS: [&str; 6] = ["rule", "segment", "metric", "suppress", "schema", "policy"];
 
 /// What a grammar rule means to a user; related rules share a description so
@@ -29,10 +31,11 @@ fn expectation(grammar_rule: Rule) -> Option<(u8, &'static str)> {
         colon => (3, "`:`"),
         equals => (3, "`=`"),
         comma => (9, "`,`"),
-        kw_describe | kw_tags | kw_when | kw_send | kw_priority | kw_cooldown | kw_holdout => {
+        kw_describe | kw_tags | kw_when | kw_send | kw_priority | kw_cooldown | kw_holdout
+        | kw_deliver => {
             (4, "a rule clause (`when`, `send`, `priority`, `cooldown`, `holdout`, `tags`, `describe`)")
         }
-        kw_channels | kw_activity | kw_timezone | kw_quiet => {
+        kw_channels | kw_activity | kw_timezone | kw_quiet | kw_consent => {
             (4, "a policy clause (`channels`, `activity`, `timezone`, `quiet hours`, `at most …`)")
         }
         kw_most => (4, "`most`"),
@@ -154,6 +157,12 @@ pub fn describe(
     let expects_rule_clause = positives.contains(&Rule::kw_when);
     let expects_policy_clause = positives.contains(&Rule::kw_channels);
     let expects_item = positives.contains(&Rule::kw_rule);
+    let before = chunk.get(..pos).unwrap_or("");
+    if let Some((label, help)) = policy_place(before) {
+        return Diagnostic::error(Code::Syntax, span, format!("unexpected {found}"))
+            .with_label(label)
+            .with_help(help);
+    }
     let help = match word {
         "=" if positives
             .iter()
@@ -201,4 +210,50 @@ pub fn describe(
         diag = diag.with_help(h);
     }
     diag
+}
+
+/// Place-specific help for the version 1.1 delivery and policy clauses
+/// (channel fallback, `deliver at`, `consent`, caps per tag): the label and
+/// help line for an error right after `send CHANNEL or`, `deliver`,
+/// `deliver at HH:MM on`, `consent` or `tagged`, from the words before it.
+fn policy_place(before: &str) -> Option<(&'static str, &'static str)> {
+    let line = before.rsplit('\n').next().unwrap_or(before);
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let last = *words.last()?;
+    let first = *words.first()?;
+    Some(match (first, last) {
+        ("send", "or") => (
+            "expected another channel",
+            "after `or` comes the next channel to try, then the message: `send email or push \"message\"`",
+        ),
+        ("deliver", "deliver") => (
+            "expected `at` and a local time",
+            "write the local time to deliver at, e.g. `deliver at 09:00` or `deliver at 09:00 on mon, thu`",
+        ),
+        ("deliver", "at") => (
+            "expected a local time such as `09:00`",
+            "write the local time to deliver at, e.g. `deliver at 09:00` or `deliver at 09:00 on mon, thu`",
+        ),
+        ("deliver", "on") | ("deliver", ",") => (
+            "expected a weekday",
+            "list weekdays as `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`, e.g. `deliver at 09:00 on mon, thu`",
+        ),
+        ("consent", "consent") => (
+            "expected a channel",
+            "name the channel and the condition, e.g. `consent email when email_opt_in`",
+        ),
+        ("consent", _) if words.len() == 2 => (
+            "expected `when` and a condition",
+            "say when the customer consents, e.g. `consent email when email_opt_in`",
+        ),
+        ("at", "per") if words.iter().rev().nth(1) == Some(&"tagged") => (
+            "expected `per` after the tag (`per` was read as the tag)",
+            "name the tag after `tagged`, e.g. `at most 1 message tagged reminder per 7 days`",
+        ),
+        ("at", "tagged") => (
+            "expected a tag",
+            "name the tag after `tagged`, e.g. `at most 1 message tagged reminder per 7 days`",
+        ),
+        _ => return None,
+    })
 }
