@@ -523,6 +523,24 @@ impl<'a> Run<'a> {
                 read: reads,
             });
         }
+        // Consent clauses (12.6): the opposite sense, a channel is open
+        // only while its condition holds.
+        for (i, c) in program.policy.consents.iter().enumerate() {
+            let (result, reads) = self.ev.traced(&c.when);
+            let name = program.channel_name(c.channel);
+            out.push(SuppressionCheck {
+                name: format!("consent {name}"),
+                scope: format!("channel {name}, open only while it holds"),
+                condition: c.text.clone(),
+                result: match result {
+                    Ok(Value::Bool(b)) => Ok(b),
+                    Ok(_) => Err(String::from("not a condition")),
+                    Err(e) => Err(e.to_string()),
+                },
+                consulted: self.consents.get(i).is_some_and(Option::is_some),
+                read: reads,
+            });
+        }
         out
     }
 }

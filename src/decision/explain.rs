@@ -88,6 +88,9 @@ pub fn render(
         if d.outcome != Outcome::NoMatch {
             let _ = writeln!(out, "    {}", d.reason);
         }
+        for skip in &d.detail.skipped {
+            let _ = writeln!(out, "    skipped {}: {}", skip.channel, skip.reason);
+        }
         for w in &d.warnings {
             let _ = writeln!(out, "    warning: {w}");
         }
