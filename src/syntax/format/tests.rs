@@ -331,3 +331,12 @@ fn blank_line_detection() {
     assert!(has_blank_line("a # c\n \t\n  b", 1, 11));
     assert!(!has_blank_line("a # c\n  b", 1, 8));
 }
+
+#[test]
+fn version_1_1_policy_and_delivery_clauses() {
+    let text = "policy {\n channels email,push,sms\n consent   sms when sms_opt_in??false\n at most 1 email message tagged digest per 7days\n at most 2 messages tagged digest per week\n}\nrule r {\n when true\n send sms or  push\n or email \"m\"\n deliver at 9:05 on mon,thu\n cooldown 1 day\n}\nrule v {\n when true\n send email or push {\"a\" 50% \"b\" 50%}\n cooldown 1 day\n}\n";
+    assert_eq!(
+        fmt_stable(text),
+        "policy {\n  channels email, push, sms\n  consent sms when sms_opt_in ?? false\n  at most 1 email message tagged digest per 7 days\n  at most 2 messages tagged digest per week\n}\n\nrule r {\n  when true\n  send sms or push or email \"m\"\n  deliver at 09:05 on mon, thu\n  cooldown 1 day\n}\n\nrule v {\n  when true\n  send email or push {\n    \"a\" 50%\n    \"b\" 50%\n  }\n  cooldown 1 day\n}\n"
+    );
+}
