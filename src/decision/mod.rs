@@ -103,7 +103,7 @@ impl Detail {
     }
 }
 
-/// One line of the audit log (LANGUAGE.md section 9).
+/// One line of the audit log (docs/language.md#decision-records).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Decision {
     pub decision_id: String,
@@ -190,7 +190,7 @@ pub fn decision_id(ruleset: &str, customer: &str, rule: &str, now: &str) -> Stri
     hex(digest.get(..16).unwrap_or(&[]))
 }
 
-/// The portable bucket of LANGUAGE.md section 8: the first 8 bytes of
+/// The portable bucket of docs/language.md#ab-variants-and-holdouts: the first 8 bytes of
 /// SHA-256 of `"{rule}:{kind}:{customer}"` as a big-endian u64, modulo 10 000.
 pub fn bucket(rule: &str, kind: &str, customer: &str) -> u64 {
     let digest = Sha256::digest(format!("{rule}:{kind}:{customer}").as_bytes());
