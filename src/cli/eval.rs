@@ -10,7 +10,6 @@ use nudge::atomic_file::AtomicFile;
 use nudge::batch::{
     Batch, Counts, Encoded, Evaluate, Input, Manifest, NdjsonWriter, Options, Rejected, Sink, Step,
 };
-use nudge::Ruleset;
 
 /// Evaluate rules over customer snapshots and print decision records.
 ///
@@ -57,12 +56,9 @@ pub(crate) fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
 pub fn run(args: Args) -> u8 {
     let started = Utc::now();
     let clock = Instant::now();
-    let ruleset = match Ruleset::load(&args.rules) {
-        Ok(r) => r,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+    let ruleset = match super::load_ruleset(&args.rules) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let now = nudge::instant::or_current(args.now);
     let step = Evaluate::new(ruleset.clone(), now)
