@@ -39,8 +39,8 @@ pub struct Args {
     /// Also write `no_match` decisions, with the failing condition.
     #[arg(long)]
     explain: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 256 (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// Print no progress bar and no summary.
     #[arg(long, short)]
@@ -225,4 +225,15 @@ fn print_summary(m: &Manifest, seconds: f64) {
         0.0
     };
     eprintln!("{seconds:.2}s, {rate:.0} customers/s");
+}
+
+/// `--threads`: a whole number from 1 to [`MAX_THREADS`](nudge::batch::MAX_THREADS).
+fn parse_threads(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=nudge::batch::MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to {}",
+            nudge::batch::MAX_THREADS
+        )),
+    }
 }
