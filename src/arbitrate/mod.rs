@@ -1,7 +1,7 @@
-//! From rule results to outcomes (LANGUAGE.md section 8): candidates in
-//! priority order, then for each the first of suppression (or consent),
-//! cooldown, holdout, cap or send; the channel among a fallback list;
-//! variants, the delivery time and quiet hours for sends.
+//! From rule results to outcomes (docs/language.md#how-arbitration-decides):
+//! candidates in priority order, then for each the first of suppression (or
+//! consent), cooldown, holdout, cap or send; the channel among a fallback
+//! list; variants, the delivery time and quiet hours for sends.
 
 mod channels;
 mod quiet;

@@ -1,4 +1,4 @@
-//! `deliver at HH:MM [on DAY, …]` (LANGUAGE.md 12.4): the first instant at
+//! `deliver at HH:MM [on DAY, …]` (docs/language.md, "Delivery time, channel fallback, consent and caps per tag"): the first instant at
 //! or after `now` that is the given local time, on one of the given
 //! weekdays, in the customer's zone. A time that a DST gap skips moves to
 //! the first valid minute after it; a time that a DST overlap repeats is the

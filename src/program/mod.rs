@@ -378,7 +378,6 @@ pub struct QuietHours {
     pub text: String,
 }
 
-/// A frequency cap of the policy.
 /// A rule's delivery time (12.4): a local time of day, on some weekdays.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
@@ -401,6 +400,7 @@ pub struct Consent {
     pub text: String,
 }
 
+/// A frequency cap of the policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cap {
     /// The most messages in the window.
