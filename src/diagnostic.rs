@@ -68,6 +68,8 @@ pub enum Code {
     NoActivity,
     /// A rule without a cooldown.
     NoCooldown,
+    /// A cap per tag naming a tag no rule carries.
+    CapNeverApplies,
     /// A rule sends on a personal channel that has no consent clause nor channel suppression.
     NoConsent,
     /// A schema with no attributes or events.
@@ -171,6 +173,7 @@ impl Code {
         Code::NoActivity,
         Code::NoCooldown,
         Code::NoConsent,
+        Code::CapNeverApplies,
         Code::NoFields,
         Code::NoSchema,
         Code::NotAValue,
@@ -235,6 +238,7 @@ impl Code {
             Code::NoActivity => "nudge::no_activity",
             Code::NoCooldown => "nudge::no_cooldown",
             Code::NoConsent => "nudge::no_consent",
+            Code::CapNeverApplies => "nudge::cap_never_applies",
             Code::NoFields => "nudge::no_fields",
             Code::NoSchema => "nudge::no_schema",
             Code::NotAValue => "nudge::not_a_value",
@@ -282,6 +286,7 @@ impl Code {
             | Code::NeedlessDefault
             | Code::NoCooldown
             | Code::NoConsent
+            | Code::CapNeverApplies
             | Code::SuppressionNeverApplies
             | Code::Unused => Severity::Warning,
             _ => Severity::Error,
@@ -314,6 +319,7 @@ impl Code {
             Code::NeedlessDefault => "`??` on a value that is never missing",
             Code::NoActivity => "`inactive for` without an `activity` definition",
             Code::NoCooldown => "a rule without a cooldown",
+            Code::CapNeverApplies => "a cap per tag naming a tag no rule carries",
             Code::NoConsent => "a rule sends on a personal channel that has no consent clause nor channel suppression",
             Code::NoFields => "a schema with no attributes or events",
             Code::NoSchema => "a ruleset without a schema",

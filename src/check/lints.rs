@@ -15,6 +15,7 @@ use crate::syntax::Span;
 pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
     let used = rules(checker, items);
     suppressions(checker, items, &used);
+    tag_caps(checker, items, &used);
     consent(checker, items);
     unused(checker);
 }
@@ -136,6 +137,35 @@ fn suppressions(checker: &mut Checker, items: &[&Item], used: &Used) {
                 );
             }
             _ => {}
+        }
+    }
+}
+
+/// Caps per tag (12.7) naming a tag no rule carries.
+fn tag_caps(checker: &mut Checker, items: &[&Item], used: &Used) {
+    for item in items {
+        let Item::Policy(p) = item else { continue };
+        for clause in &p.clauses {
+            let PolicyClauseKind::Cap { tag: Some(t), .. } = &clause.kind else {
+                continue;
+            };
+            if used.tags.contains(&t.name) {
+                continue;
+            }
+            let d = Diagnostic::warning(
+                Code::CapNeverApplies,
+                t.span,
+                format!("no rule has tag `{}`, so this cap never applies", t.name),
+            )
+            .with_label("no rule has this tag");
+            checker.report(
+                match did_you_mean(&t.name, used.tags.iter().map(String::as_str)) {
+                    Some(close) => d.with_help(format!("did you mean `{close}`?")),
+                    None => {
+                        d.with_help("tag the rules it should hold (`tags …`) or remove the cap")
+                    }
+                },
+            );
         }
     }
 }
