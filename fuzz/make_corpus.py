@@ -47,7 +47,8 @@ write("check", "parens_700.nudge", rule("(" * 700 + "n > 1" + ")" * 700))
 write("check", "parens_10000.nudge", rule("(" * 10000 + "n > 1" + ")" * 10000))
 write("check", "not_10000.nudge", rule("not " * 10000 + "n > 1"))
 write("check", "neg_10000.nudge", rule("n > " + "-" * 10000 + "1"))
-write("check", "long_line_70000.nudge", rule("n > 1 and " + "x" * 70000 + " > 1"))
+# An unknown name at column 70,000 (the diagnostic renderer's limit is 65,535).
+write("check", "long_line_70000.nudge", rule("n > 1 and " * 7000 + "unknown_name > 1"))
 
 # ---------------------------------------------------------------- snapshot_line
 lines = read("examples/customers.ndjson").splitlines()

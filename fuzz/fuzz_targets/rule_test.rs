@@ -7,9 +7,11 @@
 use libfuzzer_sys::fuzz_target;
 use nudge::syntax::{SourceFile, SourceSet};
 use nudge::testing::{expect, file, report, snapshots};
-use nudge_fuzz::{bundled, render_diagnostics};
+use nudge_fuzz::{bundled, on_worker_stack, render_diagnostics};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| on_worker_stack(|| run(data)));
+
+fn run(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -34,4 +36,4 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = snapshots::render_file("rules/tests/fuzz.yaml", &actual);
     let _ = snapshots::read_file(text);
-});
+}

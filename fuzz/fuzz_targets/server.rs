@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
 use nudge::serve::{router, Config};
-use nudge_fuzz::bundled;
+use nudge_fuzz::{bundled, on_worker_stack};
 use tower::ServiceExt;
 
 /// The largest body of `/v1/evaluate` and line of the batch route.
@@ -77,13 +77,16 @@ fuzz_target!(|data: &[u8]| {
         .header("content-type", "application/json")
         .body(Body::from(body.to_vec()))
         .unwrap_or_else(|e| panic!("{e}"));
-    let (status, bytes) = runtime().block_on(async {
-        let response = app().oneshot(request).await.unwrap_or_else(|e| match e {});
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap_or_else(|e| panic!("the response body failed: {e}"));
-        (status, bytes)
+    // On a 2 MiB stack, as on a tokio worker of `nudge serve`.
+    let (status, bytes) = on_worker_stack(|| {
+        runtime().block_on(async {
+            let response = app().oneshot(request).await.unwrap_or_else(|e| match e {});
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap_or_else(|e| panic!("the response body failed: {e}"));
+            (status, bytes)
+        })
     });
     assert!(
         !status.is_server_error(),

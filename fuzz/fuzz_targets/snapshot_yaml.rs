@@ -4,9 +4,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nudge_fuzz::{bundled, evaluate, now};
+use nudge_fuzz::{bundled, evaluate, now, on_worker_stack};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(|data: &[u8]| on_worker_stack(|| run(data)));
+
+fn run(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -17,4 +19,4 @@ fuzz_target!(|data: &[u8]| {
     {
         evaluate(ruleset.program(), ruleset.hash(), &customer, now());
     }
-});
+}

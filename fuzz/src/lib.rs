@@ -10,6 +10,36 @@ use nudge::diagnostic::Diagnostic;
 use nudge::syntax::SourceSet;
 use nudge::Ruleset;
 
+/// The stack of the threads nudge really runs on: tokio's workers and
+/// blocking threads (the server, its hot reload) and rayon's (`nudge eval`)
+/// get 2 MiB, not the 8 MiB of a main thread.
+pub const WORKER_STACK: usize = 2 << 20;
+
+/// Runs `f` on a thread with a worker's stack, so an input that only works
+/// on a big main-thread stack is found (a stack overflow aborts the fuzzer).
+/// A panic in `f` is re-raised here.
+pub fn on_worker_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    on_stack(WORKER_STACK, f)
+}
+
+/// Runs the harness's own recursive work (`{:?}` of a deep syntax tree) on a
+/// stack big enough that only nudge's code can overflow.
+pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    on_stack(256 << 20, f)
+}
+
+fn on_stack<T: Send>(size: usize, f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .stack_size(size)
+            .spawn_scoped(scope, f)
+            .unwrap_or_else(|e| panic!("cannot start a worker thread: {e}"));
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// The instant every target evaluates at (the README's `--now`).
 pub const NOW: &str = "2026-11-23T09:00:00Z";
 
