@@ -31,6 +31,14 @@ max_len() {
   esac
 }
 
+# Keywords help the mutator build tokens it would take long to guess.
+dict() {
+  case $1 in
+    check) echo dicts/check.dict ;;
+    *) echo dicts/data.dict ;;
+  esac
+}
+
 build=(+nightly fuzz build -O -a -s none)
 python3 make_corpus.py
 nice -n 19 cargo "${build[@]}"
@@ -48,7 +56,7 @@ for target in "${targets[@]}"; do
   # turn memory blow-ups and hangs into findings.
   nice -n 19 cargo +nightly fuzz run -O -a -s none "$target" "corpus/$target" "seeds/$target" -- \
     -max_total_time="$seconds" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -max_len="$(max_len "$target")" \
+    -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -max_len="$(max_len "$target")" -dict="$(dict "$target")" \
     -artifact_prefix="artifacts/$target/" -print_final_stats=1 >"$log" 2>&1 || true
   # The last status line: `#EXECS: cov: N ft: N corp: N exec/s: N oom/timeout/crash: A/B/C time: Ns`.
   last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1 || true)
