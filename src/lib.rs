@@ -66,7 +66,7 @@
 //!
 //! Cargo features: `cli` (default) builds the `nudge` tool and the rule test
 //! runner ([`testing`]); `gen` the synthetic customer generator; `server`
-//! the HTTP server. With `default-features = false` the library depends
+//! the HTTP server; `lsp` the language server ([`lsp`], `nudge lsp`). With `default-features = false` the library depends
 //! only on pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette,
 //! sha2 and strsim.
 
@@ -81,6 +81,8 @@ pub mod diagnostic;
 pub mod eval;
 #[cfg(feature = "gen")]
 pub mod gen;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod program;
 pub mod ruleset;
 #[cfg(feature = "server")]
