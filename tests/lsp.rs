@@ -39,7 +39,10 @@ fn example_copy(name: &str) -> PathBuf {
             )
         })
         .collect();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     ruleset_copy(name, &refs)
 }
 
@@ -202,18 +205,24 @@ fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
 
 /// Line and column (0-based) of the first occurrence of `needle`.
 fn find(text: &str, needle: &str) -> (u32, u32) {
-    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in the text"));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in the text"));
     let line = text[..at].matches('\n').count();
     let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
     (line as u32, col as u32)
 }
 
 const SMALL_SCHEMA: &str = "schema {\n  plan: \"trial\" | \"pro\"\n  first_name: string?\n  event imported_data\n}\npolicy { channels email }\n";
-const SMALL_RULE: &str = "rule welcome {\n  when plann == \"trial\"\n  send email \"welcome\"\n  cooldown 7 days\n}\n";
+const SMALL_RULE: &str =
+    "rule welcome {\n  when plann == \"trial\"\n  send email \"welcome\"\n  cooldown 7 days\n}\n";
 
 #[test]
 fn a_typo_is_reported_with_its_range_and_fixed_by_the_quick_fix_then_goes_away() {
-    let dir = ruleset_copy("typo", &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", SMALL_RULE)]);
+    let dir = ruleset_copy(
+        "typo",
+        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", SMALL_RULE)],
+    );
     let rules = dir.join("rules.nudge");
     let mut server = Server::start();
     let diagnostics = server.open(&rules, 1);
@@ -222,7 +231,10 @@ fn a_typo_is_reported_with_its_range_and_fixed_by_the_quick_fix_then_goes_away()
     assert_eq!(d["code"], "nudge::unknown_name");
     assert_eq!(d["severity"], 1);
     assert_eq!(d["range"], range(1, 7, 1, 12));
-    assert_eq!(d["message"], "unknown name `plann`\nhelp: did you mean `plan`?");
+    assert_eq!(
+        d["message"],
+        "unknown name `plann`\nhelp: did you mean `plan`?"
+    );
 
     let actions = server.request(
         "textDocument/codeAction",
@@ -247,8 +259,12 @@ fn a_typo_is_reported_with_its_range_and_fixed_by_the_quick_fix_then_goes_away()
 
 #[test]
 fn warnings_and_related_places_are_reported() {
-    let rules = "segment a = b\nsegment b = a\nrule r {\n  when plan == \"pro\"\n  send email \"m\"\n}\n";
-    let dir = ruleset_copy("related", &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)]);
+    let rules =
+        "segment a = b\nsegment b = a\nrule r {\n  when plan == \"pro\"\n  send email \"m\"\n}\n";
+    let dir = ruleset_copy(
+        "related",
+        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)],
+    );
     let path = dir.join("rules.nudge");
     let mut server = Server::start();
     let diagnostics = server.open(&path, 1);
@@ -279,7 +295,10 @@ fn hover_shows_an_attributes_type_and_doc_comment() {
     let hover = server.at("textDocument/hover", &onboarding, line, col + 6);
     let value = hover["contents"]["value"].as_str().unwrap();
     assert!(value.contains("segment trial: bool"), "{value}");
-    assert!(value.contains("Everyone still on the trial plan"), "{value}");
+    assert!(
+        value.contains("Everyone still on the trial plan"),
+        "{value}"
+    );
     server.stop();
 }
 
@@ -307,7 +326,12 @@ fn completion_inside_a_string_compared_with_an_enum_lists_its_values() {
     let more = "\nmetric quiz = avg(completed_quiz.";
     server.change(&path, 3, range(lines + 2, 0, lines + 2, 0), more);
     let items = server.at("textDocument/completion", &path, lines + 3, 34);
-    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
     assert_eq!(labels, ["course", "score"]);
     server.stop();
 }
@@ -334,7 +358,10 @@ fn definition_and_references_cross_files_and_rename_edits_every_file() {
         .iter()
         .map(|l| l["uri"].as_str().unwrap().rsplit('/').next().unwrap())
         .collect();
-    assert!(files.contains("schema.nudge") && files.contains("onboarding.nudge"), "{files:?}");
+    assert!(
+        files.contains("schema.nudge") && files.contains("onboarding.nudge"),
+        "{files:?}"
+    );
 
     // `trial` is defined in onboarding.nudge and used in other files too.
     let (line, col) = find(&text, "segment trial");
@@ -360,7 +387,12 @@ fn definition_and_references_cross_files_and_rename_edits_every_file() {
         "textDocument/documentSymbol",
         json!({"textDocument": {"uri": uri(&onboarding)}}),
     );
-    let names: Vec<&str> = symbols.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names[..2], ["trial", "import_guide"]);
     server.stop();
 }
@@ -385,7 +417,10 @@ fn count_word(text: &str, word: &str) -> usize {
 #[test]
 fn formatting_gives_nudge_fmts_layout() {
     let messy = "segment   trial=plan==\"trial\"\nrule welcome { when trial and first_name is present send email \"welcome\" cooldown 7 days }\n";
-    let dir = ruleset_copy("format", &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", messy)]);
+    let dir = ruleset_copy(
+        "format",
+        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", messy)],
+    );
     let path = dir.join("rules.nudge");
     let mut server = Server::start();
     server.open(&path, 1);
@@ -401,27 +436,44 @@ fn formatting_gives_nudge_fmts_layout() {
         .unwrap();
     assert!(status.status.success());
     assert_eq!(edits[0]["newText"], std::fs::read_to_string(&path).unwrap());
-    assert_eq!(edits[0]["range"]["start"], json!({"line": 0, "character": 0}));
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
     server.stop();
 }
 
 #[test]
 fn quick_fixes_add_a_default_and_a_cooldown() {
     let rules = "rule hello {\n  when plan == \"pro\" and lower(first_name) == \"ada\"\n  send email \"hello\"\n}\n";
-    let dir = ruleset_copy("fixes", &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)]);
+    let dir = ruleset_copy(
+        "fixes",
+        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)],
+    );
     let path = dir.join("rules.nudge");
     let mut server = Server::start();
     let diagnostics = server.open(&path, 1);
-    let codes: Vec<&str> = diagnostics.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes, ["nudge::no_cooldown", "nudge::optional"]);
     let titles = |server: &mut Server, d: &Value| -> Vec<String> {
         let actions = server.request(
             "textDocument/codeAction",
             json!({"textDocument": {"uri": uri(&path)}, "range": d["range"], "context": {"diagnostics": [d]}}),
         );
-        actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_string()).collect()
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_string())
+            .collect()
     };
-    assert_eq!(titles(&mut server, &diagnostics[0]), ["add `cooldown 7 days`"]);
+    assert_eq!(
+        titles(&mut server, &diagnostics[0]),
+        ["add `cooldown 7 days`"]
+    );
     assert_eq!(
         titles(&mut server, &diagnostics[1]),
         [
@@ -514,8 +566,22 @@ fn lsp_tuples(diagnostics: &[Value]) -> Vec<(String, String, u64, u64, u64, u64)
 #[test]
 fn random_edits_never_crash_and_end_with_nudge_checks_diagnostics() {
     const PIECES: [&str; 16] = [
-        "plan", " and ", "\"", "{", "}", "(", ")", "\n", "7 days", "count(", " == ", "rule x {",
-        "segment s = ", "never ", "#", ".",
+        "plan",
+        " and ",
+        "\"",
+        "{",
+        "}",
+        "(",
+        ")",
+        "\n",
+        "7 days",
+        "count(",
+        " == ",
+        "rule x {",
+        "segment s = ",
+        "never ",
+        "#",
+        ".",
     ];
     for seed in [1u64, 7, 42, 1234, 99_999] {
         let dir = example_copy(&format!("random-{seed}"));
@@ -529,7 +595,10 @@ fn random_edits_never_crash_and_end_with_nudge_checks_diagnostics() {
             version += 1;
             let start = boundary(&text, rng.below(text.len() + 1));
             let (end, insert) = if rng.below(2) == 0 {
-                (boundary(&text, start + rng.below(12).min(text.len() - start)), "")
+                (
+                    boundary(&text, start + rng.below(12).min(text.len() - start)),
+                    "",
+                )
             } else {
                 (start, PIECES[rng.below(PIECES.len())])
             };
@@ -539,7 +608,10 @@ fn random_edits_never_crash_and_end_with_nudge_checks_diagnostics() {
             if step % 10 == 0 {
                 // Requests in the middle of edits must be answered too.
                 let p = position(&text, boundary(&text, rng.below(text.len() + 1)));
-                let (line, col) = (p["line"].as_u64().unwrap() as u32, p["character"].as_u64().unwrap() as u32);
+                let (line, col) = (
+                    p["line"].as_u64().unwrap() as u32,
+                    p["character"].as_u64().unwrap() as u32,
+                );
                 server.at("textDocument/hover", &path, line, col);
                 server.at("textDocument/completion", &path, line, col);
                 server.at("textDocument/definition", &path, line, col);
@@ -577,7 +649,11 @@ fn diagnostics_round_trip_is_measured() {
     for version in 2..32 {
         // Alternately break and repair a name.
         let text = if version % 2 == 0 { "x" } else { "" };
-        let r = if version % 2 == 0 { range(6, 16, 6, 16) } else { range(6, 16, 6, 17) };
+        let r = if version % 2 == 0 {
+            range(6, 16, 6, 16)
+        } else {
+            range(6, 16, 6, 17)
+        };
         let sent = Instant::now();
         server.change(&path, version, r, text);
         let diagnostics = server.diagnostics(&uri(&path), version);

@@ -84,9 +84,12 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn build(sources: &SourceSet, asts: &[FileAst]) -> Index {
+    pub fn build<'a>(
+        sources: &SourceSet,
+        asts: impl Iterator<Item = &'a FileAst> + Clone,
+    ) -> Index {
         let mut index = Index::default();
-        for ast in asts {
+        for ast in asts.clone() {
             for item in &ast.items {
                 index.define_item(sources, item);
             }
@@ -470,7 +473,7 @@ mod tests {
             .files()
             .map(|(id, f)| parse_file(id, &f.text).0)
             .collect();
-        let index = Index::build(&sources, &asts);
+        let index = Index::build(&sources, asts.iter());
         (sources, index)
     }
 

@@ -3,17 +3,20 @@
 //! directory (sources, syntax trees, `nudge check`'s diagnostics, the index),
 //! recomputed when something in that directory changed.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use lsp_types::Uri;
 
 use super::index::Index;
 use super::text::LineIndex;
+use crate::check;
 use crate::diagnostic::Diagnostic;
 use crate::program::Program;
-use crate::ruleset::{check_sources, read_sources, LoadError};
+use crate::ruleset::{read_sources, LoadError};
 use crate::syntax::ast::FileAst;
 use crate::syntax::{parse_file, FileId, SourceFile, SourceSet};
 
@@ -30,7 +33,7 @@ pub struct Analysis {
     pub sources: SourceSet,
     /// The absolute path of each file, by [`FileId`].
     pub paths: Vec<PathBuf>,
-    pub asts: Vec<FileAst>,
+    pub asts: Vec<Rc<FileAst>>,
     pub lines: Vec<LineIndex>,
     /// Exactly what `nudge check` reports for these texts.
     pub diagnostics: Vec<Diagnostic>,
@@ -58,7 +61,7 @@ impl Analysis {
     }
 
     pub fn ast(&self, file: FileId) -> Option<&FileAst> {
-        self.asts.get(file.0 as usize)
+        self.asts.get(file.0 as usize).map(Rc::as_ref)
     }
 
     pub fn path(&self, file: FileId) -> Option<&Path> {
@@ -86,6 +89,18 @@ pub struct Workspace {
     docs: HashMap<PathBuf, Document>,
     analyses: HashMap<PathBuf, Rc<Analysis>>,
     last_programs: HashMap<PathBuf, Program>,
+    /// The last parse of each file: only files whose text changed are
+    /// parsed again.
+    parses: HashMap<PathBuf, Parse>,
+}
+
+/// One file's syntax tree and syntax diagnostics, for a text and file id.
+#[derive(Debug)]
+struct Parse {
+    id: FileId,
+    text: Arc<String>,
+    ast: Rc<FileAst>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl Workspace {
@@ -195,31 +210,59 @@ impl Workspace {
                 .replace('\\', "/");
             sources.add(SourceFile::new(name, text.as_str()));
         }
-        let result = check_sources(sources);
-        let asts: Vec<FileAst> = result
-            .sources
-            .files()
-            .map(|(id, f)| parse_file(id, &f.text).0)
-            .collect();
-        let lines = result
-            .sources
+        // What `check_sources` does (parse every file; check names and
+        // types once all files parse), with each unchanged file's parse kept.
+        let mut diagnostics = Vec::new();
+        let mut asts = Vec::new();
+        for ((id, file), (path, _)) in sources.files().zip(&files) {
+            let parse = match self.parses.entry(path.clone()) {
+                Entry::Occupied(kept) if kept.get().id == id && kept.get().text == file.text => {
+                    kept.into_mut()
+                }
+                entry => {
+                    let (ast, diagnostics) = parse_file(id, &file.text);
+                    let parse = Parse {
+                        id,
+                        text: Arc::clone(&file.text),
+                        ast: Rc::new(ast),
+                        diagnostics,
+                    };
+                    entry.insert_entry(parse).into_mut()
+                }
+            };
+            diagnostics.extend(parse.diagnostics.iter().cloned());
+            asts.push(Rc::clone(&parse.ast));
+        }
+        let checked = if diagnostics.iter().any(Diagnostic::is_error) {
+            None
+        } else {
+            let refs: Vec<_> = sources
+                .files()
+                .map(|(id, _)| id)
+                .zip(asts.iter().map(Rc::as_ref))
+                .collect();
+            let (program, found) = check::check(&refs);
+            diagnostics.extend(found);
+            program
+        };
+        let lines = sources
             .files()
             .map(|(_, f)| LineIndex::new(&f.text))
             .collect();
-        let program = match result.program {
+        let program = match checked {
             Some(p) => {
                 self.last_programs.insert(root.clone(), p.clone());
                 Some(p)
             }
             None => self.last_programs.get(&root).cloned(),
         };
-        let index = Index::build(&result.sources, &asts);
+        let index = Index::build(&sources, asts.iter().map(Rc::as_ref));
         Analysis {
             paths: files.into_iter().map(|(p, _)| p).collect(),
-            sources: result.sources,
+            sources,
             asts,
             lines,
-            diagnostics: result.diagnostics,
+            diagnostics,
             program,
             index,
         }
@@ -273,6 +316,38 @@ pub fn path_to_uri(path: &Path) -> Option<Uri> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diagnostics_are_check_sources_diagnostics_with_parses_kept() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let onboarding = root.join("onboarding.nudge");
+        let mut workspace = Workspace::default();
+        let text = std::fs::read_to_string(&onboarding).unwrap();
+        for edit in [
+            "",
+            "\nsegment broken = plann",
+            "\nrule r { when",
+            "\nsegment x = ",
+        ] {
+            let edited = format!("{text}{edit}");
+            workspace.open(onboarding.clone(), edited.clone(), 1);
+            let analysis = workspace.analysis(&onboarding);
+            let mut sources = read_sources(&root).unwrap();
+            let mut replaced = SourceSet::new();
+            for (_, f) in sources.files() {
+                let body = if f.name == "onboarding.nudge" {
+                    edited.clone()
+                } else {
+                    f.text.to_string()
+                };
+                replaced.add(SourceFile::new(f.name.clone(), body));
+            }
+            sources = replaced;
+            let expected = crate::ruleset::check_sources(sources);
+            assert_eq!(analysis.diagnostics, expected.diagnostics, "edit {edit:?}");
+            assert_eq!(analysis.asts.len(), expected.sources.len());
+        }
+    }
 
     #[test]
     fn uris_round_trip() {
