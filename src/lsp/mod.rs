@@ -9,8 +9,9 @@
 //! ([`check_sources`](crate::ruleset::check_sources) and
 //! [`parse_file`](crate::syntax::parse_file)); [`index`] finds every name
 //! and its uses in the syntax trees; the other modules answer one kind of
-//! request each. Diagnostics are published when a file opens or is saved,
-//! and [`DEBOUNCE`] after the last change of a burst.
+//! request each. Diagnostics are published when a file opens or is saved
+//! (or a rule file changes on disk), and [`DEBOUNCE`] after the first change
+//! of a burst.
 
 mod actions;
 mod completion;
@@ -29,7 +30,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::RecvTimeoutError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
@@ -247,7 +248,7 @@ impl Server<'_> {
                     }
                 }
             }
-            DidSaveTextDocument::METHOD => {
+            DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => {
                 self.workspace.invalidate_all();
                 self.publish()?;
             }
