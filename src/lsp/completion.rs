@@ -440,3 +440,84 @@ fn floor_boundary(text: &str, mut offset: usize) -> usize {
     }
     offset
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lsp::workspace::Workspace;
+    use std::path::PathBuf;
+
+    const SCHEMA: &str = "schema {\n  plan: \"trial\" | \"pro\"\n  company: { name: string, size: \"small\" | \"large\" }\n  event watched { minutes: number, kind: \"live\" | \"replay\" }\n  event logged_in\n}\npolicy { channels email, push }\nsegment trial = plan == \"trial\"\n";
+
+    /// The labels offered at `|` in a second file of a ruleset with SCHEMA.
+    fn labels(text: &str) -> Vec<String> {
+        let offset = text.find('|').unwrap();
+        let text = text.replace('|', "");
+        let dir = PathBuf::from("/nonexistent-nudge-lsp-test/rules");
+        let mut workspace = Workspace::default();
+        workspace.open(dir.join("a.nudge"), SCHEMA.to_string(), 1);
+        workspace.open(dir.join("b.nudge"), text, 1);
+        let analysis = workspace.analysis(&dir.join("b.nudge"));
+        let file = analysis.file_of(&dir.join("b.nudge")).unwrap();
+        complete(&analysis, file, offset)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn completes_by_context() {
+        assert_eq!(labels("rule r {\n  send |"), ["email", "push"]);
+        assert_eq!(labels("rule r {\n  cooldown 7 |"), UNITS);
+        assert_eq!(
+            labels("rule r {\n  when watched at least 3 |"),
+            ["minutes", "hours", "days", "weeks", "times"]
+        );
+        assert_eq!(
+            labels("rule r {\n  when never |"),
+            ["watched", "logged_in", "sent"]
+        );
+        assert_eq!(labels("metric m = count(|"), ["watched", "logged_in"]);
+        assert_eq!(labels("metric m = sum(watched.|"), ["minutes", "kind"]);
+        assert_eq!(labels("segment s = company.|"), ["name", "size"]);
+        assert_eq!(
+            labels("segment s = company.size == \"|"),
+            ["small", "large"]
+        );
+        assert_eq!(
+            labels("segment s = plan in [\"pro\", \"|"),
+            ["trial", "pro"]
+        );
+        assert_eq!(
+            labels("metric m = count(watched where kind != \"|\")"),
+            ["live", "replay"]
+        );
+        assert_eq!(
+            labels("segment s = plan == \"x\" # \"|"),
+            Vec::<String>::new()
+        );
+        assert_eq!(labels("|"), ITEMS);
+        assert_eq!(labels("segment s = trial\n|"), ITEMS);
+        assert_eq!(labels("policy {\n  |"), POLICY_CLAUSES);
+    }
+
+    #[test]
+    fn offers_clauses_at_line_start_and_names_in_expressions() {
+        let at_start = labels("rule r {\n  |\n}");
+        assert!(
+            at_start.starts_with(&RULE_CLAUSES.map(String::from)),
+            "{at_start:?}"
+        );
+        assert!(at_start.contains(&"trial".to_string()));
+        let in_expression = labels("rule r {\n  when plan == \"pro\" and |\n}");
+        assert!(!in_expression.contains(&"cooldown".to_string()));
+        for name in ["plan", "company", "trial", "watched", "and", "never"] {
+            assert!(
+                in_expression.contains(&name.to_string()),
+                "{name}: {in_expression:?}"
+            );
+        }
+        let in_where = labels("segment s = count(watched where |) > 1");
+        assert_eq!(in_where[..2], ["minutes", "kind"]);
+    }
+}
