@@ -9,7 +9,8 @@
 /// Helix.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Talk over stdin and stdout (the only transport; editors pass it).
+    /// Talk over stdin and stdout: the default and only transport, accepted
+    /// because some editors pass it.
     #[arg(long)]
     stdio: bool,
 }

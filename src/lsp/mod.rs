@@ -25,6 +25,7 @@ mod workspace;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
@@ -41,10 +42,11 @@ use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions, OneOf,
     Position, RenameOptions, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentIdentifier,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri,
+    TextDocumentSyncSaveOptions,
 };
 use serde_json::Value as Json;
 
+use crate::syntax::FileId;
 use workspace::{uri_to_path, Analysis, Workspace};
 
 /// How long the server waits after a change before checking again, so that
@@ -84,7 +86,7 @@ pub fn run_stdio() -> Result<(), LspError> {
 
 /// Serves one editor over a connection until it asks to exit.
 pub fn serve(connection: &Connection) -> Result<(), LspError> {
-    let (id, _params) = connection.initialize_start().map_err(LspError::Protocol)?;
+    let (id, params) = connection.initialize_start().map_err(LspError::Protocol)?;
     let result = serde_json::json!({
         "capabilities": capabilities(),
         "serverInfo": ServerInfo {
@@ -95,13 +97,32 @@ pub fn serve(connection: &Connection) -> Result<(), LspError> {
     connection
         .initialize_finish(id, result)
         .map_err(LspError::Protocol)?;
+    let mut workspace = Workspace::default();
+    workspace.set_folders(workspace_folders(params));
     let mut server = Server {
         connection,
-        workspace: Workspace::default(),
+        workspace,
         published: HashSet::new(),
         due: None,
     };
     server.main_loop()
+}
+
+/// The workspace folders of `initialize` (or its older `rootUri`).
+fn workspace_folders(params: Json) -> Vec<PathBuf> {
+    let Ok(params) = serde_json::from_value::<lsp_types::InitializeParams>(params) else {
+        return Vec::new();
+    };
+    #[allow(deprecated)] // `root_uri` is what older clients send
+    let root = params.root_uri;
+    params
+        .workspace_folders
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| f.uri)
+        .chain(root)
+        .filter_map(|uri| uri_to_path(&uri))
+        .collect()
 }
 
 fn capabilities() -> ServerCapabilities {
@@ -272,18 +293,16 @@ impl Server<'_> {
         Ok(())
     }
 
-    /// The analysis of a document's ruleset and the document's file in it.
-    fn locate(
-        &mut self,
-        doc: &TextDocumentIdentifier,
-    ) -> Result<(std::rc::Rc<Analysis>, crate::syntax::FileId), Refusal> {
-        let path = uri_to_path(&doc.uri).ok_or_else(|| not_found(&doc.uri))?;
+    /// The analysis of a document's ruleset and the document's file in it
+    /// (`None` for a document that is not a file, such as an unsaved buffer).
+    fn locate(&mut self, doc: &TextDocumentIdentifier) -> Option<(Rc<Analysis>, FileId)> {
+        let path = uri_to_path(&doc.uri)?;
         let analysis = self.workspace.analysis(&path);
-        let file = analysis.file_of(&path).ok_or_else(|| not_found(&doc.uri))?;
-        Ok((analysis, file))
+        let file = analysis.file_of(&path)?;
+        Some((analysis, file))
     }
 
-    fn offset(analysis: &Analysis, file: crate::syntax::FileId, position: Position) -> usize {
+    fn offset(analysis: &Analysis, file: FileId, position: Position) -> usize {
         analysis
             .line_index(file)
             .map_or(0, |index| index.offset(analysis.text(file), position))
@@ -294,28 +313,36 @@ impl Server<'_> {
             HoverRequest::METHOD => {
                 let p: lsp_types::HoverParams = parse(r.params)?;
                 let at = p.text_document_position_params;
-                let (a, file) = self.locate(&at.text_document)?;
+                let Some((a, file)) = self.locate(&at.text_document) else {
+                    return Ok(Json::Null);
+                };
                 let offset = Self::offset(&a, file, at.position);
                 to_json(hover::hover(&a, file, offset))
             }
             Completion::METHOD => {
                 let p: lsp_types::CompletionParams = parse(r.params)?;
                 let at = p.text_document_position;
-                let (a, file) = self.locate(&at.text_document)?;
+                let Some((a, file)) = self.locate(&at.text_document) else {
+                    return Ok(Json::Null);
+                };
                 let offset = Self::offset(&a, file, at.position);
                 to_json(completion::complete(&a, file, offset))
             }
             GotoDefinition::METHOD => {
                 let p: lsp_types::GotoDefinitionParams = parse(r.params)?;
                 let at = p.text_document_position_params;
-                let (a, file) = self.locate(&at.text_document)?;
+                let Some((a, file)) = self.locate(&at.text_document) else {
+                    return Ok(Json::Null);
+                };
                 let offset = Self::offset(&a, file, at.position);
                 to_json(navigate::definition(&a, file, offset))
             }
             References::METHOD => {
                 let p: lsp_types::ReferenceParams = parse(r.params)?;
                 let at = p.text_document_position;
-                let (a, file) = self.locate(&at.text_document)?;
+                let Some((a, file)) = self.locate(&at.text_document) else {
+                    return Ok(Json::Null);
+                };
                 let offset = Self::offset(&a, file, at.position);
                 to_json(navigate::references(
                     &a,
@@ -326,7 +353,9 @@ impl Server<'_> {
             }
             PrepareRenameRequest::METHOD => {
                 let p: lsp_types::TextDocumentPositionParams = parse(r.params)?;
-                let (a, file) = self.locate(&p.text_document)?;
+                let Some((a, file)) = self.locate(&p.text_document) else {
+                    return Ok(Json::Null);
+                };
                 let offset = Self::offset(&a, file, p.position);
                 let range = navigate::prepare_rename(&a, file, offset)
                     .map_err(|m| Refusal(ErrorCode::RequestFailed, m))?;
@@ -335,7 +364,9 @@ impl Server<'_> {
             Rename::METHOD => {
                 let p: lsp_types::RenameParams = parse(r.params)?;
                 let at = p.text_document_position;
-                let (a, file) = self.locate(&at.text_document)?;
+                let Some((a, file)) = self.locate(&at.text_document) else {
+                    return Ok(Json::Null);
+                };
                 let offset = Self::offset(&a, file, at.position);
                 let edit = navigate::rename(&a, file, offset, &p.new_name)
                     .map_err(|m| Refusal(ErrorCode::RequestFailed, m))?;
@@ -343,17 +374,23 @@ impl Server<'_> {
             }
             DocumentSymbolRequest::METHOD => {
                 let p: lsp_types::DocumentSymbolParams = parse(r.params)?;
-                let (a, file) = self.locate(&p.text_document)?;
+                let Some((a, file)) = self.locate(&p.text_document) else {
+                    return Ok(Json::Null);
+                };
                 to_json(navigate::document_symbols(&a, file))
             }
             Formatting::METHOD => {
                 let p: lsp_types::DocumentFormattingParams = parse(r.params)?;
-                let (a, file) = self.locate(&p.text_document)?;
+                let Some((a, file)) = self.locate(&p.text_document) else {
+                    return Ok(Json::Null);
+                };
                 to_json(actions::formatting(&a, file))
             }
             CodeActionRequest::METHOD => {
                 let p: lsp_types::CodeActionParams = parse(r.params)?;
-                let (a, file) = self.locate(&p.text_document)?;
+                let Some((a, file)) = self.locate(&p.text_document) else {
+                    return Ok(Json::Null);
+                };
                 let start = Self::offset(&a, file, p.range.start);
                 let end = Self::offset(&a, file, p.range.end);
                 to_json(actions::code_actions(&a, file, start, end))
@@ -364,13 +401,6 @@ impl Server<'_> {
             )),
         }
     }
-}
-
-fn not_found(uri: &Uri) -> Refusal {
-    Refusal(
-        ErrorCode::InvalidParams,
-        format!("{} is not a .nudge file of a ruleset", uri.as_str()),
-    )
 }
 
 fn parse<T: serde::de::DeserializeOwned>(params: Json) -> Result<T, Refusal> {

@@ -86,6 +86,7 @@ impl Analysis {
 /// Open documents and cached analyses.
 #[derive(Debug, Default)]
 pub struct Workspace {
+    folders: Vec<PathBuf>,
     docs: HashMap<PathBuf, Document>,
     analyses: HashMap<PathBuf, Rc<Analysis>>,
     last_programs: HashMap<PathBuf, Program>,
@@ -133,13 +134,22 @@ impl Workspace {
         self.analyses.clear();
     }
 
-    /// The ruleset directory of a file: its folder, or the highest folder
-    /// above it whose every level holds `.nudge` files (a ruleset may keep
-    /// files in subfolders; names are global across all of them).
+    /// The editor's workspace folders: a ruleset directory is looked for
+    /// inside them only.
+    pub fn set_folders(&mut self, folders: Vec<PathBuf>) {
+        self.folders = folders;
+        self.analyses.clear();
+    }
+
+    /// The ruleset directory of a file: its folder, or, inside a workspace
+    /// folder, the highest folder above it whose every level holds `.nudge`
+    /// files (a ruleset may keep files in subfolders; names are global
+    /// across all of them).
     pub fn root_of(&self, path: &Path) -> PathBuf {
         let mut root = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
         while let Some(parent) = root.parent() {
-            if !self.holds_rule_files(parent) {
+            let inside = self.folders.iter().any(|f| parent.starts_with(f));
+            if !inside || !self.holds_rule_files(parent) {
                 break;
             }
             root = parent.to_path_buf();
@@ -347,6 +357,20 @@ mod tests {
             assert_eq!(analysis.diagnostics, expected.diagnostics, "edit {edit:?}");
             assert_eq!(analysis.asts.len(), expected.sources.len());
         }
+    }
+
+    #[test]
+    fn a_ruleset_directory_holds_subfolders_inside_the_workspace_only() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let nested = repo.join("rules/more/x.nudge");
+        let mut workspace = Workspace::default();
+        assert_eq!(workspace.root_of(&nested), repo.join("rules/more"));
+        workspace.set_folders(vec![repo.to_path_buf()]);
+        assert_eq!(workspace.root_of(&nested), repo.join("rules"));
+        assert_eq!(
+            workspace.root_of(&repo.join("rules/x.nudge")),
+            repo.join("rules")
+        );
     }
 
     #[test]
