@@ -285,6 +285,9 @@ impl Server<'_> {
                         self.published.remove(&path);
                         let note = Notification::new(PublishDiagnostics::METHOD.to_string(), clear);
                         self.send(note.into())?;
+                        // The file's text on disk may differ from the closed
+                        // one: the other open files are checked again.
+                        self.publish()?;
                     }
                 }
             }
