@@ -444,6 +444,40 @@ fn formatting_gives_nudge_fmts_layout() {
 }
 
 #[test]
+fn quick_fixes_replace_misspelt_enum_values_events_and_channels() {
+    let rules = "rule hello {\n  when plan == \"trail\" and never imported_dta\n  send emial \"hello\"\n  cooldown 1 day\n}\n";
+    let dir = ruleset_copy(
+        "spelling",
+        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)],
+    );
+    let path = dir.join("rules.nudge");
+    let mut server = Server::start();
+    let diagnostics = server.open(&path, 1);
+    let fixes: Vec<(String, String)> = diagnostics
+        .iter()
+        .map(|d| {
+            let actions = server.request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri(&path)}, "range": d["range"], "context": {"diagnostics": [d]}}),
+            );
+            let edit = &actions[0]["edit"]["changes"][uri(&path)][0];
+            (d["code"].as_str().unwrap().to_string(), edit["newText"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let expected = [
+        ("nudge::unknown_enum_value", "\"trial\""),
+        ("nudge::unknown_event", "imported_data"),
+        ("nudge::unknown_channel", "email"),
+    ];
+    assert_eq!(
+        fixes,
+        expected.map(|(c, t)| (c.to_string(), t.to_string())),
+        "{diagnostics:?}"
+    );
+    server.stop();
+}
+
+#[test]
 fn quick_fixes_add_a_default_and_a_cooldown() {
     let rules = "rule hello {\n  when plan == \"pro\" and lower(first_name) == \"ada\"\n  send email \"hello\"\n}\n";
     let dir = ruleset_copy(
