@@ -704,3 +704,19 @@ fn diagnostics_round_trip_is_measured() {
     );
     server.stop();
 }
+
+/// The TextMate grammar highlights every built-in of the one table.
+#[test]
+fn the_grammar_knows_every_built_in() {
+    let grammar: Value = serde_json::from_str(
+        &std::fs::read_to_string("editors/vscode/syntaxes/nudge.tmLanguage.json").unwrap(),
+    )
+    .unwrap();
+    let pattern = grammar["repository"]["function"]["match"].as_str().unwrap();
+    let listed: Vec<&str> = pattern
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(names, _)| names.split('|').collect())
+        .unwrap();
+    assert_eq!(listed, nudge::program::builtins::names());
+}

@@ -98,7 +98,7 @@ fn fixes(analysis: &Analysis, d: &Diagnostic) -> Vec<(String, Vec<(Span, String)
         did_you_mean(bare, candidates.iter().map(String::as_str))
             .map(|s| {
                 let new = if quoted {
-                    crate::syntax::format::string(s)
+                    crate::syntax::canonical::string(s)
                 } else {
                     s.to_string()
                 };

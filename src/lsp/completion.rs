@@ -2,13 +2,14 @@
 //! yet) and the ruleset's names: values of the enum a string is compared
 //! with, event properties after `E.` and inside `where`, channels after
 //! `send`, duration units after a number, clause names at the start of a
-//! line, and attributes, segments, metrics, events and keywords in
-//! expressions.
+//! line, and attributes, segments, metrics, events, built-in functions and
+//! keywords in expressions.
 
 use lsp_types::{CompletionItem, CompletionItemKind, CompletionTextEdit, TextEdit};
 
 use super::index::{Kind, Symbol};
 use super::workspace::Analysis;
+use crate::program::builtins;
 use crate::syntax::FileId;
 
 /// Clauses of a rule, in the order they are usually written.
@@ -127,7 +128,7 @@ pub fn complete(analysis: &Analysis, file: FileId, offset: usize) -> Vec<Complet
     }
     // `count(`, `last(`: an event.
     if let Some(call) = head.trim_end().strip_suffix('(') {
-        if AGGREGATES.contains(&last_word(call)) {
+        if builtins::aggregate(last_word(call)).is_some() {
             return of_kind(analysis, Kind::Event);
         }
     }
@@ -153,11 +154,6 @@ pub fn complete(analysis: &Analysis, file: FileId, offset: usize) -> Vec<Complet
     }
 }
 
-/// The aggregate functions, which take an event.
-const AGGREGATES: [&str; 8] = [
-    "count", "sum", "min", "max", "avg", "distinct", "last", "first",
-];
-
 /// Names and words that can start or continue an expression; inside
 /// `agg(E where …)` the properties of E come first.
 fn expression_items(analysis: &Analysis, head: &str) -> Vec<CompletionItem> {
@@ -173,6 +169,13 @@ fn expression_items(analysis: &Analysis, head: &str) -> Vec<CompletionItem> {
     for kind in [Kind::Attribute, Kind::Segment, Kind::Metric, Kind::Event] {
         items.extend(of_kind(analysis, kind));
     }
+    items.extend(builtins::BUILTINS.iter().map(|f| CompletionItem {
+        label: f.name.to_string(),
+        kind: Some(CompletionItemKind::FUNCTION),
+        detail: Some(f.signature()),
+        documentation: Some(lsp_types::Documentation::String(f.doc.to_string())),
+        ..CompletionItem::default()
+    }));
     items.extend(EXPRESSION_WORDS.into_iter().map(keyword_item));
     items
 }

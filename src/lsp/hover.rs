@@ -1,14 +1,27 @@
 //! Hover: what a name is (its kind and type, `first_name: string?`,
-//! `segment trial: bool`) and the `#` comment above its definition.
+//! `segment trial: bool`) and the `#` comment above its definition; for a
+//! built-in function, its signature and one-line doc from the table of
+//! built-ins ([`builtins`](crate::program::builtins)).
 
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
 use super::index::{Kind, Symbol};
 use super::workspace::Analysis;
-use crate::syntax::FileId;
+use crate::syntax::{FileId, Span};
 
 /// The hover for the name under `offset`.
 pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
+    if let Some((span, function)) = analysis.index.call_at(file, offset) {
+        return Some(markdown(
+            analysis,
+            span,
+            format!(
+                "```nudge\n{}\n```\n\n{}",
+                function.signature(),
+                function.doc
+            ),
+        ));
+    }
     let occurrence = analysis.index.at(file, offset)?;
     let symbol = analysis.index.symbols.get(occurrence.symbol)?;
     let mut value = format!("```nudge\n{}\n```", signature(analysis, symbol));
@@ -20,13 +33,17 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
         value.push_str("\n\n");
         value.push_str(&symbol.doc);
     }
-    Some(Hover {
+    Some(markdown(analysis, occurrence.span, value))
+}
+
+fn markdown(analysis: &Analysis, span: Span, value: String) -> Hover {
+    Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
             value,
         }),
-        range: Some(analysis.range(occurrence.span)),
-    })
+        range: Some(analysis.range(span)),
+    }
 }
 
 /// The one-line description of a symbol.

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use crate::program::builtins::Function;
 use crate::syntax::ast::{
     Expr, ExprKind, FieldDecl, FileAst, Ident, Item, PolicyClauseKind, RuleClauseKind, SchemaEntry,
     SuppressScope, TypeExpr, TypeKind,
@@ -80,6 +81,8 @@ pub struct Occurrence {
 pub struct Index {
     pub symbols: Vec<Symbol>,
     pub occurrences: Vec<Occurrence>,
+    /// Where a built-in function is called, and its entry in the table.
+    pub calls: Vec<(Span, &'static Function)>,
     by_name: HashMap<(Kind, Option<String>, String), usize>,
 }
 
@@ -133,6 +136,18 @@ impl Index {
         self.occurrences
             .iter()
             .find(|o| o.span.file == file && o.span.start <= offset && offset <= o.span.end)
+            .copied()
+    }
+
+    /// The built-in function whose name is under a byte offset.
+    pub fn call_at(
+        &self,
+        file: crate::syntax::FileId,
+        offset: usize,
+    ) -> Option<(Span, &'static Function)> {
+        self.calls
+            .iter()
+            .find(|(span, _)| span.file == file && span.start <= offset && offset <= span.end)
             .copied()
     }
 
@@ -365,7 +380,12 @@ impl Index {
                     self.expr(x, event, d);
                 }
             }
-            ExprKind::Call { args, .. } => {
+            ExprKind::Call {
+                func,
+                func_span,
+                args,
+            } => {
+                self.calls.push((*func_span, func.function()));
                 for x in args {
                     self.expr(x, event, d);
                 }
@@ -374,11 +394,14 @@ impl Index {
                 self.refer(Kind::Event, None, ev)
             }
             ExprKind::Aggregate {
+                kind,
+                func_span,
                 event: ev,
                 property,
                 filter,
                 ..
             } => {
+                self.calls.push((*func_span, kind.function()));
                 self.refer(Kind::Event, None, ev);
                 if let Some(p) = property {
                     self.refer(Kind::Property, Some(&ev.name), p);
