@@ -720,3 +720,25 @@ fn the_grammar_knows_every_built_in() {
         .unwrap();
     assert_eq!(listed, nudge::program::builtins::names());
 }
+
+/// A deeply nested expression is checked, not a crash (3000 levels overflow
+/// an 8 MiB main-thread stack in a debug build).
+#[test]
+fn deep_nesting_does_not_crash_the_server() {
+    let rules = format!(
+        "rule r {{\n  when seats > {}1\n  send email \"m\"\n  cooldown 1 day\n}}\n",
+        "-".repeat(3000)
+    );
+    let schema = "schema { seats: int }\npolicy { channels email }\n";
+    let dir = ruleset_copy("deep", &[("schema.nudge", schema), ("rules.nudge", &rules)]);
+    let path = dir.join("rules.nudge");
+    let mut server = Server::start();
+    let diagnostics = server.open(&path, 1);
+    assert_eq!(diagnostics, Vec::<Value>::new());
+    let hover = server.at("textDocument/hover", &path, 1, 8);
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("seats: int"));
+    server.stop();
+}

@@ -60,8 +60,10 @@ pub enum LspError {
     Protocol(lsp_server::ProtocolError),
     /// The connection to the client is gone.
     Disconnected,
-    /// The I/O threads failed.
+    /// The I/O threads failed, or the server thread could not start.
     Io(std::io::Error),
+    /// The server thread panicked (a bug in nudge).
+    Crashed,
 }
 
 impl fmt::Display for LspError {
@@ -70,18 +72,34 @@ impl fmt::Display for LspError {
             LspError::Protocol(e) => write!(f, "language server protocol error: {e}"),
             LspError::Disconnected => f.write_str("the editor closed the connection"),
             LspError::Io(e) => write!(f, "language server i/o error: {e}"),
+            LspError::Crashed => f.write_str("the language server crashed (a bug in nudge)"),
         }
     }
 }
 
 impl std::error::Error for LspError {}
 
+/// The stack of the thread that parses and checks: a long-running server
+/// gets room for deeply nested expressions (pages are only used when
+/// touched).
+const SERVER_STACK: usize = 256 << 20;
+
 /// Serves one editor over stdin and stdout until it asks to exit.
 pub fn run_stdio() -> Result<(), LspError> {
     let (connection, io_threads) = Connection::stdio();
-    serve(&connection)?;
+    let served = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("nudge-lsp".to_string())
+            .stack_size(SERVER_STACK)
+            .spawn_scoped(scope, || serve(&connection))
+            .map_err(LspError::Io)?
+            .join()
+            .unwrap_or(Err(LspError::Crashed))
+    });
+    // Whatever was sent is written out before an error is reported.
     drop(connection);
-    io_threads.join().map_err(LspError::Io)
+    let written = io_threads.join().map_err(LspError::Io);
+    served.and(written)
 }
 
 /// Serves one editor over a connection until it asks to exit.
