@@ -23,7 +23,6 @@ mod text;
 mod workspace;
 
 use std::collections::HashSet;
-use std::fmt;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -54,30 +53,21 @@ use workspace::{uri_to_path, Analysis, Workspace};
 pub const DEBOUNCE: Duration = Duration::from_millis(15);
 
 /// Why the server stopped with an error.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LspError {
     /// The client broke the protocol (or closed stdin before `initialize`).
-    Protocol(lsp_server::ProtocolError),
+    #[error("language server protocol error: {0}")]
+    Protocol(#[source] lsp_server::ProtocolError),
     /// The connection to the client is gone.
+    #[error("the editor closed the connection")]
     Disconnected,
     /// The I/O threads failed, or the server thread could not start.
-    Io(std::io::Error),
+    #[error("language server i/o error: {0}")]
+    Io(#[source] std::io::Error),
     /// The server thread panicked (a bug in nudge).
+    #[error("the language server crashed (a bug in nudge)")]
     Crashed,
 }
-
-impl fmt::Display for LspError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LspError::Protocol(e) => write!(f, "language server protocol error: {e}"),
-            LspError::Disconnected => f.write_str("the editor closed the connection"),
-            LspError::Io(e) => write!(f, "language server i/o error: {e}"),
-            LspError::Crashed => f.write_str("the language server crashed (a bug in nudge)"),
-        }
-    }
-}
-
-impl std::error::Error for LspError {}
 
 /// The stack of the thread that parses and checks: a long-running server
 /// gets room for deeply nested expressions (pages are only used when
