@@ -13,10 +13,24 @@ use crate::program::builtins;
 use crate::syntax::FileId;
 
 /// Clauses of a rule, in the order they are usually written.
-const RULE_CLAUSES: [&str; 7] = [
-    "describe", "tags", "when", "send", "priority", "cooldown", "holdout",
+const RULE_CLAUSES: [&str; 8] = [
+    "describe",
+    "tags",
+    "when",
+    "send",
+    "priority",
+    "cooldown",
+    "holdout",
+    "deliver at",
 ];
-const POLICY_CLAUSES: [&str; 5] = ["channels", "activity", "timezone", "quiet hours", "at most"];
+const POLICY_CLAUSES: [&str; 6] = [
+    "channels",
+    "activity",
+    "timezone",
+    "quiet hours",
+    "at most",
+    "consent",
+];
 const ITEMS: [&str; 6] = ["schema", "policy", "segment", "metric", "rule", "suppress"];
 const TYPES: [&str; 7] = [
     "string", "int", "number", "bool", "time", "duration", "list<",

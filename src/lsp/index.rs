@@ -322,6 +322,10 @@ impl Index {
                         PolicyClauseKind::Cap {
                             channel: Some(c), ..
                         } => self.refer(Kind::Channel, None, c),
+                        PolicyClauseKind::Consent { channel, when } => {
+                            self.refer(Kind::Channel, None, channel);
+                            self.expr(when, None, 0);
+                        }
                         PolicyClauseKind::Cap { .. } | PolicyClauseKind::Channels(_) => {}
                     }
                 }
@@ -333,6 +337,9 @@ impl Index {
                         RuleClauseKind::When(e) => self.expr(e, None, 0),
                         RuleClauseKind::Send(send) => {
                             self.refer(Kind::Channel, None, &send.channel);
+                            for c in &send.fallbacks {
+                                self.refer(Kind::Channel, None, c);
+                            }
                             for p in &send.params {
                                 self.expr(&p.value, None, 0);
                             }
