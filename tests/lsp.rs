@@ -213,7 +213,7 @@ fn find(text: &str, needle: &str) -> (u32, u32) {
     (line as u32, col as u32)
 }
 
-const SMALL_SCHEMA: &str = "schema {\n  plan: \"trial\" | \"pro\"\n  first_name: string?\n  event imported_data\n}\npolicy { channels email }\n";
+const SMALL_SCHEMA: &str = "schema {\n  plan: \"trial\" | \"pro\"\n  first_name: string?\n  event imported_data\n}\npolicy { channels email consent email when true }\n";
 const SMALL_RULE: &str =
     "rule welcome {\n  when plann == \"trial\"\n  send email \"welcome\"\n  cooldown 7 days\n}\n";
 
@@ -729,7 +729,7 @@ fn deep_nesting_does_not_crash_the_server() {
         "rule r {{\n  when seats > {}1\n  send email \"m\"\n  cooldown 1 day\n}}\n",
         "-".repeat(3000)
     );
-    let schema = "schema { seats: int }\npolicy { channels email }\n";
+    let schema = "schema { seats: int }\npolicy { channels email consent email when true }\n";
     let dir = ruleset_copy("deep", &[("schema.nudge", schema), ("rules.nudge", &rules)]);
     let path = dir.join("rules.nudge");
     let mut server = Server::start();
