@@ -3,11 +3,13 @@
 //! lints. Every problem becomes a [`Diagnostic`]; all of them are reported.
 
 mod definitions;
+mod division;
 mod expr;
 mod lints;
 mod names;
 mod policy;
 mod rules;
+mod satisfiable;
 mod schema;
 mod suppressions;
 #[cfg(test)]
