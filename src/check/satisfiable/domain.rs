@@ -7,9 +7,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::facts::{Claim, Fact, Origin};
-use super::linear::{duration_text, Atom, Kind, Linear};
+use super::linear::{duration_text, Atom, Family, Kind, Linear};
 use crate::syntax::ast::CompareOp;
-use crate::value::{format_number, Micros};
+use crate::value::format_number;
 
 /// Two claims that cannot both hold (the same origin twice: one claim that
 /// never holds), and why.
@@ -36,7 +36,7 @@ struct Interval {
     lo: Option<Bound>,
     hi: Option<Bound>,
     not: Vec<(f64, String, Origin)>,
-    family: Option<(String, Option<Micros>)>,
+    family: Option<Family>,
 }
 
 #[derive(Debug, Default)]
@@ -319,7 +319,7 @@ impl Domain {
     /// Counts in windows inside one another: the inner count is never more
     /// than the outer one.
     fn windows(&self) -> Option<Conflict> {
-        let counts: Vec<(&String, &Interval, &(String, Option<Micros>))> = self
+        let counts: Vec<(&String, &Interval, &Family)> = self
             .intervals
             .iter()
             .filter_map(|(k, i)| i.family.as_ref().map(|f| (k, i, f)))

@@ -3,7 +3,7 @@
 //! a value: a bound on a number, time or duration, the strings or enum
 //! members it may be, whether it is present, or that it never holds.
 
-use super::linear::{count_atom, Linear, MAX_DEPTH};
+use super::linear::{count_atom, count_of, Linear, MAX_DEPTH};
 use super::Ctx;
 use crate::check::expr::{key, strip};
 use crate::program::Type;
@@ -191,7 +191,7 @@ impl Ctx<'_> {
                 self.push(Claim::Compare(form, CompareOp::Lt), at, out);
                 if let (Some(count), Some(w)) = (self.occurrences(t), self.window(d)) {
                     self.push(
-                        Claim::Compare(count_of(count, Some(w)), CompareOp::Le),
+                        Claim::Compare(count_of(&count, Some(w)), CompareOp::Le),
                         at,
                         out,
                     );
@@ -208,7 +208,7 @@ impl Ctx<'_> {
                 self.push(Claim::Compare(form, CompareOp::Gt), at, out);
                 self.push(Claim::Compare(lt, CompareOp::Le), at, out);
                 if let (Some(count), Some(w)) = (self.occurrences(t), self.window(d)) {
-                    let form = count_of(count, Some(w)).plus(Linear::constant(-1.0));
+                    let form = count_of(&count, Some(w)).plus(Linear::constant(-1.0));
                     self.push(Claim::Compare(form, CompareOp::Ge), at, out);
                 }
             }
@@ -227,7 +227,7 @@ impl Ctx<'_> {
             }
             ExprKind::Never { event, window } => {
                 let w = window.as_ref().map(micros);
-                let count = count_atom(&event.name, &format!("count({})", event.name), w);
+                let count = count_of(&event.name, w);
                 self.at_least(count, if positive { 0 } else { 1 }, !positive, at, out);
             }
             ExprKind::AtLeast {
@@ -237,7 +237,7 @@ impl Ctx<'_> {
                 ..
             } => {
                 let w = window.as_ref().map(micros);
-                let c = count_atom(&event.name, &format!("count({})", event.name), w);
+                let c = count_of(&event.name, w);
                 let bound = if positive {
                     *count
                 } else {
@@ -251,9 +251,9 @@ impl Ctx<'_> {
                 negated,
             } => {
                 let w = window.as_ref().map(micros);
-                let shown = format!("sent {}", canonical::string(&message.value));
-                let what = format!("message {}", canonical::string(&message.value));
-                let c = count_atom(&what, &shown, w);
+                let m = canonical::string(&message.value);
+                let what = format!("message {m}");
+                let c = count_atom(&what, w, |w| format!("count(sent {m}{w})"));
                 let sent = *negated != positive;
                 self.at_least(c, if sent { 1 } else { 0 }, sent, at, out);
             }
@@ -370,7 +370,7 @@ impl Ctx<'_> {
             }
         }
         if let Some((event, window)) = self.occurrences_in(x) {
-            let c = count_atom(&event, &format!("count({event})"), window);
+            let c = count_of(&event, window);
             self.at_least(c, if present { 1 } else { 0 }, present, at, out);
         }
         self.push(
@@ -440,10 +440,6 @@ impl Ctx<'_> {
             _ => None,
         }
     }
-}
-
-fn count_of(event: String, window: Option<Micros>) -> Linear {
-    count_atom(&event, &format!("count({event})"), window)
 }
 
 fn micros(d: &crate::syntax::ast::DurationLit) -> Micros {

@@ -31,6 +31,10 @@ pub(in crate::check) enum Kind {
     Time,
 }
 
+/// What a count counts (an event, or a sent message) and its window
+/// (`None`: all of history).
+pub(in crate::check) type Family = (String, Option<Micros>);
+
 /// What is known about an atom whatever the customer.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(in crate::check) struct Atom {
@@ -43,7 +47,7 @@ pub(in crate::check) struct Atom {
     /// For counts of an event or of sent messages: what is counted and the
     /// window (`None`: all of history). A count in a window is at most the
     /// count in any window containing it.
-    pub family: Option<(String, Option<Micros>)>,
+    pub family: Option<Family>,
 }
 
 /// `Σ coefficient × atom + constant`.
@@ -124,11 +128,16 @@ pub(in crate::check) fn duration_text(micros: f64) -> String {
 }
 
 /// The key of a count of events (`count(watched within 7 days)`), shared by
-/// `count(E …)`, `E at least N times …` and `never E …`.
-pub(in crate::check) fn count_atom(what: &str, shown: &str, window: Option<Micros>) -> Linear {
+/// `count(E …)`, `E at least N times …` and `never E …`; `shown` writes the
+/// key around the window's text (empty, or ` within 7 days`).
+pub(in crate::check) fn count_atom(
+    what: &str,
+    window: Option<Micros>,
+    shown: impl Fn(&str) -> String,
+) -> Linear {
     let key = match window {
-        Some(w) => format!("{shown} within {}", duration_text(w as f64)),
-        None => shown.to_string(),
+        Some(w) => shown(&format!(" within {}", duration_text(w as f64))),
+        None => shown(""),
     };
     Linear::atom(
         key,
@@ -139,6 +148,11 @@ pub(in crate::check) fn count_atom(what: &str, shown: &str, window: Option<Micro
             family: Some((what.to_string(), window)),
         },
     )
+}
+
+/// The count of an event's occurrences in a window.
+pub(in crate::check) fn count_of(event: &str, window: Option<Micros>) -> Linear {
+    count_atom(event, window, |w| format!("count({event}{w})"))
 }
 
 impl Ctx<'_> {
@@ -192,9 +206,8 @@ impl Ctx<'_> {
                 filter: None,
                 window,
                 ..
-            } => count_atom(
+            } => count_of(
                 &event.name,
-                &format!("count({})", event.name),
                 window
                     .as_ref()
                     .map(|d| d.seconds().saturating_mul(MICROS_PER_SECOND)),
