@@ -369,9 +369,11 @@ impl Ctx<'_> {
                 return;
             }
         }
-        if let Some((event, window)) = self.occurrences_in(x) {
-            let c = count_of(&event, window);
-            self.at_least(c, if present { 1 } else { 0 }, present, at, out);
+        if let Some((event, window, exact)) = self.occurrences_in(x) {
+            if present || exact {
+                let c = count_of(&event, window);
+                self.at_least(c, if present { 1 } else { 0 }, present, at, out);
+            }
         }
         self.push(
             Claim::Presence {
@@ -397,22 +399,28 @@ impl Ctx<'_> {
         }
     }
 
-    /// An aggregate that is present exactly when its event occurred in its
-    /// window (no filter): `last(E)`, `max(E.p within D)`, ….
-    fn occurrences_in(&self, x: &Expr) -> Option<(String, Option<Micros>)> {
+    /// An aggregate that is present only when its event occurred in its
+    /// window (no filter): `last(E)`, `max(E.p within D)`, …; `exact` when
+    /// it is also present whenever the event occurred (`last`, `first`: a
+    /// property aggregate may lack values).
+    fn occurrences_in(&self, x: &Expr) -> Option<(String, Option<Micros>, bool)> {
         match &strip(x).kind {
             ExprKind::Aggregate {
                 kind:
-                    AggregateKind::Last
+                    kind @ (AggregateKind::Last
                     | AggregateKind::First
                     | AggregateKind::Min
                     | AggregateKind::Max
-                    | AggregateKind::Avg,
+                    | AggregateKind::Avg),
                 event,
                 filter: None,
                 window,
                 ..
-            } => Some((event.name.clone(), window.as_ref().map(micros))),
+            } => Some((
+                event.name.clone(),
+                window.as_ref().map(micros),
+                matches!(kind, AggregateKind::Last | AggregateKind::First),
+            )),
             _ => None,
         }
     }

@@ -277,7 +277,11 @@ impl Ctx<'_> {
             ExprKind::Duration(_) => Some(Kind::Duration),
             ExprKind::Now => Some(Kind::Time),
             ExprKind::Neg(x) => of(x),
-            ExprKind::Default(a, b) => of(a).or_else(|| of(b)),
+            ExprKind::Default(a, b) => match (of(a)?, of(b)?) {
+                (x, y) if x == y => Some(x),
+                (Kind::Int, Kind::Number) | (Kind::Number, Kind::Int) => Some(Kind::Number),
+                _ => None,
+            },
             ExprKind::Arith(op, a, b) => {
                 let (ka, kb) = (of(a)?, of(b)?);
                 use Kind::*;

@@ -98,6 +98,8 @@ fn numbers_times_and_durations() {
         "inactive for 30 days and (last_seen_at ?? signed_up_at) within 7 days",
         "not inactive for 7 days and inactive for 30 days",
         "seats > mrr and mrr > seats",
+        "3 > 5",
+        "mrr + 1 > mrr + 2",
     ] {
         impossible(when);
     }
@@ -187,6 +189,20 @@ fn through_segments() {
         rule("not trial and plan == \"trial\"")
     ));
     assert_eq!(found.len(), 1, "{found:#?}");
+}
+
+#[test]
+fn metrics_are_expanded() {
+    let found = never(&format!(
+        "metric gap = seats - company_seats\nmetric company_seats = 10\n{}",
+        rule("gap >= 0 and seats < 10")
+    ));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let found = never(&format!(
+        "metric gap = seats - 10\n{}",
+        rule("gap >= 0 and seats < 11")
+    ));
+    assert!(found.is_empty(), "{found:#?}");
 }
 
 #[test]
