@@ -29,6 +29,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
     };
     for item in items {
         walk.budget = BUDGET;
+        ctx.fresh();
         match item {
             Item::Rule(rule) => {
                 let mut known = Facts::default();
@@ -126,6 +127,10 @@ impl Walk<'_, '_> {
 
     /// Whether `b` cannot be zero where `known` holds.
     fn nonzero(&self, b: &Expr, known: &Facts) -> bool {
+        if self.ctx.exhausted() {
+            // Too much to follow: no warning rather than a guess.
+            return true;
+        }
         let mut domain = Domain::default();
         for f in &known.facts {
             if domain.add(f).is_some() {
@@ -134,6 +139,9 @@ impl Walk<'_, '_> {
             }
         }
         let form = self.ctx.linear(b, 0);
+        if self.ctx.exhausted() {
+            return true;
+        }
         if let Some(c) = form.as_constant() {
             return c != 0.0;
         }

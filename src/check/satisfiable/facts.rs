@@ -137,7 +137,7 @@ impl Ctx<'_> {
     /// The claims of `e` (or of `not e`), from source `at`.
     fn collect(&self, e: &Expr, positive: bool, at: usize, depth: usize, out: &mut Facts) {
         let e = strip(e);
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.spend() {
             return;
         }
         let next = depth + 1;

@@ -159,7 +159,7 @@ impl Ctx<'_> {
     /// An expression as a linear form (an atom when it is not linear).
     pub(in crate::check) fn linear(&self, e: &Expr, depth: usize) -> Linear {
         let e = strip(e);
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.spend() {
             return self.opaque(e, depth);
         }
         match &e.kind {
@@ -267,7 +267,7 @@ impl Ctx<'_> {
     /// The kind of a value, when it is a number, time or duration.
     pub(in crate::check) fn kind(&self, e: &Expr, depth: usize) -> Option<Kind> {
         let e = strip(e);
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.spend() {
             return None;
         }
         let of = |x: &Expr| self.kind(x, depth + 1);

@@ -11,6 +11,7 @@ mod domain;
 mod facts;
 mod linear;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 pub(in crate::check) use domain::{first_conflict, Domain};
@@ -30,7 +31,13 @@ pub(in crate::check) struct Ctx<'a> {
     pub segments: HashMap<&'a str, &'a Expr>,
     pub metrics: HashMap<&'a str, &'a Expr>,
     pub activity: Option<&'a Expr>,
+    /// Steps left for the item being linted: segments and metrics that use
+    /// one another twice would otherwise be followed exponentially often.
+    work: Cell<usize>,
 }
+
+/// The steps one rule, segment or suppression may take.
+const WORK: usize = 50_000;
 
 impl<'a> Ctx<'a> {
     pub(in crate::check) fn new(schema: &'a Schema, items: &[&'a Item]) -> Ctx<'a> {
@@ -39,6 +46,7 @@ impl<'a> Ctx<'a> {
             segments: HashMap::new(),
             metrics: HashMap::new(),
             activity: None,
+            work: Cell::new(WORK),
         };
         for item in items {
             match item {
@@ -59,6 +67,24 @@ impl<'a> Ctx<'a> {
             }
         }
         ctx
+    }
+
+    /// Starts the work allowance of a new item.
+    pub(in crate::check) fn fresh(&self) {
+        self.work.set(WORK);
+    }
+
+    /// Takes one step; false once the allowance is spent (the reasoning
+    /// then stops looking: fewer findings, never a wrong one).
+    pub(in crate::check) fn spend(&self) -> bool {
+        let left = self.work.get();
+        self.work.set(left.saturating_sub(1));
+        left > 0
+    }
+
+    /// Whether the allowance ran out.
+    pub(in crate::check) fn exhausted(&self) -> bool {
+        self.work.get() == 0
     }
 
     /// The type of an attribute or record field path.
@@ -120,6 +146,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
             Item::Suppress(s) => (What::Suppression, &s.name, &s.when),
             _ => continue,
         };
+        ctx.fresh();
         let facts = ctx.facts(when);
         if let Some(c) = first_conflict(&facts.facts) {
             found.extend(diagnostic(what, &name.name, &facts.sources, &c));

@@ -276,3 +276,18 @@ fn long_segment_chains_are_bounded() {
     let found = never(&format!("{segments}{}", rule("s59 and mrr < 5")));
     assert!(found.len() <= 1);
 }
+
+#[test]
+fn definitions_used_twice_at_every_level_are_bounded() {
+    // Each segment and metric uses the previous one twice: 2^40 paths.
+    let mut text = String::from("segment s0 = mrr > 10\nmetric m0 = seats\n");
+    for i in 1..40 {
+        let j = i - 1;
+        text.push_str(&format!(
+            "segment s{i} = not (not s{j} or not s{j})\nmetric m{i} = m{j} + m{j}\n"
+        ));
+    }
+    text.push_str(&rule("s39 and m39 > 0 and mrr / m39 > 1"));
+    let (program, _) = check_alone(&format!("{SCHEMA}{text}"));
+    assert!(program.is_some());
+}
