@@ -189,7 +189,7 @@ impl Ctx<'_> {
                 // now - t > d
                 let form = self.linear(t, next).plus(self.linear(d, next));
                 self.push(Claim::Compare(form, CompareOp::Lt), at, out);
-                if let (Some(count), Some(w)) = (self.occurrences(t), self.window(d)) {
+                if let (Some(count), Some(w)) = (self.occurrences(t, false), self.window(d)) {
                     self.push(
                         Claim::Compare(count_of(&count, Some(w)), CompareOp::Le),
                         at,
@@ -207,7 +207,7 @@ impl Ctx<'_> {
                 let form = lt.clone().plus(self.linear(d, next));
                 self.push(Claim::Compare(form, CompareOp::Gt), at, out);
                 self.push(Claim::Compare(lt, CompareOp::Le), at, out);
-                if let (Some(count), Some(w)) = (self.occurrences(t), self.window(d)) {
+                if let (Some(count), Some(w)) = (self.occurrences(t, true), self.window(d)) {
                     let form = count_of(&count, Some(w)).plus(Linear::constant(-1.0));
                     self.push(Claim::Compare(form, CompareOp::Ge), at, out);
                 }
@@ -385,16 +385,20 @@ impl Ctx<'_> {
         );
     }
 
-    /// For `last(E)` and `first(E)` without a window or filter: the event.
-    fn occurrences(&self, t: &Expr) -> Option<String> {
+    /// For `last(E)` (and, with `first`, `first(E)`) without a window or
+    /// filter: the event. `last(E) older than D` means no `E` within `D`;
+    /// `last(E) within D` or `first(E) within D` means one at least.
+    fn occurrences(&self, t: &Expr, first: bool) -> Option<String> {
         match &strip(t).kind {
             ExprKind::Aggregate {
-                kind: AggregateKind::Last | AggregateKind::First,
+                kind,
                 event,
                 filter: None,
                 window: None,
                 ..
-            } => Some(event.name.clone()),
+            } if *kind == AggregateKind::Last || (first && *kind == AggregateKind::First) => {
+                Some(event.name.clone())
+            }
             _ => None,
         }
     }

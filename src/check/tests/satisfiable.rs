@@ -149,6 +149,8 @@ fn events_and_sent_messages_in_windows() {
         "last(logged_in) is present and never logged_in",
         "last(logged_in) is present and last(logged_in) within 1 day and never logged_in within 7 days",
         "sent \"m\" within 7 days and never sent \"m\"",
+        "last(logged_in) is present and last(logged_in) older than 7 days and logged_in at least 1 time within 1 day",
+        "first(logged_in) is present and first(logged_in) within 1 day and never logged_in",
     ] {
         impossible(when);
     }
@@ -243,6 +245,7 @@ fn satisfiable_look_alikes_raise_nothing() {
         "inactive for 30 days and signed_up_at within 7 days",
         "last(logged_in) is present and last(logged_in) older than 7 days and never logged_in within 7 days",
         "country is missing and first_name is present",
+        "first(logged_in) is present and first(logged_in) older than 7 days and logged_in at least 1 time within 1 day",
         "not (mrr > 3 and mrr < 1)",
         "company.size is missing or company.size > 3",
     ] {
