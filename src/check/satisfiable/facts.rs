@@ -7,7 +7,7 @@ use super::linear::{count_atom, count_of, Linear, MAX_DEPTH};
 use super::Ctx;
 use crate::check::expr::{key, strip};
 use crate::program::Type;
-use crate::syntax::ast::{AggregateKind, CompareOp, Expr, ExprKind};
+use crate::syntax::ast::{AggregateKind, Builtin, CompareOp, Expr, ExprKind};
 use crate::syntax::{canonical, Span};
 use crate::value::{Micros, MICROS_PER_SECOND};
 
@@ -172,13 +172,8 @@ impl Ctx<'_> {
                     })
                     .collect();
                 if let Some(values) = values {
-                    let claim = Claim::Member {
-                        key: key(value),
-                        values,
-                        negated: *negated == positive,
-                        universe: self.universe(value),
-                    };
-                    self.push(claim, at, out);
+                    let universe = self.universe(value);
+                    self.member(value, values, *negated == positive, universe, at, out);
                 }
             }
             ExprKind::IsPresent(x) | ExprKind::IsMissing(x) => {
@@ -336,16 +331,7 @@ impl Ctx<'_> {
                 ExprKind::Bool(_) => Some(BOOLS.iter().map(|s| s.to_string()).collect()),
                 _ => self.universe(value),
             };
-            self.push(
-                Claim::Member {
-                    key: key(value),
-                    values: vec![v],
-                    negated: op == CompareOp::Ne,
-                    universe,
-                },
-                at,
-                out,
-            );
+            self.member(value, vec![v], op == CompareOp::Ne, universe, at, out);
             return;
         }
         if self
@@ -357,6 +343,53 @@ impl Ctx<'_> {
         }
         let form = self.linear(a, depth + 1).minus(self.linear(b, depth + 1));
         self.push(Claim::Compare(form, op), at, out);
+    }
+
+    /// `value` is (or, `negated`, is not) one of the literals. `lower(…)` is
+    /// never a literal with upper-case letters.
+    fn member(
+        &self,
+        value: &Expr,
+        mut values: Vec<String>,
+        negated: bool,
+        universe: Option<Vec<String>>,
+        at: usize,
+        out: &mut Facts,
+    ) {
+        let lowered = matches!(
+            &strip(value).kind,
+            ExprKind::Call {
+                func: Builtin::Lower,
+                ..
+            }
+        );
+        if lowered && !negated {
+            let upper = |v: &String| {
+                v.chars()
+                    .any(|c| c.is_uppercase() && c.to_lowercase().next() != Some(c))
+            };
+            if let Some(first) = values.iter().find(|v| upper(v)).cloned() {
+                values.retain(|v| !upper(v));
+                if values.is_empty() {
+                    let why = format!(
+                        "`{}` has no upper-case letters, so it is never {first}",
+                        key(value)
+                    );
+                    self.push(Claim::Never(why), at, out);
+                    return;
+                }
+            }
+        }
+        self.push(
+            Claim::Member {
+                key: key(value),
+                values,
+                negated,
+                universe,
+            },
+            at,
+            out,
+        );
     }
 
     /// `x is present` / `x is missing`.

@@ -116,6 +116,8 @@ fn strings_enums_and_bools() {
         "company.name == \"Acme\" and company.name == \"Initech\"",
         "country is present and lower(country) == \"fr\" and lower(country) in [\"de\", \"it\"]",
         "vip and not vip",
+        "country is present and lower(country) == \"FR\"",
+        "country is present and lower(country) in [\"DE\", \"It\"]",
         "vip == true and vip == false",
         "not (plan == \"trial\" or mrr > 3) and plan == \"trial\"",
     ] {
@@ -241,6 +243,8 @@ fn satisfiable_look_alikes_raise_nothing() {
         "sent \"m\" within 7 days and never sent \"m\" within 1 day",
         "sent \"m\" and never sent \"n\"",
         "vip and tier == \"paid\"",
+        "country is present and lower(country) in [\"fr\", \"DE\"]",
+        "country is present and lower(country) != \"FR\"",
         "true",
         "inactive for 30 days and signed_up_at within 7 days",
         "last(logged_in) is present and last(logged_in) older than 7 days and never logged_in within 7 days",
