@@ -14,8 +14,10 @@ mod linear;
 use std::cell::Cell;
 use std::collections::HashMap;
 
-pub(in crate::check) use domain::{first_conflict, Domain};
-pub(in crate::check) use facts::{Claim, Fact, Facts, Origin, Source};
+pub(in crate::check) use domain::Domain;
+use domain::{first_conflict, Conflict};
+use facts::Source;
+pub(in crate::check) use facts::{Claim, Fact, Facts, Origin};
 pub(in crate::check) use linear::MAX_DEPTH;
 
 use super::Checker;
@@ -237,5 +239,3 @@ fn diagnostic(what: What, name: &str, sources: &[Source], c: &Conflict) -> Optio
         _ => None,
     }
 }
-
-use domain::Conflict;
