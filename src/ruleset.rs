@@ -36,13 +36,16 @@ struct Inner {
 /// Everything `nudge check` reports about a set of sources.
 #[derive(Debug)]
 pub struct CheckResult {
+    /// The files that were checked.
     pub sources: SourceSet,
+    /// The checked program, when there were no errors.
     pub program: Option<Program>,
     /// Errors and warnings, in file and position order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl CheckResult {
+    /// True when any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -53,14 +56,21 @@ impl CheckResult {
 pub enum LoadError {
     /// The directory or a file could not be read.
     Io {
+        /// The file or directory that could not be read.
         path: PathBuf,
+        /// The underlying error.
         error: std::io::Error,
     },
     /// The directory holds no `.nudge` file.
-    Empty { path: PathBuf },
+    Empty {
+        /// The directory.
+        path: PathBuf,
+    },
     /// The rules have errors; `diagnostics` has all of them (and warnings).
     Invalid {
+        /// The files that were checked.
         sources: SourceSet,
+        /// Every diagnostic, errors and warnings.
         diagnostics: Vec<Diagnostic>,
     },
 }
@@ -77,6 +87,7 @@ impl LoadError {
         }
     }
 
+    /// The diagnostics of a refused ruleset (empty for I/O errors).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
             LoadError::Invalid { diagnostics, .. } => diagnostics,
@@ -289,6 +300,7 @@ impl Ruleset {
         &self.inner.hash
     }
 
+    /// The source files this ruleset was loaded from.
     pub fn sources(&self) -> &SourceSet {
         &self.inner.sources
     }
