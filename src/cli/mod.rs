@@ -6,6 +6,8 @@ mod eval;
 mod explain;
 mod fmt;
 mod gen;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod progress;
 #[cfg(feature = "server")]
 mod serve;
@@ -49,6 +51,8 @@ enum Command {
     Test(test::Args),
     #[cfg(feature = "server")]
     Serve(serve::Args),
+    #[cfg(feature = "lsp")]
+    Lsp(lsp::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -63,6 +67,8 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(args) => lsp::run(args),
     };
     ExitCode::from(code)
 }
