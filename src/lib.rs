@@ -78,6 +78,7 @@ pub mod arbitrate;
 pub mod check;
 pub mod decision;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 #[cfg(feature = "gen")]
 pub mod gen;

@@ -2,6 +2,7 @@
 //! calling the library and printing. Exit codes follow LANGUAGE.md section 10.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -44,6 +45,7 @@ enum Command {
     Check(check::Args),
     Fmt(fmt::Args),
     Eval(eval::Args),
+    Diff(diff::Args),
     Explain(explain::Args),
     Gen(gen::Args),
     Test(test::Args),
@@ -58,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Test(args) => test::run(args),

@@ -1,0 +1,646 @@
+//! One customer under two rulesets: both evaluations, their decisions
+//! paired by (customer, rule) — never by decision id, which changes with
+//! the ruleset hash — and what differs: the outcome, or the message,
+//! variant, channel, params or delivery time of the same outcome; for
+//! examples, the conditions whose values changed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::arbitrate::{self, Evaluation};
+use crate::decision::{Because, Decision, Outcome};
+use crate::program::Program;
+use crate::snapshot::{Customer, RejectedInput};
+use crate::value::Micros;
+use crate::Ruleset;
+
+/// What a changed decision changed besides its outcome (a bit set).
+pub mod field {
+    pub const MESSAGE: u8 = 1;
+    pub const VARIANT: u8 = 2;
+    pub const CHANNEL: u8 = 4;
+    pub const PARAMS: u8 = 8;
+    pub const DELIVER_AT: u8 = 16;
+    /// Every field with its name, in report order.
+    pub const ALL: [(u8, &str); 5] = [
+        (MESSAGE, "message"),
+        (VARIANT, "variant"),
+        (CHANNEL, "channel"),
+        (PARAMS, "params"),
+        (DELIVER_AT, "deliver_at"),
+    ];
+
+    /// The names of the fields in a set.
+    pub fn names(set: u8) -> Vec<&'static str> {
+        ALL.iter()
+            .filter(|(bit, _)| set & bit != 0)
+            .map(|(_, name)| *name)
+            .collect()
+    }
+}
+
+/// A rule of either ruleset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub name: String,
+    pub in_before: bool,
+    pub in_after: bool,
+}
+
+/// A rule's state for one customer on one side: an outcome, or `None`
+/// when the rule is not in that ruleset.
+pub type State = Option<Outcome>;
+
+/// The index of a state in `0..8` (outcomes, then "not in the ruleset").
+pub(crate) fn state_index(state: State) -> usize {
+    match state {
+        Some(o) => Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0),
+        None => Outcome::ALL.len(),
+    }
+}
+
+/// A decision of one side reduced to what the report counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided {
+    pub outcome: Outcome,
+    /// Index into [`Pair::channels`].
+    pub channel: u16,
+}
+
+/// A rule with a decision (other than `no_match`) on at least one side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleDecisions {
+    /// Index into [`Pair::rules`].
+    pub rule: u32,
+    pub before: Option<Decided>,
+    pub after: Option<Decided>,
+}
+
+/// A decision that differs between the two rulesets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub rule: u32,
+    pub before: State,
+    pub after: State,
+    /// The fields that differ when the outcome is the same ([`field`]).
+    pub fields: u8,
+    /// Filled while the transition still wants examples.
+    pub example: Option<Box<Example>>,
+}
+
+/// One customer of a transition, with why its decision changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Example {
+    pub customer: String,
+    /// The conditions whose text or value differ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<ConditionChange>,
+    /// The fields that differ, with both values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    /// The decision's reason before and after (`None`: the rule is not in
+    /// that ruleset).
+    pub before_reason: Option<String>,
+    pub after_reason: Option<String>,
+}
+
+/// A condition of the rule before and after (`None`: not on that side).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConditionChange {
+    pub before: Option<Because>,
+    pub after: Option<Because>,
+}
+
+/// A field of the decision before and after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// `message`, `variant`, `channel`, `deliver_at` or `params.NAME`.
+    pub field: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+}
+
+/// Everything about one customer that the report counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerDiff {
+    pub customer: String,
+    /// The snapshot does not fit one of the schemas.
+    pub invalid: bool,
+    pub decided: Vec<RuleDecisions>,
+    pub changes: Vec<Change>,
+}
+
+/// Which transitions still want examples: one bit per field set for each
+/// (rule, before, after). The accumulator sets a bit once it holds enough
+/// examples; since it takes customers in input order, a customer evaluated
+/// after that can never be one of the first N, so skipping its example
+/// keeps the report deterministic.
+#[derive(Debug)]
+pub struct ExampleWants {
+    full: Vec<AtomicU32>,
+}
+
+const STATES: usize = Outcome::ALL.len() + 1;
+
+impl ExampleWants {
+    fn new(rules: usize) -> ExampleWants {
+        ExampleWants {
+            full: (0..rules * STATES * STATES)
+                .map(|_| AtomicU32::new(0))
+                .collect(),
+        }
+    }
+
+    fn slot(&self, rule: u32, before: State, after: State) -> Option<&AtomicU32> {
+        let i = (rule as usize * STATES + state_index(before)) * STATES + state_index(after);
+        self.full.get(i)
+    }
+
+    /// Whether the transition still wants examples.
+    pub fn wants(&self, rule: u32, before: State, after: State, fields: u8) -> bool {
+        self.slot(rule, before, after)
+            .is_some_and(|s| s.load(Ordering::Relaxed) & (1 << (fields & 31)) == 0)
+    }
+
+    /// Marks the transition as having all its examples.
+    pub fn fill(&self, rule: u32, before: State, after: State, fields: u8) {
+        if let Some(s) = self.slot(rule, before, after) {
+            s.fetch_or(1 << (fields & 31), Ordering::Relaxed);
+        }
+    }
+}
+
+/// Two rulesets to compare, with their rules and channels matched by name.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    before: Ruleset,
+    after: Ruleset,
+    rules: Vec<RuleInfo>,
+    index: HashMap<String, u32>,
+    channels: Vec<String>,
+    before_channels: Vec<u16>,
+    after_channels: Vec<u16>,
+    same_schema: bool,
+    now: Micros,
+    wants: Arc<ExampleWants>,
+}
+
+fn channel_map(program: &Program, channels: &mut Vec<String>) -> Vec<u16> {
+    program
+        .policy
+        .channels
+        .iter()
+        .map(|c| match channels.iter().position(|x| x == c) {
+            Some(i) => i as u16,
+            None => {
+                channels.push(c.clone());
+                (channels.len() - 1) as u16
+            }
+        })
+        .collect()
+}
+
+impl Pair {
+    /// Pairs two rulesets for evaluation at `now` (microseconds).
+    pub fn new(before: Ruleset, after: Ruleset, now: Micros) -> Pair {
+        let mut rules: Vec<RuleInfo> = Vec::new();
+        let mut index = HashMap::new();
+        for (program, is_before) in [(before.program(), true), (after.program(), false)] {
+            for r in &program.rules {
+                let i = *index.entry(r.name.clone()).or_insert_with(|| {
+                    rules.push(RuleInfo {
+                        name: r.name.clone(),
+                        in_before: false,
+                        in_after: false,
+                    });
+                    (rules.len() - 1) as u32
+                });
+                if let Some(info) = rules.get_mut(i as usize) {
+                    if is_before {
+                        info.in_before = true;
+                    } else {
+                        info.in_after = true;
+                    }
+                }
+            }
+        }
+        let mut channels = Vec::new();
+        let before_channels = channel_map(before.program(), &mut channels);
+        let after_channels = channel_map(after.program(), &mut channels);
+        let same_schema = before.program().schema == after.program().schema;
+        let wants = Arc::new(ExampleWants::new(rules.len()));
+        Pair {
+            before,
+            after,
+            rules,
+            index,
+            channels,
+            before_channels,
+            after_channels,
+            same_schema,
+            now,
+            wants,
+        }
+    }
+
+    /// Every rule of either ruleset, before's first.
+    pub fn rules(&self) -> &[RuleInfo] {
+        &self.rules
+    }
+
+    /// Every channel of either policy.
+    pub fn channels(&self) -> &[String] {
+        &self.channels
+    }
+
+    /// Whether both rulesets read snapshots alike (then each is read once).
+    pub fn same_schema(&self) -> bool {
+        self.same_schema
+    }
+
+    pub fn before(&self) -> &Ruleset {
+        &self.before
+    }
+
+    pub fn after(&self) -> &Ruleset {
+        &self.after
+    }
+
+    /// The evaluation instant (microseconds since the epoch).
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+
+    /// The shared record of which transitions still want examples.
+    pub fn wants(&self) -> &Arc<ExampleWants> {
+        &self.wants
+    }
+
+    /// Compares one customer of an NDJSON line.
+    pub fn compare_json(&self, line: &str) -> Result<CustomerDiff, RejectedInput> {
+        self.compare_with(|program| crate::snapshot::from_json_str(program, line))
+    }
+
+    /// Compares one customer, read by `read` against a ruleset's program
+    /// (called once when both schemas are equal, else once per side).
+    pub fn compare_with(
+        &self,
+        read: impl Fn(&Program) -> Result<Customer, RejectedInput>,
+    ) -> Result<CustomerDiff, RejectedInput> {
+        let first = read(self.before.program())?;
+        let second;
+        let after_customer = if self.same_schema {
+            &first
+        } else {
+            second = read(self.after.program())?;
+            &second
+        };
+        Ok(self.compare(&first, after_customer))
+    }
+
+    fn evaluate(&self, ruleset: &Ruleset, customer: &Customer, explain: bool) -> Evaluation {
+        arbitrate::evaluate(
+            ruleset.program(),
+            ruleset.hash(),
+            customer,
+            self.now,
+            explain,
+        )
+    }
+
+    /// Compares one customer read against each side's schema.
+    pub fn compare(&self, before: &Customer, after: &Customer) -> CustomerDiff {
+        let b = self.evaluate(&self.before, before, false);
+        let a = self.evaluate(&self.after, after, false);
+        let mut decided: Vec<(u32, Option<&Decision>, Option<&Decision>)> =
+            Vec::with_capacity(b.decisions.len() + a.decisions.len());
+        for d in &b.decisions {
+            if let Some(i) = self.index.get(&d.rule) {
+                decided.push((*i, Some(d), None));
+            }
+        }
+        for d in &a.decisions {
+            let Some(i) = self.index.get(&d.rule) else {
+                continue;
+            };
+            match decided.iter_mut().find(|(r, _, _)| r == i) {
+                Some(entry) => entry.2 = Some(d),
+                None => decided.push((*i, None, Some(d))),
+            }
+        }
+        decided.sort_by_key(|(r, _, _)| *r);
+        let mut out = CustomerDiff {
+            customer: b.customer.clone(),
+            invalid: !b.problems.is_empty() || !a.problems.is_empty(),
+            decided: Vec::with_capacity(decided.len()),
+            changes: Vec::new(),
+        };
+        let mut explained = Explained::default();
+        for (rule, bd, ad) in decided {
+            let Some(info) = self.rules.get(rule as usize) else {
+                continue;
+            };
+            out.decided.push(RuleDecisions {
+                rule,
+                before: bd.map(|d| self.decided(d, true)),
+                after: ad.map(|d| self.decided(d, false)),
+            });
+            let state = |d: Option<&Decision>, present: bool| match d {
+                Some(d) => Some(d.outcome),
+                None => present.then_some(Outcome::NoMatch),
+            };
+            let (from, to) = (state(bd, info.in_before), state(ad, info.in_after));
+            let fields = match (bd, ad) {
+                (Some(x), Some(y)) if from == to => changed_fields(x, y),
+                _ => 0,
+            };
+            let quiet = |s: State| matches!(s, None | Some(Outcome::NoMatch));
+            if (from == to && fields == 0) || (quiet(from) && quiet(to)) {
+                continue;
+            }
+            let example = if self.wants.wants(rule, from, to, fields) {
+                let bx = match bd {
+                    Some(d) => Some(d.clone()),
+                    None if info.in_before => explained.before(self, before, &info.name),
+                    None => None,
+                };
+                let ax = match ad {
+                    Some(d) => Some(d.clone()),
+                    None if info.in_after => explained.after(self, after, &info.name),
+                    None => None,
+                };
+                Some(Box::new(example(
+                    &out.customer,
+                    bx.as_ref(),
+                    ax.as_ref(),
+                    fields,
+                )))
+            } else {
+                None
+            };
+            out.changes.push(Change {
+                rule,
+                before: from,
+                after: to,
+                fields,
+                example,
+            });
+        }
+        out
+    }
+
+    /// A decision of one side (`before` or after) with its channel index.
+    fn decided(&self, d: &Decision, before: bool) -> Decided {
+        let (program, channels) = if before {
+            (self.before.program(), &self.before_channels)
+        } else {
+            (self.after.program(), &self.after_channels)
+        };
+        let channel = d
+            .channel
+            .as_deref()
+            .and_then(|c| program.policy.channels.iter().position(|x| x == c))
+            .and_then(|i| channels.get(i).copied())
+            .unwrap_or(u16::MAX);
+        Decided {
+            outcome: d.outcome,
+            channel,
+        }
+    }
+}
+
+/// The explained evaluations of one customer, made only when an example
+/// needs the `because` of a `no_match` decision.
+#[derive(Default)]
+struct Explained {
+    before: Option<Evaluation>,
+    after: Option<Evaluation>,
+}
+
+impl Explained {
+    fn before(&mut self, pair: &Pair, customer: &Customer, rule: &str) -> Option<Decision> {
+        let e = self
+            .before
+            .get_or_insert_with(|| pair.evaluate(&pair.before, customer, true));
+        e.decisions.iter().find(|d| d.rule == rule).cloned()
+    }
+
+    fn after(&mut self, pair: &Pair, customer: &Customer, rule: &str) -> Option<Decision> {
+        let e = self
+            .after
+            .get_or_insert_with(|| pair.evaluate(&pair.after, customer, true));
+        e.decisions.iter().find(|d| d.rule == rule).cloned()
+    }
+}
+
+/// Whether a send or hold-out picked a variant (its message is one).
+fn is_variant(d: &Decision) -> bool {
+    d.outcome == Outcome::Send && d.detail.bucket.is_some()
+}
+
+/// The fields that differ between two decisions with the same outcome.
+fn changed_fields(b: &Decision, a: &Decision) -> u8 {
+    let mut set = 0;
+    if b.message != a.message {
+        set |= if is_variant(b) && is_variant(a) {
+            field::VARIANT
+        } else {
+            field::MESSAGE
+        };
+    }
+    if b.channel != a.channel {
+        set |= field::CHANNEL;
+    }
+    if b.params != a.params {
+        set |= field::PARAMS;
+    }
+    if b.deliver_at != a.deliver_at {
+        set |= field::DELIVER_AT;
+    }
+    set
+}
+
+fn text(value: &Option<String>) -> serde_json::Value {
+    value.as_ref().map_or(serde_json::Value::Null, |s| {
+        serde_json::Value::String(s.clone())
+    })
+}
+
+/// The changed fields with both values; params one by one.
+fn field_changes(b: &Decision, a: &Decision, fields: u8) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    for (bit, name) in field::ALL {
+        if fields & bit == 0 {
+            continue;
+        }
+        let pair = match bit {
+            field::MESSAGE | field::VARIANT => (text(&b.message), text(&a.message)),
+            field::CHANNEL => (text(&b.channel), text(&a.channel)),
+            field::DELIVER_AT => (text(&b.deliver_at), text(&a.deliver_at)),
+            _ => {
+                let empty = serde_json::Map::new();
+                let (bp, ap) = (
+                    b.params.as_ref().unwrap_or(&empty),
+                    a.params.as_ref().unwrap_or(&empty),
+                );
+                let mut keys: Vec<&String> = bp.keys().chain(ap.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for k in keys {
+                    let (x, y) = (bp.get(k), ap.get(k));
+                    if x != y {
+                        out.push(FieldChange {
+                            field: format!("params.{k}"),
+                            before: x.cloned().unwrap_or(serde_json::Value::Null),
+                            after: y.cloned().unwrap_or(serde_json::Value::Null),
+                        });
+                    }
+                }
+                continue;
+            }
+        };
+        out.push(FieldChange {
+            field: name.to_string(),
+            before: pair.0,
+            after: pair.1,
+        });
+    }
+    out
+}
+
+fn example(customer: &str, b: Option<&Decision>, a: Option<&Decision>, fields: u8) -> Example {
+    let conditions = match (b, a) {
+        (Some(b), Some(a)) => condition_changes(&b.because, &a.because),
+        _ => Vec::new(),
+    };
+    let fields = match (b, a) {
+        (Some(b), Some(a)) => field_changes(b, a, fields),
+        _ => Vec::new(),
+    };
+    Example {
+        customer: customer.to_string(),
+        conditions,
+        fields,
+        before_reason: b.map(|d| d.reason.clone()),
+        after_reason: a.map(|d| d.reason.clone()),
+    }
+}
+
+/// The conditions whose text or value differ. Conditions with the same
+/// text are paired first; the rest pair up in order (an edited condition,
+/// such as a new threshold), and what is left was added or removed.
+pub fn condition_changes(before: &[Because], after: &[Because]) -> Vec<ConditionChange> {
+    let mut pairs: Vec<(Option<usize>, Option<usize>)> = Vec::new();
+    let mut used = vec![false; after.len()];
+    let mut unmatched = Vec::new();
+    for (i, b) in before.iter().enumerate() {
+        let found = after
+            .iter()
+            .enumerate()
+            .position(|(j, a)| a.condition == b.condition && !used.get(j).copied().unwrap_or(true));
+        match found {
+            Some(j) => {
+                if let Some(u) = used.get_mut(j) {
+                    *u = true;
+                }
+                pairs.push((Some(i), Some(j)));
+            }
+            None => unmatched.push(i),
+        }
+    }
+    let mut rest = used
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| !**u)
+        .map(|(j, _)| j);
+    for i in unmatched {
+        pairs.push((Some(i), rest.next()));
+    }
+    pairs.extend(rest.map(|j| (None, Some(j))));
+    // In the order the conditions are written (after's, then before's).
+    pairs.sort_by_key(|(i, j)| (j.unwrap_or(usize::MAX), i.unwrap_or(usize::MAX)));
+    pairs
+        .into_iter()
+        .filter_map(|(i, j)| {
+            let b = i.and_then(|i| before.get(i));
+            let a = j.and_then(|j| after.get(j));
+            let same = match (b, a) {
+                (Some(b), Some(a)) => {
+                    b.condition == a.condition && b.value == a.value && b.error == a.error
+                }
+                _ => false,
+            };
+            (!same).then(|| ConditionChange {
+                before: b.cloned(),
+                after: a.cloned(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn because(condition: &str, value: Option<bool>) -> Because {
+        Because {
+            condition: condition.into(),
+            value,
+            read: Vec::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn an_edited_threshold_pairs_with_its_old_text() {
+        let before = [
+            because("trial", Some(true)),
+            because("inactive for 7 days", Some(false)),
+            because("never imported_data", None),
+        ];
+        let after = [
+            because("trial", Some(true)),
+            because("inactive for 5 days", Some(true)),
+            because("never imported_data", Some(true)),
+        ];
+        let changes = condition_changes(&before, &after);
+        assert_eq!(changes.len(), 2);
+        assert_eq!(
+            changes[0].before.as_ref().unwrap().condition,
+            "inactive for 7 days"
+        );
+        assert_eq!(
+            changes[0].after.as_ref().unwrap().condition,
+            "inactive for 5 days"
+        );
+        assert_eq!(
+            changes[1].after.as_ref().unwrap().condition,
+            "never imported_data"
+        );
+    }
+
+    #[test]
+    fn added_and_removed_conditions_stand_alone() {
+        let before = [because("a", Some(true))];
+        let after = [because("a", Some(true)), because("b", Some(false))];
+        let changes = condition_changes(&before, &after);
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].before.is_none());
+        assert!(condition_changes(&after, &after).is_empty());
+    }
+
+    #[test]
+    fn a_full_transition_stops_wanting_examples() {
+        let wants = ExampleWants::new(3);
+        let (b, a) = (Some(Outcome::NoMatch), Some(Outcome::Send));
+        assert!(wants.wants(2, b, a, 0));
+        wants.fill(2, b, a, 0);
+        assert!(!wants.wants(2, b, a, 0));
+        assert!(wants.wants(2, b, a, field::PARAMS));
+        assert!(wants.wants(1, b, a, 0));
+        assert!(!wants.wants(7, b, a, 0), "out of range wants nothing");
+    }
+}
