@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::compare::{ConditionChange, Example};
-use super::report::{DiffReport, OutcomeCounts, RuleDiff, RuleStatus};
+use super::report::{DiffReport, OutcomeCounts, RuleDiff, RuleStatus, Transition};
 use super::{condition_value, signed, thousands, transition_label};
 use crate::decision::Outcome;
 
@@ -177,8 +177,8 @@ fn rules_table(out: &mut String, r: &DiffReport) {
     if unchanged > 0 {
         let _ = writeln!(
             out,
-            "\n{} decide the same for every customer.",
-            plural(unchanged, "other rule", "other rules")
+            "\n{} the same for every customer.",
+            plural(unchanged, "other rule decides", "other rules decide")
         );
     }
     let _ = writeln!(out);
@@ -226,7 +226,7 @@ fn transition_details(out: &mut String, rule: &RuleDiff, cap: usize) {
             plural(t.customers, "customer", "customers"),
         );
         for example in &t.examples {
-            example_item(out, example);
+            example_item(out, example, t);
         }
         if t.customers > t.examples.len() as u64 && !t.examples.is_empty() {
             let _ = writeln!(
@@ -270,7 +270,7 @@ pub(crate) fn reads(example: &Example) -> Vec<&str> {
     out
 }
 
-fn example_item(out: &mut String, e: &Example) {
+fn example_item(out: &mut String, e: &Example, t: &Transition) {
     let mut parts: Vec<String> = e.conditions.iter().map(condition_item).collect();
     parts.extend(e.fields.iter().map(|f| {
         format!(
@@ -290,12 +290,26 @@ fn example_item(out: &mut String, e: &Example) {
         let shown: Vec<String> = reads.iter().map(|r| code(r)).collect();
         let _ = writeln!(out, "  - read {}", shown.join(", "));
     }
-    if e.conditions.is_empty() && e.fields.is_empty() {
-        if let Some(reason) = &e.before_reason {
-            let _ = writeln!(out, "  - before: {reason}");
-        }
-        if let Some(reason) = &e.after_reason {
-            let _ = writeln!(out, "  - after: {reason}");
+    for (label, reason) in shown_reasons(e, t) {
+        let _ = writeln!(out, "  - {label}: {reason}");
+    }
+}
+
+/// The reasons worth showing under an example: for a changed outcome, each
+/// side's, except a `no_match` whose conditions are already listed.
+pub(crate) fn shown_reasons<'a>(e: &'a Example, t: &Transition) -> Vec<(&'static str, &'a str)> {
+    if t.before == t.after {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (label, state, reason) in [
+        ("before", t.before, &e.before_reason),
+        ("after", t.after, &e.after_reason),
+    ] {
+        let explained = state == Some(Outcome::NoMatch) && !e.conditions.is_empty();
+        if let (Some(reason), false) = (reason, explained) {
+            out.push((label, reason.as_str()));
         }
     }
+    out
 }

@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use super::compare::Example;
-use super::markdown::reads;
-use super::report::{DiffReport, RuleStatus};
+use super::markdown::{reads, shown_reasons};
+use super::report::{DiffReport, RuleStatus, Transition};
 use super::{condition_value, thousands, transition_label};
 use crate::terminal::Style;
 
@@ -40,8 +40,17 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         r.now
     );
     let _ = writeln!(out);
-    let gained = |n: u64| style.paint("32", &format!("+{}", thousands(n)));
-    let lost = |n: u64| style.paint("31", &format!("−{}", thousands(n)));
+    let change = |gained: u64, lost: u64| {
+        if gained == 0 && lost == 0 {
+            String::from("no change")
+        } else {
+            format!(
+                "{} gained  {} lost",
+                style.paint("32", &format!("+{}", thousands(gained))),
+                style.paint("31", &format!("−{}", thousands(lost)))
+            )
+        }
+    };
     let width = r
         .channels
         .iter()
@@ -51,22 +60,20 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         .max(5);
     let _ = writeln!(
         out,
-        "{:<width$}  {:>9} → {:<9}  {} gained  {} lost",
+        "{:<width$}  {:>9} → {:<9}  {}",
         "sends",
         thousands(r.sends_before),
         thousands(r.sends_after),
-        gained(r.sends_gained),
-        lost(r.sends_lost),
+        change(r.sends_gained, r.sends_lost),
     );
     for c in &r.channels {
         let _ = writeln!(
             out,
-            "{:<width$}  {:>9} → {:<9}  {} gained  {} lost",
+            "{:<width$}  {:>9} → {:<9}  {}",
             format!("  {}", c.channel),
             thousands(c.before),
             thousands(c.after),
-            gained(c.gained),
-            lost(c.lost),
+            change(c.gained, c.lost),
         );
     }
     if r.invalid_customers > 0 {
@@ -87,9 +94,10 @@ pub fn render(report: &DiffReport, color: bool) -> String {
         };
         let _ = writeln!(
             out,
-            "\n{} {status}: {} customers",
+            "\n{} {status}: {} customer{}",
             style.paint("1", &rule.rule),
-            thousands(rule.changed)
+            thousands(rule.changed),
+            if rule.changed == 1 { "" } else { "s" }
         );
         if rule.transitions.is_empty() {
             let _ = writeln!(out, "  no decision changes");
@@ -102,7 +110,7 @@ pub fn render(report: &DiffReport, color: bool) -> String {
                 style.paint("1", &thousands(t.customers))
             );
             for e in &t.examples {
-                example(&mut out, e, style);
+                example(&mut out, e, t, style);
             }
             let more = t.customers.saturating_sub(t.examples.len() as u64);
             if more > 0 && !t.examples.is_empty() {
@@ -122,15 +130,21 @@ pub fn render(report: &DiffReport, color: bool) -> String {
     if unchanged > 0 {
         let _ = writeln!(
             out,
-            "\n{} other rule{} decide the same for every customer",
+            "\n{} {}rule{} decide{} the same for every customer",
             unchanged,
-            if unchanged == 1 { "" } else { "s" }
+            if unchanged == r.rules.len() {
+                ""
+            } else {
+                "other "
+            },
+            if unchanged == 1 { "" } else { "s" },
+            if unchanged == 1 { "s" } else { "" }
         );
     }
     out
 }
 
-fn example(out: &mut String, e: &Example, style: Style) {
+fn example(out: &mut String, e: &Example, t: &Transition, style: Style) {
     let _ = writeln!(out, "    {}", style.paint("36", &e.customer));
     for c in &e.conditions {
         let (b, a) = (c.before.as_ref(), c.after.as_ref());
@@ -159,12 +173,7 @@ fn example(out: &mut String, e: &Example, style: Style) {
             style.paint("2", &format!("read {}", reads.join(", ")))
         );
     }
-    if e.conditions.is_empty() && e.fields.is_empty() {
-        if let Some(reason) = &e.before_reason {
-            let _ = writeln!(out, "      before: {reason}");
-        }
-        if let Some(reason) = &e.after_reason {
-            let _ = writeln!(out, "      after: {reason}");
-        }
+    for (label, reason) in shown_reasons(e, t) {
+        let _ = writeln!(out, "      {label}: {reason}");
     }
 }
