@@ -19,10 +19,15 @@ use crate::Ruleset;
 
 /// What a changed decision changed besides its outcome (a bit set).
 pub mod field {
+    /// The message (of a rule without variants).
     pub const MESSAGE: u8 = 1;
+    /// The variant a send picked.
     pub const VARIANT: u8 = 2;
+    /// The channel.
     pub const CHANNEL: u8 = 4;
+    /// A `with` parameter.
     pub const PARAMS: u8 = 8;
+    /// The delivery time (quiet hours).
     pub const DELIVER_AT: u8 = 16;
     /// Every field with its name, in report order.
     pub const ALL: [(u8, &str); 5] = [
@@ -45,8 +50,11 @@ pub mod field {
 /// A rule of either ruleset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleInfo {
+    /// The rule's name (rules are matched by name).
     pub name: String,
+    /// Whether the before ruleset has it.
     pub in_before: bool,
+    /// Whether the after ruleset has it.
     pub in_after: bool,
 }
 
@@ -65,6 +73,7 @@ pub(crate) fn state_index(state: State) -> usize {
 /// A decision of one side reduced to what the report counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decided {
+    /// The outcome.
     pub outcome: Outcome,
     /// Index into [`Pair::channels`].
     pub channel: u16,
@@ -75,15 +84,20 @@ pub struct Decided {
 pub struct RuleDecisions {
     /// Index into [`Pair::rules`].
     pub rule: u32,
+    /// The before ruleset's decision (`None`: `no_match`, or no such rule).
     pub before: Option<Decided>,
+    /// The after ruleset's decision.
     pub after: Option<Decided>,
 }
 
 /// A decision that differs between the two rulesets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
+    /// Index into [`Pair::rules`].
     pub rule: u32,
+    /// The state before.
     pub before: State,
+    /// The state after.
     pub after: State,
     /// The fields that differ when the outcome is the same ([`field`]).
     pub fields: u8,
@@ -94,6 +108,7 @@ pub struct Change {
 /// One customer of a transition, with why its decision changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
+    /// The customer's id.
     pub customer: String,
     /// The conditions whose text or value differ.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -104,13 +119,16 @@ pub struct Example {
     /// The decision's reason before and after (`None`: the rule is not in
     /// that ruleset).
     pub before_reason: Option<String>,
+    /// The reason after.
     pub after_reason: Option<String>,
 }
 
 /// A condition of the rule before and after (`None`: not on that side).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConditionChange {
+    /// The condition before, with its value and reads.
     pub before: Option<Because>,
+    /// The condition after.
     pub after: Option<Because>,
 }
 
@@ -119,17 +137,22 @@ pub struct ConditionChange {
 pub struct FieldChange {
     /// `message`, `variant`, `channel`, `deliver_at` or `params.NAME`.
     pub field: String,
+    /// The value before (`null` when absent).
     pub before: serde_json::Value,
+    /// The value after.
     pub after: serde_json::Value,
 }
 
 /// Everything about one customer that the report counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerDiff {
+    /// The customer's id.
     pub customer: String,
     /// The snapshot does not fit one of the schemas.
     pub invalid: bool,
+    /// Every rule with a decision other than `no_match` on either side.
     pub decided: Vec<RuleDecisions>,
+    /// The decisions that differ.
     pub changes: Vec<Change>,
 }
 
@@ -261,10 +284,12 @@ impl Pair {
         self.same_schema
     }
 
+    /// The ruleset before the change.
     pub fn before(&self) -> &Ruleset {
         &self.before
     }
 
+    /// The ruleset after the change.
     pub fn after(&self) -> &Ruleset {
         &self.after
     }
@@ -281,21 +306,21 @@ impl Pair {
 
     /// Compares one customer of an NDJSON line.
     pub fn compare_json(&self, line: &str) -> Result<CustomerDiff, RejectedInput> {
-        self.compare_with(|program| crate::snapshot::from_json_str(program, line))
+        self.compare_with(|ruleset| ruleset.read_customer(line))
     }
 
-    /// Compares one customer, read by `read` against a ruleset's program
+    /// Compares one customer, read by `read` against a ruleset's schema
     /// (called once when both schemas are equal, else once per side).
     pub fn compare_with(
         &self,
-        read: impl Fn(&Program) -> Result<Customer, RejectedInput>,
+        read: impl Fn(&Ruleset) -> Result<Customer, RejectedInput>,
     ) -> Result<CustomerDiff, RejectedInput> {
-        let first = read(self.before.program())?;
+        let first = read(&self.before)?;
         let second;
         let after_customer = if self.same_schema {
             &first
         } else {
-            second = read(self.after.program())?;
+            second = read(&self.after)?;
             &second
         };
         Ok(self.compare(&first, after_customer))

@@ -82,7 +82,7 @@ fn run_whole(
         pool.install(|| {
             values
                 .par_iter()
-                .map(|v| pair.compare_with(|p| crate::snapshot::from_json_value(p, v)))
+                .map(|v| pair.compare_with(|r| r.read_customer_value(v)))
                 .collect()
         })
     } else {
@@ -100,7 +100,7 @@ fn run_whole(
         }
         pool.install(|| {
             docs.par_iter()
-                .map(|v| pair.compare_with(|p| crate::snapshot::from_deserializer(p, v)))
+                .map(|v| pair.compare_with(|r| crate::snapshot::from_deserializer(r.program(), v)))
                 .collect()
         })
     };

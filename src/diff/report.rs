@@ -18,6 +18,7 @@ use crate::value::{format_time, Micros};
 pub struct OutcomeCounts(pub [u64; 7]);
 
 impl OutcomeCounts {
+    /// The count of one outcome.
     pub fn get(&self, outcome: Outcome) -> u64 {
         self.0.get(state_index(Some(outcome))).copied().unwrap_or(0)
     }
@@ -33,7 +34,9 @@ impl Serialize for OutcomeCounts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleStatus {
+    /// Only in the after ruleset.
     Added,
+    /// Only in the before ruleset.
     Removed,
     /// In both, with at least one decision different.
     Changed,
@@ -45,11 +48,14 @@ pub enum RuleStatus {
 /// (`None`: the rule is not in that ruleset).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Transition {
+    /// The state before.
     pub before: State,
+    /// The state after.
     pub after: State,
     /// For the same outcome: the fields that differ.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<&'static str>,
+    /// How many customers.
     pub customers: u64,
     /// The first customers of the transition, in input order.
     pub examples: Vec<Example>,
@@ -58,22 +64,28 @@ pub struct Transition {
 /// One rule before and after.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleDiff {
+    /// The rule's name.
     pub rule: String,
+    /// In both rulesets or one, changed or not.
     pub status: RuleStatus,
     /// Outcome counts over all customers (`None`: not in that ruleset).
     pub before: Option<OutcomeCounts>,
+    /// Outcome counts after.
     pub after: Option<OutcomeCounts>,
     /// Customers whose decision for this rule changed.
     pub changed: u64,
-    /// Largest first.
+    /// The transitions, largest first.
     pub transitions: Vec<Transition>,
 }
 
 /// Sends on one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ChannelSends {
+    /// The channel's name.
     pub channel: String,
+    /// Sends before.
     pub before: u64,
+    /// Sends after.
     pub after: u64,
     /// Sends (customer, rule) that only the after ruleset makes on this channel.
     pub gained: u64,
@@ -86,14 +98,17 @@ pub struct ChannelSends {
 pub struct RulesetSummary {
     /// As given: a directory or `REV:DIR`.
     pub label: String,
+    /// The abbreviated commit, for `REV:DIR`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// The ruleset hash (it is in every decision id).
     pub hash: String,
+    /// How many rules it has.
     pub rules: usize,
 }
 
 impl RulesetSummary {
+    /// The summary of a loaded ruleset.
     pub fn of(loaded: &LoadedRuleset) -> RulesetSummary {
         RulesetSummary {
             label: loaded.label.clone(),
@@ -107,15 +122,20 @@ impl RulesetSummary {
 /// A line that was not a customer (both rulesets skip it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejected {
+    /// The input's name.
     pub file: String,
+    /// The line (or the customer's position in a JSON array or YAML file).
     pub line: u64,
+    /// Why.
     pub reason: String,
 }
 
 /// What a rule change does to the decisions of a set of customers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiffReport {
+    /// The ruleset before the change.
     pub before: RulesetSummary,
+    /// The ruleset after the change.
     pub after: RulesetSummary,
     /// The evaluation instant.
     pub now: String,
@@ -127,9 +147,13 @@ pub struct DiffReport {
     pub changed_customers: u64,
     /// (customer, rule) decisions different.
     pub changed_decisions: u64,
+    /// Sends before, over every channel.
     pub sends_before: u64,
+    /// Sends after.
     pub sends_after: u64,
+    /// Sends only the after ruleset makes (per customer, rule and channel).
     pub sends_gained: u64,
+    /// Sends only the before ruleset makes.
     pub sends_lost: u64,
     /// By channel, in policy order.
     pub channels: Vec<ChannelSends>,
@@ -137,6 +161,7 @@ pub struct DiffReport {
     pub rules: Vec<RuleDiff>,
     /// The most examples kept per transition.
     pub examples_per_transition: usize,
+    /// Input lines that were not customers.
     pub rejected_lines: u64,
     /// The first rejected lines.
     pub rejected: Vec<Rejected>,

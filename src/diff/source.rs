@@ -17,7 +17,12 @@ pub enum RulesetSource {
     Dir(PathBuf),
     /// A directory as it is in a git revision (`origin/main:rules`); `dir`
     /// is relative to the current directory, as git reads `REV:./DIR`.
-    Git { rev: String, dir: String },
+    Git {
+        /// The revision: a branch, tag, commit or `HEAD~1`.
+        rev: String,
+        /// The directory in it.
+        dir: String,
+    },
 }
 
 impl RulesetSource {
@@ -68,6 +73,7 @@ pub struct LoadedRuleset {
     pub label: String,
     /// The abbreviated commit, for a ruleset read from git.
     pub commit: Option<String>,
+    /// The checked ruleset.
     pub ruleset: Ruleset,
 }
 
@@ -75,17 +81,43 @@ pub struct LoadedRuleset {
 #[derive(Debug)]
 pub enum SourceError {
     /// `git` could not be run at all.
-    GitMissing { error: std::io::Error },
+    GitMissing {
+        /// Why.
+        error: std::io::Error,
+    },
     /// The current directory is not inside a git repository.
-    NotARepository { spec: String, message: String },
+    NotARepository {
+        /// `REV:DIR` as given.
+        spec: String,
+        /// What git said.
+        message: String,
+    },
     /// The revision does not name a commit.
-    BadRevision { rev: String },
+    BadRevision {
+        /// The revision as given.
+        rev: String,
+    },
     /// The revision has no `.nudge` file under the directory.
-    NoSuchPath { rev: String, dir: String },
+    NoSuchPath {
+        /// The revision.
+        rev: String,
+        /// The directory as given.
+        dir: String,
+    },
     /// Another git failure (its message).
-    Git { spec: String, message: String },
+    Git {
+        /// `REV:DIR` as given.
+        spec: String,
+        /// What git said.
+        message: String,
+    },
     /// The rules do not load (unreadable, empty or with errors).
-    Load { label: String, error: LoadError },
+    Load {
+        /// The ruleset as given.
+        label: String,
+        /// Why.
+        error: LoadError,
+    },
 }
 
 impl fmt::Display for SourceError {
