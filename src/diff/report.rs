@@ -391,3 +391,84 @@ impl Accumulator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ruleset;
+
+    fn ruleset(days: u32, channel: &str) -> Ruleset {
+        Ruleset::from_sources([(
+            "r.nudge",
+            format!(
+                "schema {{ last_seen_at: time }}\npolicy {{ channels email, push }}\n\
+                 rule come_back {{ when last_seen_at older than {days} days \
+                 send {channel} \"come_back\" cooldown 7 days }}"
+            ),
+        )])
+        .unwrap()
+    }
+
+    fn loaded(label: &str, ruleset: Ruleset) -> LoadedRuleset {
+        LoadedRuleset {
+            label: label.into(),
+            commit: None,
+            ruleset,
+        }
+    }
+
+    /// Customers last seen 1..=10 days before now.
+    fn run(before: Ruleset, after: Ruleset, examples: usize) -> DiffReport {
+        let now = crate::value::parse_time("2026-11-23T09:00:00Z").unwrap();
+        let pair = Pair::new(before.clone(), after.clone(), now);
+        let mut acc = Accumulator::new(&pair, examples);
+        for day in 1..=10 {
+            let line = format!(
+                r#"{{"id": "c{day:02}", "last_seen_at": "2026-11-{:02}T09:00:00Z"}}"#,
+                23 - day
+            );
+            acc.add(pair.compare_json(&line).unwrap());
+        }
+        acc.reject("x.ndjson", 11, "not json".into());
+        acc.finish(&pair, &loaded("a", before), &loaded("b", after), now)
+    }
+
+    #[test]
+    fn examples_are_the_first_in_input_order_and_capped() {
+        let r = run(ruleset(7, "email"), ruleset(3, "email"), 2);
+        // Seen 4, 5, 6 and 7 days ago: newly older than 3 days, not 7.
+        assert_eq!(r.changed_customers, 4);
+        assert_eq!((r.sends_before, r.sends_after, r.sends_gained), (3, 7, 4));
+        let t = &r.rules[0].transitions[0];
+        assert_eq!(
+            (t.before, t.after),
+            (Some(Outcome::NoMatch), Some(Outcome::Send))
+        );
+        assert_eq!(t.customers, 4);
+        let ids: Vec<&str> = t.examples.iter().map(|e| e.customer.as_str()).collect();
+        assert_eq!(ids, ["c04", "c05"]);
+        let counts = r.rules[0].before.unwrap();
+        assert_eq!(
+            (counts.get(Outcome::Send), counts.get(Outcome::NoMatch)),
+            (3, 7)
+        );
+        assert_eq!((r.rejected_lines, r.rejected.len()), (1, 1));
+    }
+
+    #[test]
+    fn a_new_channel_moves_sends_between_channels() {
+        let r = run(ruleset(7, "email"), ruleset(7, "push"), 5);
+        assert_eq!(r.changed_decisions, 3);
+        let by = |c: &str| r.channels.iter().find(|x| x.channel == c).unwrap().clone();
+        assert_eq!((by("email").lost, by("email").after), (3, 0));
+        assert_eq!((by("push").gained, by("push").after), (3, 3));
+        assert_eq!(r.rules[0].transitions[0].changed, ["channel"]);
+    }
+
+    #[test]
+    fn the_same_rules_change_nothing() {
+        let r = run(ruleset(7, "email"), ruleset(7, "email"), 5);
+        assert!(!r.has_changes());
+        assert_eq!(r.rules[0].status, RuleStatus::Unchanged);
+    }
+}
