@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::arbitrate::{self, Evaluation};
+use crate::arbitrate;
 use crate::decision::{Because, Decision, Outcome};
 use crate::program::Program;
 use crate::snapshot::{Customer, RejectedInput};
 use crate::value::Micros;
+use crate::Evaluation;
 use crate::Ruleset;
 
 /// What a changed decision changed besides its outcome (a bit set).
