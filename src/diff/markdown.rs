@@ -77,11 +77,31 @@ pub fn render(report: &DiffReport) -> String {
         );
     }
     counts_details(&mut out, r);
+    let mut left_out = 0u64;
     for rule in r.rules.iter().filter(|x| !x.transitions.is_empty()) {
-        transition_details(&mut out, rule, r.examples_per_transition);
+        for t in &rule.transitions {
+            let mut section = String::new();
+            transition_details(&mut section, rule, t, r.examples_per_transition);
+            if out.len() + section.len() > COMMENT_BUDGET {
+                left_out += 1;
+            } else {
+                out.push_str(&section);
+            }
+        }
+    }
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "The examples of {} are left out to keep this comment short; `--format json` has them all.",
+            plural(left_out, "more transition", "more transitions")
+        );
     }
     out
 }
+
+/// The most bytes of Markdown written: GitHub refuses comments over 65,536
+/// characters, so transition details that would pass this are left out.
+pub const COMMENT_BUDGET: usize = 60_000;
 
 fn summary_table(out: &mut String, r: &DiffReport) {
     let _ = writeln!(out, "| | before | after | change |");
@@ -216,27 +236,25 @@ fn counts_details(out: &mut String, r: &DiffReport) {
     let _ = writeln!(out, "\n</details>\n");
 }
 
-fn transition_details(out: &mut String, rule: &RuleDiff, cap: usize) {
-    for t in &rule.transitions {
+fn transition_details(out: &mut String, rule: &RuleDiff, t: &Transition, cap: usize) {
+    let _ = writeln!(
+        out,
+        "<details><summary><code>{}</code>: {} ({})</summary>\n",
+        html(&rule.rule),
+        html(&transition_label(t)),
+        plural(t.customers, "customer", "customers"),
+    );
+    for example in &t.examples {
+        example_item(out, example, t);
+    }
+    if t.customers > t.examples.len() as u64 && !t.examples.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary><code>{}</code>: {} ({})</summary>\n",
-            html(&rule.rule),
-            html(&transition_label(t)),
-            plural(t.customers, "customer", "customers"),
+            "- … and {} more (the first {cap} in input order are shown)",
+            thousands(t.customers - t.examples.len() as u64)
         );
-        for example in &t.examples {
-            example_item(out, example, t);
-        }
-        if t.customers > t.examples.len() as u64 && !t.examples.is_empty() {
-            let _ = writeln!(
-                out,
-                "- … and {} more (the first {cap} in input order are shown)",
-                thousands(t.customers - t.examples.len() as u64)
-            );
-        }
-        let _ = writeln!(out, "\n</details>\n");
     }
+    let _ = writeln!(out, "\n</details>\n");
 }
 
 fn condition_item(c: &ConditionChange) -> String {
@@ -312,4 +330,67 @@ pub(crate) fn shown_reasons<'a>(e: &'a Example, t: &Transition) -> Vec<(&'static
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::report::RulesetSummary;
+
+    #[test]
+    fn long_reports_stay_under_the_comment_limit() {
+        let example = Example {
+            customer: "c".repeat(100),
+            conditions: Vec::new(),
+            fields: Vec::new(),
+            before_reason: Some("x".repeat(500)),
+            after_reason: Some("y".repeat(500)),
+        };
+        let t = Transition {
+            before: Some(Outcome::Cooldown),
+            after: Some(Outcome::Send),
+            changed: Vec::new(),
+            customers: 10,
+            examples: vec![example; 5],
+        };
+        let rule = RuleDiff {
+            rule: "r".into(),
+            status: RuleStatus::Changed,
+            before: None,
+            after: None,
+            changed: 10,
+            transitions: vec![t; 100],
+        };
+        let summary = RulesetSummary {
+            label: "a".into(),
+            commit: None,
+            hash: "h".into(),
+            rules: 1,
+        };
+        let report = DiffReport {
+            before: summary.clone(),
+            after: summary,
+            now: "2026-11-23T09:00:00Z".into(),
+            customers: 10,
+            invalid_customers: 0,
+            changed_customers: 10,
+            changed_decisions: 1000,
+            sends_before: 0,
+            sends_after: 1000,
+            sends_gained: 1000,
+            sends_lost: 0,
+            channels: Vec::new(),
+            rules: vec![rule],
+            examples_per_transition: 5,
+            rejected_lines: 0,
+            rejected: Vec::new(),
+        };
+        let markdown = render(&report);
+        assert!(markdown.len() < COMMENT_BUDGET + 200, "{}", markdown.len());
+        assert!(
+            markdown.contains("more transitions are left out"),
+            "{}",
+            &markdown[markdown.len() - 200..]
+        );
+    }
 }
