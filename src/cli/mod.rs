@@ -33,6 +33,7 @@ use clap::{Parser, Subcommand};
   nudge test rules --coverage            run the rule tests in rules/tests/
   nudge eval --rules rules --snapshots customers.ndjson --out decisions.ndjson --manifest run.json
   nudge explain --rules rules --customer customers.ndjson --id c_000006
+  nudge diff origin/main:rules rules --snapshots sample.ndjson --format markdown   (what a rule change does)
   nudge gen --count 1000000 | nudge eval --snapshots - --quiet > /dev/null   (a load test)"
 )]
 struct Cli {
