@@ -538,10 +538,11 @@ fn field_changes(b: &Decision, a: &Decision, fields: u8) -> Vec<FieldChange> {
 }
 
 fn example(customer: &str, b: Option<&Decision>, a: Option<&Decision>, fields: u8) -> Example {
-    let conditions = match (b, a) {
-        (Some(b), Some(a)) => condition_changes(&b.because, &a.because),
-        _ => Vec::new(),
-    };
+    // A rule on one side only: its conditions as added or removed.
+    let conditions = condition_changes(
+        b.map_or(&[], |d| d.because.as_slice()),
+        a.map_or(&[], |d| d.because.as_slice()),
+    );
     let fields = match (b, a) {
         (Some(b), Some(a)) => field_changes(b, a, fields),
         _ => Vec::new(),

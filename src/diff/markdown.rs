@@ -6,9 +6,9 @@
 
 use std::fmt::Write;
 
-use super::compare::{ConditionChange, Example};
+use super::compare::Example;
 use super::report::{DiffReport, OutcomeCounts, RuleDiff, RuleStatus, Transition};
-use super::{condition_value, signed, thousands, transition_label};
+use super::{condition_line, signed, thousands, transition_label};
 use crate::decision::Outcome;
 
 /// Text inside an inline code span (backticks cannot be escaped there).
@@ -257,18 +257,6 @@ fn transition_details(out: &mut String, rule: &RuleDiff, t: &Transition, cap: us
     let _ = writeln!(out, "\n</details>\n");
 }
 
-fn condition_item(c: &ConditionChange) -> String {
-    let (b, a) = (c.before.as_ref(), c.after.as_ref());
-    let text = match (b, a) {
-        (Some(b), Some(a)) if b.condition == a.condition => code(&a.condition),
-        (Some(b), Some(a)) => format!("{} → {}", code(&b.condition), code(&a.condition)),
-        (Some(b), None) => format!("{} (removed)", code(&b.condition)),
-        (None, Some(a)) => format!("{} (added)", code(&a.condition)),
-        (None, None) => String::new(),
-    };
-    format!("{text}: {} → {}", condition_value(b), condition_value(a))
-}
-
 /// The values the changed conditions read (after's, else before's), once each.
 pub(crate) fn reads(example: &Example) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
@@ -289,7 +277,11 @@ pub(crate) fn reads(example: &Example) -> Vec<&str> {
 }
 
 fn example_item(out: &mut String, e: &Example, t: &Transition) {
-    let mut parts: Vec<String> = e.conditions.iter().map(condition_item).collect();
+    let mut parts: Vec<String> = e
+        .conditions
+        .iter()
+        .map(|c| condition_line(c, code))
+        .collect();
     parts.extend(e.fields.iter().map(|f| {
         format!(
             "{}: {} → {}",

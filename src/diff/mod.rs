@@ -110,15 +110,43 @@ pub(crate) fn signed(before: u64, after: u64) -> String {
 }
 
 /// A condition's value as people read it.
-pub(crate) fn condition_value(b: Option<&crate::decision::Because>) -> &'static str {
-    match b {
-        None => "(absent)",
-        Some(b) if b.error.is_some() => "error",
-        Some(b) => match b.value {
-            Some(true) => "true",
-            Some(false) => "false",
-            None => "not evaluated",
-        },
+fn condition_value(b: &crate::decision::Because) -> &'static str {
+    match b.value {
+        _ if b.error.is_some() => "error",
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "not evaluated",
+    }
+}
+
+/// One changed condition, its text shown by `code`:
+/// `inactive for 7 days → inactive for 3 days: false → true`, or for a
+/// condition on one side only, `… (added): true` / `… (removed): was true`.
+pub(crate) fn condition_line(
+    c: &compare::ConditionChange,
+    code: impl Fn(&str) -> String,
+) -> String {
+    match (&c.before, &c.after) {
+        (Some(b), Some(a)) if b.condition == a.condition => format!(
+            "{}: {} → {}",
+            code(&a.condition),
+            condition_value(b),
+            condition_value(a)
+        ),
+        (Some(b), Some(a)) => format!(
+            "{} → {}: {} → {}",
+            code(&b.condition),
+            code(&a.condition),
+            condition_value(b),
+            condition_value(a)
+        ),
+        (Some(b), None) => format!(
+            "{} (removed): was {}",
+            code(&b.condition),
+            condition_value(b)
+        ),
+        (None, Some(a)) => format!("{} (added): {}", code(&a.condition), condition_value(a)),
+        (None, None) => String::new(),
     }
 }
 

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::compare::Example;
 use super::markdown::{reads, shown_reasons};
 use super::report::{DiffReport, RuleStatus, Transition};
-use super::{condition_value, thousands, transition_label};
+use super::{condition_line, thousands, transition_label};
 use crate::terminal::Style;
 
 /// The report as text, in colour when `color`.
@@ -147,20 +147,7 @@ pub fn render(report: &DiffReport, color: bool) -> String {
 fn example(out: &mut String, e: &Example, t: &Transition, style: Style) {
     let _ = writeln!(out, "    {}", style.paint("36", &e.customer));
     for c in &e.conditions {
-        let (b, a) = (c.before.as_ref(), c.after.as_ref());
-        let text = match (b, a) {
-            (Some(b), Some(a)) if b.condition == a.condition => a.condition.clone(),
-            (Some(b), Some(a)) => format!("{} → {}", b.condition, a.condition),
-            (Some(b), None) => format!("{} (removed)", b.condition),
-            (None, Some(a)) => format!("{} (added)", a.condition),
-            (None, None) => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "      {text}: {} → {}",
-            condition_value(b),
-            condition_value(a)
-        );
+        let _ = writeln!(out, "      {}", condition_line(c, str::to_string));
     }
     for f in &e.fields {
         let _ = writeln!(out, "      {}: {} → {}", f.field, f.before, f.after);
