@@ -95,11 +95,7 @@ pub fn run(args: Args) -> u8 {
             return 2;
         }
     };
-    let pair = Pair::new(
-        before.ruleset.clone(),
-        after.ruleset.clone(),
-        now.timestamp_micros(),
-    );
+    let pair = Pair::new(before.ruleset.clone(), after.ruleset.clone(), now);
     let mut accumulator = Accumulator::new(&pair, args.examples);
     for name in &args.snapshots {
         if let Err(e) = diff::pass::run_input(&pair, &pool, name, &mut accumulator) {
@@ -107,7 +103,7 @@ pub fn run(args: Args) -> u8 {
             return 2;
         }
     }
-    let report = accumulator.finish(&pair, &before, &after, pair.now());
+    let report = accumulator.finish(&pair, &before, &after);
     for r in &report.rejected {
         eprintln!("{}:{}: {}", r.file, r.line, r.reason);
     }

@@ -14,9 +14,9 @@ use crate::arbitrate;
 use crate::decision::{Because, Decision, Outcome};
 use crate::program::Program;
 use crate::snapshot::{Customer, RejectedInput};
-use crate::value::Micros;
 use crate::Evaluation;
 use crate::Ruleset;
+use chrono::{DateTime, Utc};
 
 /// What a changed decision changed besides its outcome (a bit set).
 pub mod field {
@@ -208,7 +208,7 @@ pub struct Pair {
     before_channels: Vec<u16>,
     after_channels: Vec<u16>,
     same_schema: bool,
-    now: Micros,
+    now: DateTime<Utc>,
     wants: Arc<ExampleWants>,
 }
 
@@ -228,8 +228,8 @@ fn channel_map(program: &Program, channels: &mut Vec<String>) -> Vec<u16> {
 }
 
 impl Pair {
-    /// Pairs two rulesets for evaluation at `now` (microseconds).
-    pub fn new(before: Ruleset, after: Ruleset, now: Micros) -> Pair {
+    /// Pairs two rulesets for evaluation at `now`.
+    pub fn new(before: Ruleset, after: Ruleset, now: DateTime<Utc>) -> Pair {
         let mut rules: Vec<RuleInfo> = Vec::new();
         let mut index = HashMap::new();
         for (program, is_before) in [(before.program(), true), (after.program(), false)] {
@@ -295,8 +295,8 @@ impl Pair {
         &self.after
     }
 
-    /// The evaluation instant (microseconds since the epoch).
-    pub fn now(&self) -> Micros {
+    /// The evaluation instant.
+    pub fn now(&self) -> DateTime<Utc> {
         self.now
     }
 
@@ -332,7 +332,7 @@ impl Pair {
             ruleset.program(),
             ruleset.hash(),
             customer,
-            self.now,
+            self.now.timestamp_micros(),
             explain,
         )
     }

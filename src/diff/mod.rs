@@ -32,7 +32,7 @@
 //! };
 //! let (before, after) = (rules(7)?, rules(5)?);
 //! let now = "2026-11-23T09:00:00Z".parse::<chrono::DateTime<chrono::Utc>>()?;
-//! let pair = Pair::new(before.clone(), after.clone(), now.timestamp_micros());
+//! let pair = Pair::new(before.clone(), after.clone(), now);
 //! let mut accumulator = Accumulator::new(&pair, 3);
 //! for line in [
 //!     r#"{"id": "a", "last_seen_at": "2026-11-17T09:00:00Z"}"#,
@@ -41,7 +41,7 @@
 //!     accumulator.add(pair.compare_json(line)?);
 //! }
 //! let named = |label: &str, ruleset| LoadedRuleset { label: label.into(), commit: None, ruleset };
-//! let report = accumulator.finish(&pair, &named("old", before), &named("new", after), pair.now());
+//! let report = accumulator.finish(&pair, &named("old", before), &named("new", after));
 //! assert_eq!((report.customers, report.changed_customers, report.sends_gained), (2, 1, 1));
 //! let transition = &report.rules[0].transitions[0];
 //! assert_eq!(transition.examples[0].customer, "a");

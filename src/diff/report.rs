@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 use super::compare::{field, state_index, CustomerDiff, Example, ExampleWants, Pair, State};
 use super::source::LoadedRuleset;
 use crate::decision::Outcome;
-use crate::value::{format_time, Micros};
+use crate::value::format_time;
 
 /// Outcome counts of one rule on one side, in [`Outcome::ALL`] order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -311,13 +311,7 @@ impl Accumulator {
     }
 
     /// The report; `no_match` counts are the customers left over.
-    pub fn finish(
-        self,
-        pair: &Pair,
-        before: &LoadedRuleset,
-        after: &LoadedRuleset,
-        now: Micros,
-    ) -> DiffReport {
+    pub fn finish(self, pair: &Pair, before: &LoadedRuleset, after: &LoadedRuleset) -> DiffReport {
         let mut transitions: Vec<Vec<Transition>> = vec![Vec::new(); pair.rules().len()];
         for ((rule, b, a, fields), tally) in self.transitions {
             if let Some(list) = transitions.get_mut(rule as usize) {
@@ -374,7 +368,7 @@ impl Accumulator {
         DiffReport {
             before: RulesetSummary::of(before),
             after: RulesetSummary::of(after),
-            now: format_time(now),
+            now: format_time(pair.now().timestamp_micros()),
             customers,
             invalid_customers: self.invalid,
             changed_customers: self.changed_customers,
@@ -419,7 +413,7 @@ mod tests {
 
     /// Customers last seen 1..=10 days before now.
     fn run(before: Ruleset, after: Ruleset, examples: usize) -> DiffReport {
-        let now = crate::value::parse_time("2026-11-23T09:00:00Z").unwrap();
+        let now = "2026-11-23T09:00:00Z".parse().unwrap();
         let pair = Pair::new(before.clone(), after.clone(), now);
         let mut acc = Accumulator::new(&pair, examples);
         for day in 1..=10 {
@@ -430,7 +424,7 @@ mod tests {
             acc.add(pair.compare_json(&line).unwrap());
         }
         acc.reject("x.ndjson", 11, "not json".into());
-        acc.finish(&pair, &loaded("a", before), &loaded("b", after), now)
+        acc.finish(&pair, &loaded("a", before), &loaded("b", after))
     }
 
     #[test]
