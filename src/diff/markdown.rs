@@ -6,8 +6,8 @@
 
 use std::fmt::Write;
 
-use super::compare::Example;
 use super::report::{DiffReport, OutcomeCounts, RuleDiff, RuleStatus, Transition};
+use super::why::Example;
 use super::{condition_line, signed, thousands, transition_label};
 use crate::decision::Outcome;
 

@@ -7,8 +7,9 @@
 //! 2. [`compare`]: one customer, both evaluations, decisions paired by
 //!    (customer, rule) — never by decision id, which depends on the
 //!    ruleset hash — into transitions (`no_match → send`) and changed
-//!    fields (message, variant, channel, params, `deliver_at`), with the
-//!    conditions whose values changed for example customers;
+//!    fields (message, variant, channel, params, `deliver_at`); for
+//!    example customers, [`why`]: the conditions whose values changed and
+//!    the fields, with both values;
 //! 3. [`report`]: an accumulator that adds customers up in input order
 //!    into a [`DiffReport`] (totals, sends gained and lost by channel,
 //!    per-rule counts before → after, transitions with their first N
@@ -59,6 +60,7 @@ pub mod pass;
 pub mod report;
 pub mod source;
 pub mod text;
+pub mod why;
 
 pub use compare::{CustomerDiff, Pair};
 pub use report::{Accumulator, DiffReport};
@@ -122,10 +124,7 @@ fn condition_value(b: &crate::decision::Because) -> &'static str {
 /// One changed condition, its text shown by `code`:
 /// `inactive for 7 days → inactive for 3 days: false → true`, or for a
 /// condition on one side only, `… (added): true` / `… (removed): was true`.
-pub(crate) fn condition_line(
-    c: &compare::ConditionChange,
-    code: impl Fn(&str) -> String,
-) -> String {
+pub(crate) fn condition_line(c: &why::ConditionChange, code: impl Fn(&str) -> String) -> String {
     match (&c.before, &c.after) {
         (Some(b), Some(a)) if b.condition == a.condition => format!(
             "{}: {} → {}",

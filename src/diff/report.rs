@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-use super::compare::{field, state_index, CustomerDiff, Example, ExampleWants, Pair, State};
+use super::compare::{field, state_index, CustomerDiff, ExampleWants, Pair, State};
 use super::source::LoadedRuleset;
+use super::why::Example;
 use crate::decision::Outcome;
 use crate::value::format_time;
 

@@ -4,9 +4,9 @@
 
 use std::fmt::Write;
 
-use super::compare::Example;
 use super::markdown::{reads, shown_reasons};
 use super::report::{DiffReport, RuleStatus, Transition};
+use super::why::Example;
 use super::{condition_line, thousands, transition_label};
 use crate::terminal::Style;
 
