@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
 
-use nudge::diff::{self, Accumulator, Pair, RulesetSource};
+use nudge::batch::Input;
+use nudge::diff::{self, DiffRun, RulesetSource};
 
 /// Compare two rulesets over the same customer snapshots: who gets a
 /// different decision, and why.
@@ -81,29 +82,42 @@ pub fn run(args: Args) -> u8 {
     let (Some(before), Some(after)) = (load(&args.before), load(&args.after)) else {
         return 2;
     };
-    let now = args.now.unwrap_or_else(|| {
-        let t = Utc::now();
-        DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
-    });
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-    {
-        Ok(p) => p,
+    let options = diff::Options {
+        now: nudge::instant::or_current(args.now),
+        examples: args.examples,
+        threads: args.threads,
+    };
+    let mut run = match DiffRun::new(&before, &after, &options) {
+        Ok(run) => run,
         Err(e) => {
-            eprintln!("error: cannot start worker threads: {e}");
+            eprintln!("error: {e}");
             return 2;
         }
     };
-    let pair = Pair::new(before.ruleset.clone(), after.ruleset.clone(), now);
-    let mut accumulator = Accumulator::new(&pair, args.examples);
+    let progress = std::io::stderr().is_terminal();
     for name in &args.snapshots {
-        if let Err(e) = diff::pass::run_input(&pair, &pool, name, &mut accumulator) {
-            eprintln!("error: cannot read {name}: {e}");
+        let input = match Input::open(name) {
+            Ok(input) => input,
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                return 2;
+            }
+        };
+        let bar = progress.then(|| super::progress::bytes_bar(input.len(), name));
+        let input = match bar.clone() {
+            Some(bar) => input.with_progress(move |n| bar.inc(n)),
+            None => input,
+        };
+        let done = run.input(input);
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        if let Err(e) = done {
+            eprintln!("error: {e}");
             return 2;
         }
     }
-    let report = accumulator.finish(&pair, &before, &after);
+    let report = run.finish();
     for r in &report.rejected {
         eprintln!("{}:{}: {}", r.file, r.line, r.reason);
     }

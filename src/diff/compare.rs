@@ -8,14 +8,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use super::why::{example, Example};
-use crate::arbitrate;
-use crate::decision::{Decision, Outcome};
+use crate::decision::{Decision, Evaluation, Outcome};
 use crate::program::Program;
 use crate::snapshot::{Customer, RejectedInput};
-use crate::Evaluation;
 use crate::Ruleset;
-use chrono::{DateTime, Utc};
 
 /// What a changed decision changed besides its outcome (a bit set).
 pub mod field {
@@ -289,13 +288,7 @@ impl Pair {
     }
 
     fn evaluate(&self, ruleset: &Ruleset, customer: &Customer, explain: bool) -> Evaluation {
-        arbitrate::evaluate(
-            ruleset.program(),
-            ruleset.hash(),
-            customer,
-            self.now.timestamp_micros(),
-            explain,
-        )
+        ruleset.evaluation(customer, self.now, explain)
     }
 
     /// Compares one customer read against each side's schema.

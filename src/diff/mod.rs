@@ -14,7 +14,8 @@
 //!    into a [`DiffReport`] (totals, sends gained and lost by channel,
 //!    per-rule counts before → after, transitions with their first N
 //!    example customers), in memory bounded by the number of rules;
-//! 4. [`pass`]: the streaming pass over snapshot files;
+//! 4. [`pass`]: the streaming pass on the library batch engine
+//!    ([`crate::batch`]): the pair is its step, the accumulator its sink;
 //! 5. [`markdown`] and [`text`]: the report for a pull request and for a
 //!    terminal; [`DiffReport`] serializes to JSON.
 //!
@@ -51,11 +52,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#![warn(missing_docs)]
-
 pub mod compare;
 pub mod markdown;
-#[cfg(feature = "cli")]
 pub mod pass;
 pub mod report;
 pub mod source;
@@ -63,6 +61,7 @@ pub mod text;
 pub mod why;
 
 pub use compare::{CustomerDiff, Pair};
+pub use pass::{run, DiffRun, Options};
 pub use report::{Accumulator, DiffReport};
 pub use source::{LoadedRuleset, RulesetSource, SourceError};
 
