@@ -328,3 +328,61 @@ fn outside_a_repository_rev_dir_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("not in a git repository"), "{stderr}");
 }
+
+#[test]
+fn lines_that_are_not_customers_are_reported_and_the_rest_compared() {
+    let dir = temp_dir("rejected");
+    copy_rules(&dir.join("rules"));
+    let text = std::fs::read_to_string(customers()).unwrap();
+    let mut lines: Vec<&str> = text.lines().take(3).collect();
+    lines.insert(1, "{not json");
+    std::fs::write(dir.join("some.ndjson"), lines.join("\n")).unwrap();
+    let o = nudge(
+        &dir,
+        &[
+            "diff",
+            "rules",
+            "rules",
+            "--snapshots",
+            "some.ndjson",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (
+            report["customers"].as_u64(),
+            report["rejected_lines"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+    assert_eq!(report["rejected"][0]["line"], 2);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.starts_with("some.ndjson:2: "), "{stderr}");
+    // A JSON array is read too.
+    let customers: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    std::fs::write(
+        dir.join("some.json"),
+        serde_json::to_string(&customers).unwrap(),
+    )
+    .unwrap();
+    let o = nudge(
+        &dir,
+        &[
+            "diff",
+            "rules",
+            "rules",
+            "--snapshots",
+            "some.json",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["customers"], 3);
+}
