@@ -121,6 +121,12 @@ pub fn run(args: Args) -> u8 {
     for r in &report.rejected {
         eprintln!("{}:{}: {}", r.file, r.line, r.reason);
     }
+    let unlisted = report
+        .rejected_lines
+        .saturating_sub(report.rejected.len() as u64);
+    if unlisted > 0 {
+        eprintln!("… and {unlisted} more lines that are not customers");
+    }
     let text = match args.format {
         Format::Markdown => diff::markdown::render(&report),
         Format::Text => diff::text::render(&report, std::io::stdout().is_terminal()),
