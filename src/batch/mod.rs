@@ -133,7 +133,17 @@ pub enum BatchError {
     /// The worker threads could not be started.
     #[error("cannot start worker threads: {0}")]
     Threads(String),
+    /// More worker threads were asked for than [`MAX_THREADS`].
+    #[error("{requested} worker threads is too many: at most {MAX_THREADS}")]
+    TooManyThreads {
+        /// The number asked for.
+        requested: usize,
+    },
 }
+
+/// The most worker threads a batch may ask for: far above any useful
+/// figure, low enough that a typo cannot exhaust the machine.
+pub const MAX_THREADS: usize = 256;
 
 /// An ordered check after the step, with state across records: it may
 /// still reject a record (see [`UniqueCustomers`]). Closures
@@ -229,6 +239,9 @@ impl<S: Step> Batch<S> {
     /// Runs the step on `threads` worker threads (0: all cores). Without
     /// the `parallel` feature the step always runs on the calling thread.
     pub fn threads(self, threads: usize) -> Result<Batch<S>, BatchError> {
+        if threads > MAX_THREADS {
+            return Err(BatchError::TooManyThreads { requested: threads });
+        }
         #[cfg(feature = "parallel")]
         {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -506,27 +519,12 @@ impl Tally {
     }
 }
 
-/// The records of a YAML text: every document, and every item of a
-/// document that is a list; a syntax error is one rejection and ends the
-/// input.
+/// The records of a YAML text (see [`crate::snapshot::yaml_records`]).
 fn yaml_records(text: &str) -> Vec<Result<serde_yaml::Value, Rejection>> {
-    let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        match <serde_yaml::Value as serde::Deserialize>::deserialize(doc) {
-            Ok(serde_yaml::Value::Sequence(items)) => out.extend(items.into_iter().map(Ok)),
-            Ok(serde_yaml::Value::Null) => {}
-            Ok(value) => out.push(Ok(value)),
-            Err(e) => {
-                out.push(Err(Rejection::NotACustomer(RejectedInput::Malformed(
-                    e.to_string(),
-                ))));
-                // serde_yaml cannot resume after a syntax error (its
-                // document iterator would repeat the error forever).
-                break;
-            }
-        }
-    }
-    out
+    crate::snapshot::yaml_records(text)
+        .into_iter()
+        .map(|record| record.map_err(Rejection::NotACustomer))
+        .collect()
 }
 
 #[cfg(all(test, feature = "gen"))]

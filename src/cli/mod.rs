@@ -7,6 +7,8 @@ mod eval;
 mod explain;
 mod fmt;
 mod gen;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod progress;
 #[cfg(feature = "server")]
 mod serve;
@@ -52,6 +54,8 @@ enum Command {
     Test(test::Args),
     #[cfg(feature = "server")]
     Serve(serve::Args),
+    #[cfg(feature = "lsp")]
+    Lsp(lsp::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -67,6 +71,8 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(args) => lsp::run(args),
     };
     ExitCode::from(code)
 }
@@ -82,6 +88,24 @@ pub(crate) fn print_diagnostics(
 }
 
 /// Prints why a ruleset could not be loaded: every diagnostic, or the I/O error.
+/// Loads the ruleset at `dir` for a subcommand; on failure prints every
+/// diagnostic and gives the exit code to return.
+pub(crate) fn load_ruleset(dir: &std::path::Path) -> Result<nudge::Ruleset, u8> {
+    nudge::Ruleset::load(dir).map_err(|e| {
+        print_load_error(&e);
+        1
+    })
+}
+
+/// Reads the rule files of `dir` for `check` and `fmt`; on failure prints
+/// the error and gives the exit code to return.
+pub(crate) fn read_rule_sources(dir: &std::path::Path) -> Result<nudge::syntax::SourceSet, u8> {
+    nudge::ruleset::read_sources(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        1
+    })
+}
+
 pub(crate) fn print_load_error(error: &nudge::LoadError) {
     match error {
         nudge::LoadError::Invalid {
