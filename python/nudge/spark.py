@@ -95,7 +95,7 @@ def evaluate(
 
         for batch in batches:
             table = ruleset.evaluate_batch(batch.column(column), now, explain=explain, threads=threads)
-            rows = pc.subtract(table.column("line"), 1)
+            rows = pc.subtract(table.column("line").combine_chunks(), 1)
             arrays = [batch.column(name).take(rows) for name in kept_names]
             arrays += [table.column(name).combine_chunks() for name in added_names]
             yield pa.RecordBatch.from_arrays(arrays, names=kept_names + added_names)
