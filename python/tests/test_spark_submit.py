@@ -25,7 +25,11 @@ def test_example_job_writes_the_cli_decisions(tmp_path, generated, nudge_bin):
          "--snapshots", str(generated), "--now", NOW, "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT,
     )
-    assert done.returncode == 0, done.stderr[-4000:]
+    if done.returncode != 0:
+        lines = done.stderr.splitlines()
+        first = [l for l in lines if "Error" in l or "Exception" in l or "Traceback" in l][:30]
+        pytest.fail(f"spark-submit exited {done.returncode}; first errors:\n" + "\n".join(first)
+                    + "\n...\n" + "\n".join(lines[-30:]), pytrace=False)
     parts = sorted(out.glob("part-*"))
     assert parts
     written = b"".join(p.read_bytes() for p in parts)
