@@ -161,10 +161,7 @@ impl Ruleset {
         batch::schema().to_pyarrow(py)
     }
 
-    fn __reduce__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyAny>, (BTreeMap<String, String>,))> {
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Unpickle<'py>> {
         let module = py.import("nudge._nudge")?;
         Ok((module.getattr("_from_sources")?, (self.sources(),)))
     }
@@ -210,6 +207,9 @@ impl Ruleset {
         PyList::new(py, items)
     }
 }
+
+/// How a pickled ruleset is rebuilt: `_from_sources(sources)`.
+type Unpickle<'py> = (Bound<'py, PyAny>, (BTreeMap<String, String>,));
 
 /// `Ruleset.from_sources`, also the unpickling constructor.
 #[pyfunction]
