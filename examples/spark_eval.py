@@ -9,14 +9,17 @@ concatenation `cat decisions/part-*` is byte for byte what
 
     nudge eval --rules rules --snapshots data/*.ndjson --now 2026-11-23T09:00:00Z
 
-prints. Lines that are not customers are counted and, with --rejected DIR,
-written there as JSON (file, position, error); they never fail the job.
+prints. Lines that are not customers never fail the job; with --rejected DIR
+they are written there as JSON (file, position, error) and counted. The
+results are evaluated once and kept on the executors' disks for the sort
+(and --rejected); --unordered skips both.
 Needs the nudge wheel in the executors' Python (docs/spark.md).
 """
 
 import argparse
 import sys
 
+from pyspark import StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
@@ -31,7 +34,7 @@ def main(argv=None):
     parser.add_argument("--now", required=True, help="the evaluation instant (RFC 3339)")
     parser.add_argument("--out", required=True, help="output directory for the NDJSON decisions")
     parser.add_argument("--explain", action="store_true", help="also write no_match records")
-    parser.add_argument("--rejected", help="also write the rejected lines here (a second pass)")
+    parser.add_argument("--rejected", help="also write the rejected lines here (as JSON)")
     parser.add_argument("--unordered", action="store_true",
                         help="skip the global sort (faster; records grouped by partition)")
     args = parser.parse_args(argv)
@@ -50,6 +53,10 @@ def main(argv=None):
         .withColumn("pos", F.monotonically_increasing_id())
     )
     results = nudge.spark.evaluate(lines, ruleset, args.now, explain=args.explain)
+    if not args.unordered or args.rejected:
+        # Evaluate once: the global sort samples its input before sorting it,
+        # and --rejected reads the results a second time.
+        results = results.persist(StorageLevel.DISK_ONLY)
 
     decisions = results.where(F.col("error").isNull())
     if not args.unordered:
@@ -61,6 +68,7 @@ def main(argv=None):
         rejected.write.mode("overwrite").json(args.rejected)
         count = spark.read.json(args.rejected).count() if rejected.take(1) else 0
         print(f"{count} rejected lines written to {args.rejected}", file=sys.stderr)
+    results.unpersist()
     print(f"decisions of ruleset {ruleset.hash[:12]} at {args.now} written to {args.out}",
           file=sys.stderr)
     spark.stop()

@@ -1,12 +1,13 @@
 """Throughput of nudge from Python and on Spark, against `nudge eval` on the same file.
 
-    python python/bench.py --nudge target/release/nudge --snapshots customers.ndjson
+    python python/benches/throughput.py --nudge target/release/nudge --snapshots customers.ndjson
 
 Prints customers per second for: `nudge eval --threads 1` and `--threads 2`
 (decisions written to /dev/null), `Ruleset.evaluate_batch` on one pyarrow
 string array with threads=1 and threads=2, and nudge.spark.evaluate on
 local[2] (all decisions computed, written by Spark's no-op sink; then the
-full ordered NDJSON write of examples/spark_eval.py). Numbers go to stdout;
+full ordered NDJSON write of examples/spark_eval.py, results kept on disk
+for the sort as it does). Numbers go to stdout;
 nothing is asserted.
 """
 
@@ -20,6 +21,7 @@ import time
 import pyarrow as pa
 
 import nudge
+import nudge.spark
 
 NOW = "2026-11-23T09:00:00Z"
 
@@ -39,6 +41,7 @@ def main():
     parser.add_argument("--snapshots", required=True)
     parser.add_argument("--runs", type=int, default=2, help="best of N for the in-process runs")
     parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--only-spark", action="store_true")
     args = parser.parse_args()
 
     with open(args.snapshots, "rb") as f:
@@ -48,7 +51,7 @@ def main():
     print(f"{customers:,} customers, {len(data) / 1e6:.0f} MB, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
 
-    for threads in (1, 2):
+    for threads in () if args.only_spark else (1, 2):
         def cli():
             started = time.perf_counter()
             subprocess.run([args.nudge, "eval", "--rules", args.rules, "--snapshots", args.snapshots,
@@ -58,7 +61,7 @@ def main():
         print(f"nudge eval --threads {threads}:          {rate(customers, best_of(args.runs, cli))}")
 
     ruleset = nudge.Ruleset.load(args.rules)
-    for threads in (1, 2):
+    for threads in () if args.only_spark else (1, 2):
         def batch():
             started = time.perf_counter()
             ruleset.evaluate_batch(lines, NOW, threads=threads)
@@ -69,10 +72,10 @@ def main():
         return
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark import StorageLevel
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
-    import nudge.spark
 
     spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
              .config("spark.sql.shuffle.partitions", "2").getOrCreate())
@@ -91,8 +94,10 @@ def main():
 
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        (decisions.where(F.col("error").isNull()).orderBy("file", "pos", "seq")
+        kept = decisions.persist(StorageLevel.DISK_ONLY)  # as examples/spark_eval.py does
+        (kept.where(F.col("error").isNull()).orderBy("file", "pos", "seq")
          .select("record").write.mode("overwrite").text(out))
+        kept.unpersist()
         print(f"Spark local[2], ordered NDJSON write: {rate(customers, time.perf_counter() - started)}")
     spark.stop()
 
