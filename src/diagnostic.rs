@@ -10,12 +10,15 @@ use std::sync::Arc;
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
-use crate::syntax::{SourceSet, Span};
+use crate::source::{SourceSet, Span};
 
+/// Whether a diagnostic stops the ruleset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The ruleset is refused.
     Error,
+    /// The ruleset loads; something is probably not what was meant.
     Warning,
 }
 
@@ -75,6 +78,12 @@ pub enum Code {
     Optional,
     /// A name reserved by the language or the snapshot format.
     ReservedName,
+    /// A runtime fault while evaluating a rule (division by zero, a missing value).
+    Runtime,
+    /// A customer snapshot that does not fit the schema.
+    SnapshotProblem,
+    /// Input that is not a customer at all (bad syntax, no `id`).
+    SnapshotRejected,
     /// A suppression whose condition can never hold.
     SuppressionNeverApplies,
     /// The text does not follow the grammar.
@@ -162,6 +171,9 @@ impl Code {
         Code::NotAValue,
         Code::Optional,
         Code::ReservedName,
+        Code::Runtime,
+        Code::SnapshotProblem,
+        Code::SnapshotRejected,
         Code::SuppressionNeverApplies,
         Code::Syntax,
         Code::TestBadTime,
@@ -221,6 +233,9 @@ impl Code {
             Code::NotAValue => "nudge::not_a_value",
             Code::Optional => "nudge::optional",
             Code::ReservedName => "nudge::reserved_name",
+            Code::Runtime => "nudge::eval::runtime",
+            Code::SnapshotProblem => "nudge::snapshot::problem",
+            Code::SnapshotRejected => "nudge::snapshot::rejected",
             Code::SuppressionNeverApplies => "nudge::suppression_never_applies",
             Code::Syntax => "nudge::syntax",
             Code::TestBadTime => "nudge::test::bad_time",
@@ -295,6 +310,11 @@ impl Code {
             Code::NotAValue => "a name that does not denote a value",
             Code::Optional => "an optional value used without a guard or default",
             Code::ReservedName => "a name reserved by the language or the snapshot format",
+            Code::Runtime => {
+                "a runtime fault while evaluating a rule (division by zero, a missing value)"
+            }
+            Code::SnapshotProblem => "a customer snapshot that does not fit the schema",
+            Code::SnapshotRejected => "input that is not a customer at all (bad syntax, no `id`)",
             Code::SuppressionNeverApplies => "a suppression whose condition can never hold",
             Code::Syntax => "the text does not follow the grammar",
             Code::TestBadTime => "a test time that is not an RFC 3339 instant",
@@ -342,10 +362,13 @@ impl Serialize for Code {
 /// One finding about the source, with a primary span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
     /// Which catalogue entry this is, such as `nudge::unknown_name`.
     pub code: Code,
+    /// What went wrong, lowercase, no final period.
     pub message: String,
+    /// Where.
     pub span: Span,
     /// Short text under the underlined span.
     pub label: String,
@@ -356,6 +379,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error.
     pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -368,6 +392,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning.
     pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
@@ -375,21 +400,25 @@ impl Diagnostic {
         }
     }
 
+    /// Sets the text under the span.
     pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = label.into();
         self
     }
 
+    /// Sets the fix.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// Adds another place that explains this one.
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.related.push((span, label.into()));
         self
     }
 
+    /// Whether it is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -463,15 +492,25 @@ fn to_source_span(span: Span) -> SourceSpan {
 /// A diagnostic as JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct JsonDiagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// The catalogue code, e.g. `nudge::unknown_name`.
     pub code: Code,
+    /// What went wrong.
     pub message: String,
+    /// The file's name.
     pub file: String,
+    /// 1-based line of the start.
     pub line: usize,
+    /// 1-based column of the start.
     pub column: usize,
+    /// 1-based line of the end.
     pub end_line: usize,
+    /// 1-based column of the end.
     pub end_column: usize,
+    /// The text under the span.
     pub label: String,
+    /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! Batches: snapshot lines in (an Arrow string array or Python strings),
-//! decision rows out as an Arrow record batch. [`evaluate_lines`] is the one
-//! place that runs the library's evaluation over many lines; everything else
+//! decision rows out as an Arrow record batch. [`evaluate_lines`] hands the
+//! lines to the library's batch engine (`nudge::batch`); everything else
 //! here only moves data between Arrow and the library's results.
 
 use std::sync::Arc;
@@ -10,8 +10,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chrono::{DateTime, Utc};
-use nudge::{Decision, Ruleset};
-use rayon::prelude::*;
+use nudge::batch::{Batch, Encoded, Evaluate, Step};
+use nudge::{Decision, Evaluation, Ruleset};
 
 /// One decision of one input line, with its record serialized exactly as
 /// `nudge eval` writes it (one NDJSON line, without the newline).
@@ -28,9 +28,12 @@ pub struct LineResult {
     pub result: Result<Vec<Row>, String>,
 }
 
-/// Evaluates every non-blank line at `now` (with `no_match` records when
-/// `explain`, as `nudge eval --explain`), in input order, on `threads`
-/// worker threads (all cores when `None`; the calling thread alone when 1).
+/// Evaluates numbered snapshot lines at `now` with the library's batch
+/// engine ([`nudge::batch::Batch::lines`]: blank lines skipped, trailing
+/// whitespace ignored, results in input order), with `no_match` records
+/// when `explain` (as `nudge eval --explain`), on `threads` worker threads
+/// (default: the global pool, all cores). Records are serialized by the
+/// library exactly as `nudge eval` writes them ([`Encoded`]).
 pub fn evaluate_lines(
     ruleset: &Ruleset,
     lines: &[(u64, &str)],
@@ -38,48 +41,56 @@ pub fn evaluate_lines(
     explain: bool,
     threads: Option<usize>,
 ) -> Result<Vec<LineResult>, String> {
-    let one = |&(line, text): &(u64, &str)| LineResult {
-        line,
-        result: evaluate_line(ruleset, text, now, explain),
-    };
-    match threads {
-        Some(1) => Ok(lines.iter().map(one).collect()),
-        None => Ok(lines.par_iter().map(one).collect()),
-        Some(n) => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| format!("cannot start {n} worker threads: {e}"))?;
-            Ok(pool.install(|| lines.par_iter().map(one).collect()))
-        }
+    let step =
+        Evaluate::new(ruleset.clone(), now)
+            .explain(explain)
+            .map(|evaluation: Evaluation| {
+                let encoded = Encoded::new(&evaluation);
+                (evaluation.decisions, encoded.ndjson)
+            });
+    let mut batch = Batch::new(step);
+    if let Some(n) = threads {
+        batch = batch.threads(n).map_err(|e| e.to_string())?;
     }
+    Ok(batch
+        .lines(lines)
+        .into_iter()
+        .map(|processed| LineResult {
+            line: processed.line,
+            result: processed
+                .result
+                .map_err(|why| why.to_string())
+                .and_then(|(decisions, ndjson)| rows(decisions, &ndjson)),
+        })
+        .collect())
 }
 
-fn evaluate_line(
-    ruleset: &Ruleset,
-    text: &str,
-    now: DateTime<Utc>,
-    explain: bool,
-) -> Result<Vec<Row>, String> {
-    let customer = ruleset
-        .read_customer(text.trim_end())
-        .map_err(|e| e.message)?;
-    let decisions = if explain {
-        ruleset.evaluate_with_explain(&customer, now).decisions
-    } else {
-        ruleset.evaluate(&customer, now)
-    };
+/// Pairs each decision with its line of the library's NDJSON.
+fn rows(decisions: Vec<Decision>, ndjson: &[u8]) -> Result<Vec<Row>, String> {
+    let records: Vec<&[u8]> = ndjson
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    if records.len() != decisions.len() {
+        return Err(format!(
+            "{} decisions but {} serialized records",
+            decisions.len(),
+            records.len()
+        ));
+    }
     decisions
         .into_iter()
-        .map(|decision| {
-            let record = serde_json::to_string(&decision).map_err(|e| e.to_string())?;
+        .zip(records)
+        .map(|(decision, record)| {
+            let record = String::from_utf8(record.to_vec()).map_err(|e| e.to_string())?;
             Ok(Row { decision, record })
         })
         .collect()
 }
 
-/// The non-blank lines of a string array (`utf8`, `large_utf8` or
-/// `utf8_view`), numbered from `first_line`; nulls count as blank lines.
+/// The lines of a string array (`utf8`, `large_utf8` or `utf8_view`),
+/// numbered from `first_line`; nulls are left out (as blank lines are by
+/// the batch engine).
 pub fn lines_of(array: &dyn Array, first_line: u64) -> Result<Vec<(u64, &str)>, String> {
     fn numbered(first_line: u64) -> impl Fn((usize, Option<&str>)) -> Option<(u64, &str)> {
         move |(i, s)| s.map(|s| (first_line + i as u64, s))
@@ -109,15 +120,7 @@ pub fn lines_of(array: &dyn Array, first_line: u64) -> Result<Vec<(u64, &str)>, 
             ))
         }
     };
-    Ok(not_blank(all))
-}
-
-/// Drops whitespace-only lines, as `nudge eval` does.
-pub fn not_blank(lines: Vec<(u64, &str)>) -> Vec<(u64, &str)> {
-    lines
-        .into_iter()
-        .filter(|(_, s)| !s.bytes().all(|b| b.is_ascii_whitespace()))
-        .collect()
+    Ok(all)
 }
 
 /// The columns of a decision batch, one row per decision and one per
@@ -233,7 +236,7 @@ mod tests {
         let good = r#"{"id": "c1", "plan": "trial", "signed_up_at": "2026-11-01T00:00:00Z"}"#;
         let array = StringArray::from(vec![Some(good), None, Some("  "), Some("{not json")]);
         let lines = lines_of(&array, 1).unwrap();
-        assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), [1, 4]);
+        assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), [1, 3, 4]);
         let results = evaluate_lines(&ruleset, &lines, now, false, Some(1)).unwrap();
         let batch = to_record_batch(&results).unwrap();
         let customer = ruleset.read_customer(good).unwrap();
@@ -261,7 +264,7 @@ mod tests {
             "/../examples/customers.ndjson"
         ))
         .unwrap();
-        let lines = not_blank(text.lines().zip(1..).map(|(s, i)| (i, s)).collect());
+        let lines: Vec<(u64, &str)> = text.lines().zip(1..).map(|(s, i)| (i, s)).collect();
         let one = to_record_batch(&evaluate_lines(&ruleset, &lines, now, true, Some(1)).unwrap());
         let two = to_record_batch(&evaluate_lines(&ruleset, &lines, now, true, Some(2)).unwrap());
         assert_eq!(one.unwrap(), two.unwrap());

@@ -141,7 +141,7 @@ impl Ruleset {
                 owned = python_strings(lines)?;
                 py.detach(|| {
                     let numbered = owned.iter().zip(1u64..).map(|(s, i)| (i, s.as_str()));
-                    let all = batch::not_blank(numbered.collect());
+                    let all: Vec<(u64, &str)> = numbered.collect();
                     let results = batch::evaluate_lines(ruleset, &all, now, explain, threads)?;
                     batch::to_record_batch(&results)
                 })
@@ -194,7 +194,7 @@ impl Ruleset {
                 customer.get_type().name()?
             )));
         };
-        let customer = read.map_err(|e| SnapshotError::new_err(e.message))?;
+        let customer = read.map_err(|e| SnapshotError::new_err(e.to_string()))?;
         let decisions = if explain {
             self.inner.evaluate_with_explain(&customer, now).decisions
         } else {

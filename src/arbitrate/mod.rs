@@ -3,37 +3,16 @@
 //! holdout, cap or send; variants and quiet hours for sends.
 
 mod quiet;
+#[cfg(test)]
+mod tests;
+
+pub use crate::decision::{Evaluation, SuppressionCheck};
 
 use crate::decision::{bucket, decision_id, Because, Decision, Detail, Outcome};
 use crate::eval::{EvalError, Evaluator};
-use crate::program::{Message, Program, Rule, SuppressionScope};
+use crate::program::{window, Message, Program, Rule, SuppressionScope};
 use crate::snapshot::{Customer, InvalidSnapshot, SentMessage, Snapshot};
 use crate::value::{format_duration, format_number, format_time, Micros, Value};
-
-/// What a suppression said for a customer (for `explain`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SuppressionCheck {
-    pub name: String,
-    pub scope: String,
-    pub condition: String,
-    pub result: Result<bool, String>,
-    /// Whether arbitration needed it (a candidate in its scope reached it).
-    pub consulted: bool,
-    pub read: Vec<String>,
-}
-
-/// Everything decided for one customer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Evaluation {
-    pub customer: String,
-    /// One per rule in arbitration order; `no_match` only when explaining.
-    pub decisions: Vec<Decision>,
-    /// Filled when explaining.
-    pub suppressions: Vec<SuppressionCheck>,
-    /// Problems that made the snapshot invalid.
-    pub problems: Vec<String>,
-    pub unknown_keys: u32,
-}
 
 /// Evaluates every rule for one customer at `now` and arbitrates.
 pub fn evaluate(
@@ -82,7 +61,7 @@ fn invalid_snapshot(
     invalid: &InvalidSnapshot,
     now: &str,
 ) -> Evaluation {
-    let summary = invalid.problems.join("; ");
+    let summary = invalid.summary();
     let decisions = program
         .rules
         .iter()
@@ -110,7 +89,7 @@ fn invalid_snapshot(
         customer: invalid.id.clone(),
         decisions,
         suppressions: Vec::new(),
-        problems: invalid.problems.clone(),
+        problems: invalid.problems.iter().map(ToString::to_string).collect(),
         unknown_keys: 0,
     }
 }
@@ -208,7 +187,7 @@ impl Run<'_> {
                         format!("evaluation failed, nothing is sent: {e}"),
                         because,
                     );
-                    d.detail.error = Some(e.0);
+                    d.detail.error = Some(e.to_string());
                     out.push(d);
                 }
                 Ok(true) => {
@@ -240,7 +219,7 @@ impl Run<'_> {
             let (value, error) = match result {
                 Ok(Value::Bool(b)) => (Some(b), None),
                 Ok(_) => (None, Some(String::from("not a condition"))),
-                Err(e) => (None, Some(e.0)),
+                Err(e) => (None, Some(e.to_string())),
             };
             stop = value != Some(true);
             out.push(Because {
@@ -326,7 +305,7 @@ impl Run<'_> {
             let (reason, error) = match result {
                 Err(e) => (
                     format!("suppressed by `{}` ({scope}): its condition failed ({e}), so it blocks (fail closed)", s.name),
-                    Some(e.0),
+                    Some(e.to_string()),
                 ),
                 _ => (format!("suppressed by `{}` ({}), which blocks {scope}", s.name, s.text), None),
             };
@@ -339,13 +318,12 @@ impl Run<'_> {
 
         // 2. Cooldown from the delivery history.
         if let Some(cooldown) = rule.cooldown {
-            let from = self.now.saturating_sub(cooldown);
             let last = self
                 .snapshot
                 .messages
                 .iter()
                 .rev()
-                .filter(|m| m.at <= self.now && m.at > from)
+                .filter(|m| window::contains(self.now, Some(cooldown), m.at))
                 .find(|m| belongs(m, rule, &channel));
             if let Some(m) = last {
                 let reason = format!(
@@ -385,14 +363,14 @@ impl Run<'_> {
             if cap.channel.is_some_and(|c| c != rule.channel) {
                 continue;
             }
-            let from = self.now.saturating_sub(cap.window);
             let cap_channel = cap.channel.map(|c| program.channel_name(c));
             let history = self
                 .snapshot
                 .messages
                 .iter()
                 .filter(|m| {
-                    m.at <= self.now && m.at > from && cap_channel.is_none_or(|c| m.channel == c)
+                    window::contains(self.now, Some(cap.window), m.at)
+                        && cap_channel.is_none_or(|c| m.channel == c)
                 })
                 .count();
             let now_decided = self
@@ -427,7 +405,7 @@ impl Run<'_> {
                         format!("evaluating `with {name}` failed, nothing is sent: {e}"),
                         because,
                     );
-                    d.detail.error = Some(e.0);
+                    d.detail.error = Some(e.to_string());
                     return d;
                 }
             }
@@ -510,7 +488,7 @@ impl Run<'_> {
                 result: match result {
                     Ok(Value::Bool(b)) => Ok(b),
                     Ok(_) => Err(String::from("not a condition")),
-                    Err(e) => Err(e.0),
+                    Err(e) => Err(e.to_string()),
                 },
                 consulted,
                 read: reads,

@@ -1,16 +1,15 @@
 //! Decision records, the audit log: one per rule and customer, with a
 //! stable id, the reason in a sentence, the conditions that led to it and
-//! the values they read; the run manifest; atomic writers.
+//! the values they read, and the [`Evaluation`] that holds one customer's
+//! decisions. A low layer: it imports no module that produces decisions
+//! (arbitration and the ruleset import it).
 
 pub mod explain;
-mod writer;
-
-pub use writer::{AtomicFile, InputSummary, Manifest, RejectedLine};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::ruleset::hex;
+use crate::digest::hex;
 
 /// What happened for one rule and one customer.
 #[derive(
@@ -127,6 +126,55 @@ pub struct Decision {
     pub warnings: Vec<String>,
     pub now: String,
     pub ruleset: String,
+}
+
+/// What a suppression said for a customer (for `explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuppressionCheck {
+    /// The suppression's name.
+    pub name: String,
+    /// What it blocks, e.g. `all rules` or `channel email`.
+    pub scope: String,
+    /// Its condition's canonical source text.
+    pub condition: String,
+    /// The condition's value, or why it failed.
+    pub result: Result<bool, String>,
+    /// Whether arbitration needed it (a candidate in its scope reached it).
+    pub consulted: bool,
+    /// Snapshot values read.
+    pub read: Vec<String>,
+}
+
+/// Everything decided for one customer: what
+/// [`Ruleset::evaluation`](crate::Ruleset::evaluation) returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The customer's id.
+    pub customer: String,
+    /// One per rule in arbitration order; `no_match` only when explaining.
+    pub decisions: Vec<Decision>,
+    /// Filled when explaining.
+    pub suppressions: Vec<SuppressionCheck>,
+    /// Problems that made the snapshot invalid (then every decision is an
+    /// `error`).
+    pub problems: Vec<String>,
+    /// Snapshot keys not in the schema (ignored).
+    pub unknown_keys: u32,
+}
+
+impl Evaluation {
+    /// Whether the snapshot did not fit the schema.
+    pub fn is_invalid(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// The warnings of every decision (e.g. an unknown time zone for quiet
+    /// hours), in decision order.
+    pub fn warnings(&self) -> impl Iterator<Item = &str> {
+        self.decisions
+            .iter()
+            .flat_map(|d| d.warnings.iter().map(String::as_str))
+    }
 }
 
 /// The stable id of a decision: SHA-256 over the ruleset hash, customer id,
