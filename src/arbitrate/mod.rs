@@ -1,4 +1,4 @@
-//! From rule results to outcomes (LANGUAGE.md section 8): candidates in
+//! From rule results to outcomes (docs/language.md#how-arbitration-decides): candidates in
 //! priority order, then for each the first of suppression, cooldown,
 //! holdout, cap or send; variants and quiet hours for sends.
 

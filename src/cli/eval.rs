@@ -10,7 +10,6 @@ use nudge::atomic_file::AtomicFile;
 use nudge::batch::{
     Batch, Counts, Encoded, Evaluate, Input, Manifest, NdjsonWriter, Options, Rejected, Sink, Step,
 };
-use nudge::Ruleset;
 
 /// Evaluate rules over customer snapshots and print decision records.
 ///
@@ -40,8 +39,8 @@ pub struct Args {
     /// Also write `no_match` decisions, with the failing condition.
     #[arg(long)]
     explain: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 256 (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// Print no progress bar and no summary.
     #[arg(long, short)]
@@ -57,12 +56,9 @@ pub(crate) fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
 pub fn run(args: Args) -> u8 {
     let started = Utc::now();
     let clock = Instant::now();
-    let ruleset = match Ruleset::load(&args.rules) {
-        Ok(r) => r,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+    let ruleset = match super::load_ruleset(&args.rules) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let now = nudge::instant::or_current(args.now);
     let step = Evaluate::new(ruleset.clone(), now)
@@ -229,4 +225,15 @@ fn print_summary(m: &Manifest, seconds: f64) {
         0.0
     };
     eprintln!("{seconds:.2}s, {rate:.0} customers/s");
+}
+
+/// `--threads`: a whole number from 1 to [`MAX_THREADS`](nudge::batch::MAX_THREADS).
+fn parse_threads(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=nudge::batch::MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to {}",
+            nudge::batch::MAX_THREADS
+        )),
+    }
 }

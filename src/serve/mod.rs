@@ -100,7 +100,9 @@ pub enum ServeError {
     Load(LoadError),
     /// The address could not be bound.
     Bind {
+        /// The address that could not be bound.
         addr: SocketAddr,
+        /// The underlying error.
         error: std::io::Error,
     },
     /// The runtime or the listener failed.
@@ -149,6 +151,14 @@ pub fn run(config: Config, ruleset: Ruleset) -> Result<(), ServeError> {
         drop(stdout);
         serve(listener, config, ruleset).await
     })
+}
+
+/// The routes over `ruleset`, without a listener, file watcher or signal
+/// handling: for callers that drive the handlers in-process (the fuzzers in
+/// `fuzz/` send request bodies through it). Call it inside a Tokio runtime
+/// with time enabled; the batch route spawns a task.
+pub fn router(config: Config, ruleset: Ruleset) -> axum::Router {
+    routes::router(Arc::new(state::State::new(config, ruleset)))
 }
 
 /// Serves on an already bound listener until SIGTERM or Ctrl-C, then stops

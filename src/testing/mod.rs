@@ -1,4 +1,4 @@
-//! `nudge test`: YAML cases, snapshot files, coverage (LANGUAGE.md section 11).
+//! `nudge test`: YAML cases, snapshot files, coverage (docs/testing.md).
 //!
 //! A ruleset's `tests/*.yaml` files hold cases: a customer (merged over the
 //! file's `defaults`), an instant and the expected outcomes. [`run`] reads
