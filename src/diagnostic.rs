@@ -38,6 +38,8 @@ pub enum Code {
     BadPercentage,
     /// Segments or metrics that refer to themselves.
     Cycle,
+    /// A division whose divisor may be zero.
+    DivisionByZero,
     /// A clause written twice in one rule or policy.
     DuplicateClause,
     /// Two definitions with the same name.
@@ -64,6 +66,8 @@ pub enum Code {
     MissingClause,
     /// `??` on a value that is never missing.
     NeedlessDefault,
+    /// A rule, segment or suppression whose condition can never hold.
+    NeverHolds,
     /// `inactive for` without an `activity` definition.
     NoActivity,
     /// A rule without a cooldown.
@@ -157,6 +161,7 @@ impl Code {
         Code::BadParam,
         Code::BadPercentage,
         Code::Cycle,
+        Code::DivisionByZero,
         Code::DuplicateClause,
         Code::DuplicateName,
         Code::DuplicatePolicy,
@@ -170,6 +175,7 @@ impl Code {
         Code::Io,
         Code::MissingClause,
         Code::NeedlessDefault,
+        Code::NeverHolds,
         Code::NoActivity,
         Code::NoCooldown,
         Code::NoConsent,
@@ -222,6 +228,7 @@ impl Code {
             Code::BadParam => "nudge::bad_param",
             Code::BadPercentage => "nudge::bad_percentage",
             Code::Cycle => "nudge::cycle",
+            Code::DivisionByZero => "nudge::division_by_zero",
             Code::DuplicateClause => "nudge::duplicate_clause",
             Code::DuplicateName => "nudge::duplicate_name",
             Code::DuplicatePolicy => "nudge::duplicate_policy",
@@ -235,6 +242,7 @@ impl Code {
             Code::Io => "nudge::io",
             Code::MissingClause => "nudge::missing_clause",
             Code::NeedlessDefault => "nudge::needless_default",
+            Code::NeverHolds => "nudge::never_holds",
             Code::NoActivity => "nudge::no_activity",
             Code::NoCooldown => "nudge::no_cooldown",
             Code::NoConsent => "nudge::no_consent",
@@ -282,8 +290,10 @@ impl Code {
     /// The severity this code is reported with.
     pub fn severity(self) -> Severity {
         match self {
-            Code::DuplicateSend
+            Code::DivisionByZero
+            | Code::DuplicateSend
             | Code::NeedlessDefault
+            | Code::NeverHolds
             | Code::NoCooldown
             | Code::NoConsent
             | Code::CapNeverApplies
@@ -304,6 +314,7 @@ impl Code {
             Code::BadParam => "a `with` parameter that is not a plain value",
             Code::BadPercentage => "a percentage outside 0 to 100",
             Code::Cycle => "segments or metrics that refer to themselves",
+            Code::DivisionByZero => "a division whose divisor may be zero",
             Code::DuplicateClause => "a clause written twice in one rule or policy",
             Code::DuplicateName => "two definitions with the same name",
             Code::DuplicatePolicy => "more than one policy block",
@@ -317,6 +328,7 @@ impl Code {
             Code::Io => "a file that cannot be read",
             Code::MissingClause => "a required clause is missing",
             Code::NeedlessDefault => "`??` on a value that is never missing",
+            Code::NeverHolds => "a rule, segment or suppression whose condition can never hold",
             Code::NoActivity => "`inactive for` without an `activity` definition",
             Code::NoCooldown => "a rule without a cooldown",
             Code::CapNeverApplies => "a cap per tag naming a tag no rule carries",

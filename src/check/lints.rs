@@ -1,7 +1,10 @@
 //! Warnings about rulesets that check but probably do not do what their
 //! authors meant: re-sending without a cooldown, unused definitions,
 //! suppressions that can never apply, two rules sending the same message,
-//! personal channels without consent (12.6).
+//! personal channels without consent (12.6), caps per tag that never
+//! apply, and, once the ruleset has no error, conditions that can never hold
+//! ([`satisfiable`](super::satisfiable)) and divisions by a value that may be
+//! zero ([`division`](super::division)).
 
 use std::collections::HashMap;
 
@@ -18,6 +21,10 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
     tag_caps(checker, items, &used);
     consent(checker, items);
     unused(checker);
+    if !checker.diags.iter().any(Diagnostic::is_error) {
+        super::satisfiable::run(checker, items);
+        super::division::run(checker, items);
+    }
 }
 
 /// The tags and channels the rules use.

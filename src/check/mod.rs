@@ -4,11 +4,13 @@
 
 mod definitions;
 mod delivery;
+mod division;
 mod expr;
 mod lints;
 mod names;
 mod policy;
 mod rules;
+mod satisfiable;
 mod schema;
 mod suppressions;
 #[cfg(test)]

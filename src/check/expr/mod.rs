@@ -15,7 +15,7 @@ mod narrow;
 mod paths;
 
 pub(super) use narrow::Scope;
-use narrow::{key, strip};
+pub(super) use narrow::{key, strip};
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};

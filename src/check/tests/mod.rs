@@ -4,11 +4,13 @@
 //! text and looks at the program or at the diagnostic codes.
 
 mod cycles;
+mod division;
 mod lints;
 mod names;
 mod narrowing;
 mod policy;
 mod rules;
+mod satisfiable;
 mod types;
 
 use super::check;
