@@ -16,6 +16,19 @@ impl Builder {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => self.expr(next(&mut pair.into_inner(), "expr")?),
+            Rule::if_expr => {
+                let mut parts = pair.into_inner().filter(|p| !is_token(p.as_rule()));
+                let mut branch = |b: &mut Self, what| -> Conv<Box<Expr>> {
+                    Ok(Box::new(b.expr(parts.next().ok_or(ShapeBug(what))?)?))
+                };
+                let cond = branch(self, "if condition")?;
+                let then = branch(self, "then branch")?;
+                let other = branch(self, "else branch")?;
+                Ok(Expr {
+                    kind: ExprKind::If { cond, then, other },
+                    span,
+                })
+            }
             Rule::or_expr | Rule::and_expr => {
                 let is_or = pair.as_rule() == Rule::or_expr;
                 let mut operands = pair.into_inner().filter(|p| !is_token(p.as_rule()));
@@ -87,11 +100,11 @@ impl Builder {
         Ok(acc)
     }
 
-    pub(super) fn window(&mut self, pair: Option<Pair<'_, Rule>>) -> Conv<Option<DurationLit>> {
+    pub(super) fn window(&mut self, pair: Option<Pair<'_, Rule>>) -> Conv<Option<Box<Expr>>> {
         match pair {
             Some(w) => {
                 let d = next_content(&mut w.into_inner(), "window")?;
-                Ok(Some(self.duration(d)?))
+                Ok(Some(Box::new(self.expr(d)?)))
             }
             None => Ok(None),
         }
@@ -133,7 +146,7 @@ impl Builder {
             }
             Rule::inactive_pred => {
                 let d = next_content(&mut first.into_inner(), "inactive duration")?;
-                ExprKind::InactiveFor(self.duration(d)?)
+                ExprKind::InactiveFor(Box::new(self.expr(d)?))
             }
             Rule::at_least_pred => {
                 let mut event = None;
@@ -350,7 +363,7 @@ impl Builder {
         func: Ident,
         mut args: Vec<Expr>,
         filter: Option<Expr>,
-        window: Option<DurationLit>,
+        window: Option<Box<Expr>>,
         span: Span,
     ) -> Conv<Expr> {
         let needs_property = kind.needs_property();
@@ -474,25 +487,13 @@ impl Builder {
     }
 }
 
-/// Splits a trailing `within D` (with a literal duration) off an expression:
-/// `x within 7 days` gives `(x, 7 days)`, `a and b within 7 days` gives
-/// `(a and b, 7 days)`. Parenthesised expressions are left alone.
-fn lift_window(expr: Expr) -> (Expr, Option<DurationLit>) {
+/// Splits a trailing `within D` off an expression: `x within 7 days` gives
+/// `(x, 7 days)`, `a and b within trial_days * 1 day` gives
+/// `(a and b, trial_days * 1 day)`. Parenthesised expressions are left alone.
+fn lift_window(expr: Expr) -> (Expr, Option<Box<Expr>>) {
     let span = expr.span;
     match expr.kind {
-        ExprKind::Within(inner, rhs) => match *rhs {
-            Expr {
-                kind: ExprKind::Duration(d),
-                ..
-            } => (*inner, Some(d)),
-            rhs => (
-                Expr {
-                    kind: ExprKind::Within(inner, Box::new(rhs)),
-                    span,
-                },
-                None,
-            ),
-        },
+        ExprKind::Within(inner, rhs) => (*inner, Some(rhs)),
         ExprKind::And(a, b) => {
             let (b, window) = lift_window(*b);
             let span = a.span.to(b.span);
