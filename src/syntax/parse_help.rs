@@ -56,7 +56,29 @@ impl Place<'_> {
 
     /// Whether an expression could have come where the error is.
     fn expects_expression(&self) -> bool {
-        self.expects(Rule::expr) || self.expects(Rule::default_expr) || self.expects(Rule::path)
+        use Rule::*;
+        [
+            expr,
+            or_expr,
+            and_expr,
+            not_expr,
+            predicate,
+            default_expr,
+            sum_expr,
+            product,
+            unary,
+            paren,
+            call,
+            path,
+            ident,
+            kw_not,
+            neg_op,
+            kw_now,
+            number,
+            string,
+        ]
+        .iter()
+        .any(|r| self.expects(*r))
     }
 }
 
@@ -143,7 +165,7 @@ fn computed_literal_duration(p: &Place<'_>) -> Option<String> {
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase())
-        && p.expects(Rule::duration);
+        && (p.expects(Rule::duration) || p.expects(Rule::int));
     (operator || name).then(|| {
         format!(
             "{what} takes a literal duration such as `7 days`; durations computed per customer are for windows (`within D`, `inactive for D`)"

@@ -32,7 +32,7 @@ impl Checker {
             &tc,
             &Type::Bool,
             cond,
-            "the condition of `if` must be a condition",
+            "the condition of `if` must be a bool",
         ) {
             return None;
         }
