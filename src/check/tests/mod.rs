@@ -4,6 +4,7 @@
 //! text and looks at the program or at the diagnostic codes.
 
 mod cycles;
+mod expressions;
 mod lints;
 mod names;
 mod narrowing;
