@@ -6,11 +6,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::check;
+use crate::decision::{Decision, Evaluation};
 use crate::diagnostic::{Code, Diagnostic, Report};
+pub use crate::digest::hex;
 use crate::program::Program;
+use crate::snapshot::{Customer, RejectedInput};
 use crate::syntax::{self, SourceFile, SourceSet};
 
 /// A checked ruleset, ready to evaluate. Cloning shares it (an `Arc`
@@ -32,13 +36,16 @@ struct Inner {
 /// Everything `nudge check` reports about a set of sources.
 #[derive(Debug)]
 pub struct CheckResult {
+    /// The files that were checked.
     pub sources: SourceSet,
+    /// The checked program, when there were no errors.
     pub program: Option<Program>,
     /// Errors and warnings, in file and position order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl CheckResult {
+    /// True when any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -49,14 +56,21 @@ impl CheckResult {
 pub enum LoadError {
     /// The directory or a file could not be read.
     Io {
+        /// The file or directory that could not be read.
         path: PathBuf,
+        /// The underlying error.
         error: std::io::Error,
     },
     /// The directory holds no `.nudge` file.
-    Empty { path: PathBuf },
+    Empty {
+        /// The directory.
+        path: PathBuf,
+    },
     /// The rules have errors; `diagnostics` has all of them (and warnings).
     Invalid {
+        /// The files that were checked.
         sources: SourceSet,
+        /// Every diagnostic, errors and warnings.
         diagnostics: Vec<Diagnostic>,
     },
 }
@@ -73,6 +87,7 @@ impl LoadError {
         }
     }
 
+    /// The diagnostics of a refused ruleset (empty for I/O errors).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
             LoadError::Invalid { diagnostics, .. } => diagnostics,
@@ -140,7 +155,7 @@ impl miette::Diagnostic for LoadError {
 /// the `tests/` folder holds YAML and is skipped by extension).
 pub fn read_sources(dir: &Path) -> Result<SourceSet, LoadError> {
     let mut paths = Vec::new();
-    collect_nudge_files(dir, &mut paths)?;
+    collect_nudge_files(dir, &mut paths, 0)?;
     paths.sort();
     if paths.is_empty() {
         return Err(LoadError::Empty {
@@ -163,16 +178,35 @@ pub fn read_sources(dir: &Path) -> Result<SourceSet, LoadError> {
     Ok(sources)
 }
 
-fn collect_nudge_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+/// How deep `read_sources` descends into subdirectories (a bound against
+/// symbolic-link loops).
+const MAX_DIR_DEPTH: usize = 16;
+
+fn collect_nudge_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
     let io = |error| LoadError::Io {
         path: dir.to_path_buf(),
         error,
     };
+    if depth > MAX_DIR_DEPTH {
+        return Err(io(std::io::Error::other(format!(
+            "directories nested deeper than {MAX_DIR_DEPTH} levels (a symbolic-link loop?)"
+        ))));
+    }
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
-            collect_nudge_files(&path, out)?;
+            collect_nudge_files(&path, out, depth + 1)?;
         } else if path.extension().is_some_and(|e| e == "nudge") {
+            // A FIFO, socket or device would block or never end: only
+            // regular files (or links to them) are rule files.
+            if !path.is_file() {
+                return Err(LoadError::Io {
+                    path,
+                    error: std::io::Error::other(
+                        "not a regular file (a FIFO, socket or device); rule files must be regular files",
+                    ),
+                });
+            }
             out.push(path);
         }
     }
@@ -219,17 +253,6 @@ pub fn hash_sources(sources: &SourceSet) -> String {
         hasher.update(f.text.as_bytes());
     }
     hex(&hasher.finalize())
-}
-
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(digit(b >> 4));
-        s.push(digit(b & 0x0f));
-    }
-    s
 }
 
 impl Ruleset {
@@ -296,6 +319,7 @@ impl Ruleset {
         &self.inner.hash
     }
 
+    /// The source files this ruleset was loaded from.
     pub fn sources(&self) -> &SourceSet {
         &self.inner.sources
     }
@@ -309,10 +333,7 @@ impl Ruleset {
 /// Evaluation: the library's main entry points for embedding services.
 impl Ruleset {
     /// Reads one customer snapshot from JSON text.
-    pub fn read_customer(
-        &self,
-        json: &str,
-    ) -> Result<crate::snapshot::Customer, crate::snapshot::RejectedInput> {
+    pub fn read_customer(&self, json: &str) -> Result<Customer, RejectedInput> {
         crate::snapshot::from_json_str(self.program(), json)
     }
 
@@ -320,7 +341,7 @@ impl Ruleset {
     pub fn read_customer_value(
         &self,
         value: &serde_json::Value,
-    ) -> Result<crate::snapshot::Customer, crate::snapshot::RejectedInput> {
+    ) -> Result<Customer, RejectedInput> {
         crate::snapshot::from_json_value(self.program(), value)
     }
 
@@ -329,24 +350,38 @@ impl Ruleset {
     ///
     /// Evaluation is a pure function of (ruleset, snapshot, `now`): the same
     /// inputs give the same decisions, with the same `decision_id`s.
-    pub fn evaluate(
-        &self,
-        customer: &crate::snapshot::Customer,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Vec<crate::decision::Decision> {
+    pub fn evaluate(&self, customer: &Customer, now: DateTime<Utc>) -> Vec<Decision> {
+        self.evaluation(customer, now, false).decisions
+    }
+
+    /// Everything about one customer at `now`: the decisions, the snapshot's
+    /// problems when it did not fit the schema, the number of unknown keys,
+    /// and (through [`Evaluation::warnings`]) the warnings. With `explain`,
+    /// also a `no_match` decision for every other rule (its `because` shows
+    /// the failing condition) and the suppressions' results.
+    ///
+    /// ```
+    /// # let ruleset = nudge::Ruleset::from_sources([("r.nudge", "schema { vip: bool }\npolicy { channels email }\nrule vip_note { when vip send email \"note\" cooldown 7 days }")])?;
+    /// let now = nudge::instant::parse("2026-11-23T09:00:00Z")?;
+    /// let customer = ruleset.read_customer(r#"{"id": "c2", "vip": "yes", "shoe_size": 42}"#)?;
+    /// let evaluation = ruleset.evaluation(&customer, now, false);
+    /// assert!(evaluation.is_invalid());
+    /// assert_eq!(evaluation.decisions[0].outcome, nudge::Outcome::Error);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluation(&self, customer: &Customer, now: DateTime<Utc>, explain: bool) -> Evaluation {
         crate::arbitrate::evaluate(
             self.program(),
             self.hash(),
             customer,
             now.timestamp_micros(),
-            false,
+            explain,
         )
-        .decisions
     }
 
     /// Like [`Ruleset::evaluate`], but with a `no_match` decision for every
     /// other rule (its `because` shows the failing condition) and the
-    /// suppressions' results.
+    /// suppressions' results: [`Ruleset::evaluation`] with `explain`.
     ///
     /// ```
     /// # let ruleset = nudge::Ruleset::from_sources([("r.nudge", "schema { vip: bool }\npolicy { channels email }\nrule vip_note { when vip send email \"note\" cooldown 7 days }")])?;
@@ -356,26 +391,16 @@ impl Ruleset {
     /// assert_eq!(evaluation.decisions[0].reason, "`vip` is false");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn evaluate_with_explain(
-        &self,
-        customer: &crate::snapshot::Customer,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> crate::arbitrate::Evaluation {
-        crate::arbitrate::evaluate(
-            self.program(),
-            self.hash(),
-            customer,
-            now.timestamp_micros(),
-            true,
-        )
+    pub fn evaluate_with_explain(&self, customer: &Customer, now: DateTime<Utc>) -> Evaluation {
+        self.evaluation(customer, now, true)
     }
 
     /// Reads and evaluates a JSON snapshot in one call.
     pub fn evaluate_json(
         &self,
         value: &serde_json::Value,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<crate::decision::Decision>, crate::snapshot::RejectedInput> {
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Decision>, RejectedInput> {
         Ok(self.evaluate(&self.read_customer_value(value)?, now))
     }
 }

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 
 use nudge::snapshot::{self, Customer};
 use nudge::value::format_time;
-use nudge::Ruleset;
 
 /// Show, for one customer, every rule and condition with the values read,
 /// the suppressions, and the arbitration outcome of each rule.
@@ -22,18 +21,15 @@ pub struct Args {
     /// Which customer of the file (default: the first).
     #[arg(long)]
     id: Option<String>,
-    /// The evaluation instant (RFC 3339); default: now.
+    /// The evaluation instant (RFC 3339); default: now, rounded down to the second.
     #[arg(long, value_parser = super::eval::parse_now)]
     now: Option<DateTime<Utc>>,
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match Ruleset::load(&args.rules) {
-        Ok(r) => r,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+    let ruleset = match super::load_ruleset(&args.rules) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let text = if args.customer == "-" {
         let mut s = String::new();
@@ -96,7 +92,7 @@ pub fn run(args: Args) -> u8 {
         );
         return 1;
     };
-    let now = args.now.unwrap_or_else(Utc::now);
+    let now = nudge::instant::or_current(args.now);
     let evaluation = ruleset.evaluate_with_explain(&customer, now);
     let color = std::io::stdout().is_terminal();
     print!(

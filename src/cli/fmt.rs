@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use nudge::ruleset::read_sources;
 use nudge::syntax::format::format_source;
 
 /// Format rule files in the canonical layout, keeping comments.
@@ -20,12 +19,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let sources = match read_sources(&args.dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+    let sources = match super::read_rule_sources(&args.dir) {
+        Ok(sources) => sources,
+        Err(code) => return code,
     };
     let mut unformatted = 0;
     let mut failed = false;
@@ -37,7 +33,7 @@ pub fn run(args: Args) -> u8 {
                 let path = args.dir.join(&file.name);
                 if args.check {
                     println!("would reformat {}", path.display());
-                } else if let Err(e) = write_atomically(&path, &formatted) {
+                } else if let Err(e) = nudge::atomic_file::write(&path, &formatted) {
                     eprintln!("error: cannot write {}: {e}", path.display());
                     failed = true;
                 } else {
@@ -55,10 +51,4 @@ pub fn run(args: Args) -> u8 {
     } else {
         0
     }
-}
-
-fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("nudge.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
 }

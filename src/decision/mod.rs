@@ -1,16 +1,15 @@
 //! Decision records, the audit log: one per rule and customer, with a
 //! stable id, the reason in a sentence, the conditions that led to it and
-//! the values they read; the run manifest; atomic writers.
+//! the values they read, and the [`Evaluation`] that holds one customer's
+//! decisions. A low layer: it imports no module that produces decisions
+//! (arbitration and the ruleset import it).
 
 pub mod explain;
-mod writer;
-
-pub use writer::{AtomicFile, InputSummary, Manifest, RejectedLine};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::ruleset::hex;
+use crate::digest::hex;
 
 /// What happened for one rule and one customer.
 #[derive(
@@ -18,16 +17,24 @@ use crate::ruleset::hex;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// The message goes out.
     Send,
+    /// The customer matched but is in the rule's control group.
     HeldOut,
+    /// A suppression (or consent) blocked the message.
     Suppressed,
+    /// The rule sent this customer a message too recently.
     Cooldown,
+    /// A frequency cap has no room left.
     Capped,
+    /// The rule could not be evaluated for this customer (fails closed).
     Error,
+    /// The rule's conditions do not hold.
     NoMatch,
 }
 
 impl Outcome {
+    /// Every outcome, in the order summaries list them.
     pub const ALL: [Outcome; 7] = [
         Outcome::Send,
         Outcome::HeldOut,
@@ -38,6 +45,7 @@ impl Outcome {
         Outcome::NoMatch,
     ];
 
+    /// The name used in decision records, such as `held_out`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Send => "send",
@@ -68,6 +76,7 @@ pub struct Because {
     /// Snapshot values read, e.g. `last_seen_at = 2026-11-12T17:30:00Z (10d 15h ago)`.
     pub read: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The runtime error that made the condition fail, if any.
     pub error: Option<String>,
 }
 
@@ -75,58 +84,133 @@ pub struct Because {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct Detail {
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The suppression that blocked the message.
     pub suppression: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The scope of that suppression (`all`, a channel or a rule).
     pub scope: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The cap that had no room left.
     pub cap: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// How many messages the cap's window already held.
     pub in_window: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The cooldown that applied, as written in the rule.
     pub cooldown: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// When this rule last sent to the customer.
     pub last_sent_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The holdout, as written in the rule.
     pub holdout: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The customer's portable bucket (0–9,999).
     pub bucket: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The quiet hours that moved `deliver_at`.
     pub quiet_hours: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The time zone the quiet hours were read in.
     pub zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The runtime error behind an `error` outcome.
     pub error: Option<String>,
 }
 
 impl Detail {
+    /// True when no detail is set (the record omits `detail`).
     pub fn is_empty(&self) -> bool {
         *self == Detail::default()
     }
 }
 
-/// One line of the audit log (LANGUAGE.md section 9).
+/// One line of the audit log (docs/language.md#decision-records).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Decision {
+    /// Stable id: the same customer, rule, instant and ruleset give the same id.
     pub decision_id: String,
+    /// The customer's `id`.
     pub customer: String,
+    /// The rule's name.
     pub rule: String,
+    /// What happened.
     pub outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The channel of the message (`send`, `held_out` and blocked outcomes).
     pub channel: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The message name.
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The message parameters from the rule's `with`.
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// When to deliver (RFC 3339), after quiet hours.
     pub deliver_at: Option<String>,
+    /// One sentence saying why this outcome.
     pub reason: String,
+    /// Each top-level condition with its value and the values it read.
     pub because: Vec<Because>,
     #[serde(skip_serializing_if = "Detail::is_empty", default)]
+    /// Which suppression, cap, cooldown or holdout decided, and with what.
     pub detail: Detail,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    /// Warnings met while deciding (such as an unknown time zone).
     pub warnings: Vec<String>,
+    /// The evaluation instant (RFC 3339).
     pub now: String,
+    /// The ruleset hash.
     pub ruleset: String,
+}
+
+/// What a suppression said for a customer (for `explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuppressionCheck {
+    /// The suppression's name.
+    pub name: String,
+    /// What it blocks, e.g. `all rules` or `channel email`.
+    pub scope: String,
+    /// Its condition's canonical source text.
+    pub condition: String,
+    /// The condition's value, or why it failed.
+    pub result: Result<bool, String>,
+    /// Whether arbitration needed it (a candidate in its scope reached it).
+    pub consulted: bool,
+    /// Snapshot values read.
+    pub read: Vec<String>,
+}
+
+/// Everything decided for one customer: what
+/// [`Ruleset::evaluation`](crate::Ruleset::evaluation) returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The customer's id.
+    pub customer: String,
+    /// One per rule in arbitration order; `no_match` only when explaining.
+    pub decisions: Vec<Decision>,
+    /// Filled when explaining.
+    pub suppressions: Vec<SuppressionCheck>,
+    /// Problems that made the snapshot invalid (then every decision is an
+    /// `error`).
+    pub problems: Vec<String>,
+    /// Snapshot keys not in the schema (ignored).
+    pub unknown_keys: u32,
+}
+
+impl Evaluation {
+    /// Whether the snapshot did not fit the schema.
+    pub fn is_invalid(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// The warnings of every decision (e.g. an unknown time zone for quiet
+    /// hours), in decision order.
+    pub fn warnings(&self) -> impl Iterator<Item = &str> {
+        self.decisions
+            .iter()
+            .flat_map(|d| d.warnings.iter().map(String::as_str))
+    }
 }
 
 /// The stable id of a decision: SHA-256 over the ruleset hash, customer id,
@@ -142,7 +226,7 @@ pub fn decision_id(ruleset: &str, customer: &str, rule: &str, now: &str) -> Stri
     hex(digest.get(..16).unwrap_or(&[]))
 }
 
-/// The portable bucket of LANGUAGE.md section 8: the first 8 bytes of
+/// The portable bucket of docs/language.md#ab-variants-and-holdouts: the first 8 bytes of
 /// SHA-256 of `"{rule}:{kind}:{customer}"` as a big-endian u64, modulo 10 000.
 pub fn bucket(rule: &str, kind: &str, customer: &str) -> u64 {
     let digest = Sha256::digest(format!("{rule}:{kind}:{customer}").as_bytes());
