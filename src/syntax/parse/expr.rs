@@ -2,7 +2,7 @@
 //! built-in functions (resolved with [`builtins`]) and aggregates with their
 //! trailing `within`.
 
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
 
 use super::{is_token, next, next_content, Builder, Conv, ShapeBug};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
@@ -11,19 +11,34 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::syntax::grammar::Rule;
 
+/// How deep `if`s may nest (each level is a frame of every recursive pass).
+const MAX_IF_DEPTH: usize = 64;
+
 impl Builder {
     pub(super) fn expr(&mut self, pair: Pair<'_, Rule>) -> Conv<Expr> {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => self.expr(next(&mut pair.into_inner(), "expr")?),
             Rule::if_expr => {
-                let mut parts = pair.into_inner().filter(|p| !is_token(p.as_rule()));
-                let mut branch = |b: &mut Self, what| -> Conv<Box<Expr>> {
-                    Ok(Box::new(b.expr(parts.next().ok_or(ShapeBug(what))?)?))
-                };
-                let cond = branch(self, "if condition")?;
-                let then = branch(self, "then branch")?;
-                let other = branch(self, "else branch")?;
+                if self.if_depth >= MAX_IF_DEPTH {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::Syntax,
+                            span,
+                            format!("`if` nested more than {MAX_IF_DEPTH} deep"),
+                        )
+                        .with_label("too deeply nested")
+                        .with_help("split the value into metrics, each with one `if`"),
+                    );
+                    return Ok(Expr {
+                        kind: ExprKind::Bool(false),
+                        span,
+                    });
+                }
+                self.if_depth += 1;
+                let built = self.if_branches(pair.into_inner());
+                self.if_depth -= 1;
+                let (cond, then, other) = built?;
                 Ok(Expr {
                     kind: ExprKind::If { cond, then, other },
                     span,
@@ -77,6 +92,19 @@ impl Builder {
             }
             _ => self.atom(pair),
         }
+    }
+
+    /// The condition and the two branches of `if c then a else b`.
+    fn if_branches(&mut self, parts: Pairs<'_, Rule>) -> Conv<(Box<Expr>, Box<Expr>, Box<Expr>)> {
+        let mut parts = parts.filter(|p| !is_token(p.as_rule()));
+        let mut branch = |what| -> Conv<Box<Expr>> {
+            Ok(Box::new(self.expr(parts.next().ok_or(ShapeBug(what))?)?))
+        };
+        Ok((
+            branch("if condition")?,
+            branch("then branch")?,
+            branch("else branch")?,
+        ))
     }
 
     /// `a ?? b`, `a + b`, `a * b` chains, folded to the left.

@@ -250,3 +250,15 @@ fn windows_take_duration_expressions() {
     // Policy durations stay literal.
     assert!(!errors("rule r { when a send email \"m\" cooldown 2 * 7 days }").is_empty());
 }
+
+#[test]
+fn nested_ifs_are_bounded() {
+    let deep = |n: usize| format!("segment s = {}true", "if a then b else ".repeat(n));
+    assert!(errors(&deep(64)).is_empty());
+    assert_eq!(
+        errors(&deep(65)),
+        [(Code::Syntax, String::from("`if` nested more than 64 deep"))]
+    );
+    // Far deeper is refused too, never a crash.
+    assert!(!errors(&deep(5_000)).is_empty());
+}
