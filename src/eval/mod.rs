@@ -297,39 +297,65 @@ impl<'a> Evaluator<'a> {
                 }
                 v
             }
-            Expr::If { branches, widen } => {
-                let [cond, then, other] = &**branches;
-                let v = if self.truth(cond, occ)? {
-                    self.eval(then, occ)?
-                } else {
-                    self.eval(other, occ)?
-                };
-                match v {
-                    Value::Int(i) if *widen => Value::Number(i as f64),
-                    v => v,
-                }
-            }
-            Expr::Local(part, t) => {
-                let t = self.time(t, occ)?;
-                self.local(*part, t)
-            }
+            Expr::If { branches, widen } => self.conditional(branches, *widen, occ)?,
+            Expr::Local(part, t) => self.local_time(*part, t, occ)?,
         })
+    }
+
+    /// `if c then a else b`: only the chosen branch is evaluated. Out of
+    /// line, so that rulesets without `if` keep the hot match small.
+    #[inline(never)]
+    fn conditional(
+        &mut self,
+        branches: &[Expr; 3],
+        widen: bool,
+        occ: Option<&[Value]>,
+    ) -> EvalResult {
+        let [cond, then, other] = branches;
+        let v = if self.truth(cond, occ)? {
+            self.eval(then, occ)?
+        } else {
+            self.eval(other, occ)?
+        };
+        Ok(match v {
+            Value::Int(i) if widen => Value::Number(i as f64),
+            v => v,
+        })
+    }
+
+    /// `local_hour(t)` and friends (out of line, as [`Self::conditional`]).
+    #[inline(never)]
+    fn local_time(
+        &mut self,
+        part: crate::program::LocalPart,
+        t: &Expr,
+        occ: Option<&[Value]>,
+    ) -> EvalResult {
+        let t = self.time(t, occ)?;
+        Ok(self.local(part, t))
     }
 
     /// The length of a window: a literal, or a duration computed for this
     /// customer that must be longer than zero.
+    #[inline]
     fn length(&mut self, w: &Window, occ: Option<&[Value]>) -> Result<Micros, EvalError> {
         match w {
             Window::Fixed(d) => Ok(*d),
-            Window::Computed(e) => match self.duration(e, occ)? {
-                d if d > 0 => Ok(d),
-                d => fault(EvalError::NonPositiveWindow {
-                    length: crate::value::format_duration(d),
-                }),
-            },
+            Window::Computed(e) => self.computed_length(e, occ),
         }
     }
 
+    #[inline(never)]
+    fn computed_length(&mut self, e: &Expr, occ: Option<&[Value]>) -> Result<Micros, EvalError> {
+        match self.duration(e, occ)? {
+            d if d > 0 => Ok(d),
+            d => fault(EvalError::NonPositiveWindow {
+                length: crate::value::format_duration(d),
+            }),
+        }
+    }
+
+    #[inline]
     fn optional_length(
         &mut self,
         w: &Option<Window>,
@@ -337,7 +363,8 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Option<Micros>, EvalError> {
         match w {
             None => Ok(None),
-            Some(w) => self.length(w, occ).map(Some),
+            Some(Window::Fixed(d)) => Ok(Some(*d)),
+            Some(Window::Computed(e)) => self.computed_length(e, occ).map(Some),
         }
     }
 
