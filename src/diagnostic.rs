@@ -605,7 +605,11 @@ pub fn did_you_mean<'a>(
         .into_iter()
         .filter(|c| *c != name)
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= limit || (c.starts_with(name) && name.len() >= 3))
+        .filter(|(d, c)| {
+            *d <= limit
+                || (c.starts_with(name) && name.len() >= 3)
+                || (name.starts_with(c) && c.len() >= 3)
+        })
         .min_by_key(|(d, c)| (*d, c.len()))
         .map(|(_, c)| c)
 }
@@ -620,5 +624,9 @@ mod tests {
         assert_eq!(did_you_mean("plann", names), Some("plan"));
         assert_eq!(did_you_mean("last_sen_at", names), Some("last_seen_at"));
         assert_eq!(did_you_mean("zebra", names), None);
+        // A full word for an abbreviation: `"monday"` for `"mon"`.
+        let days = ["mon", "tue", "wed", "thu"];
+        assert_eq!(did_you_mean("monday", days), Some("mon"));
+        assert_eq!(did_you_mean("thursday", days), Some("thu"));
     }
 }

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::eval::Evaluator;
 use crate::program::{Program, QuietHours};
-use crate::value::{Micros, Value};
+use crate::value::Micros;
 
 /// The customer's zone, and a warning when their zone name was unknown.
 #[derive(Debug, Clone)]
@@ -35,43 +35,16 @@ pub(super) struct Delivery {
     pub warnings: Vec<String>,
 }
 
-/// The customer's zone, evaluated once per customer.
-pub(super) fn customer_zone<'z>(
-    program: &Program,
-    ev: &mut Evaluator<'_>,
-    zone: &'z mut Option<Zone>,
-) -> &'z Zone {
-    zone.get_or_insert_with(|| evaluate_zone(program, ev))
-}
-
-fn evaluate_zone(program: &Program, ev: &mut Evaluator<'_>) -> Zone {
-    let fallback = program.policy.default_zone;
-    let Some(expr) = &program.policy.timezone else {
-        return Zone {
-            tz: fallback,
-            problem: None,
-        };
-    };
-    match ev.eval(expr, None) {
-        Ok(Value::Str(name)) => match name
-            .parse::<Tz>()
-            .or_else(|_| Tz::from_str_insensitive(&name))
-        {
-            Ok(tz) => Zone { tz, problem: None },
-            Err(_) => Zone {
-                tz: fallback,
-                problem: Some(format!("unknown time zone {name:?}")),
-            },
-        },
-        Ok(_) => Zone {
-            tz: fallback,
-            problem: None,
-        },
-        Err(e) => Zone {
-            tz: fallback,
-            problem: Some(format!("time zone could not be evaluated ({e})")),
-        },
-    }
+/// The customer's zone, resolved once per customer by the evaluator (the
+/// same zone the `local_*` built-ins read) and kept for the whole customer.
+pub(super) fn customer_zone<'z>(ev: &mut Evaluator<'_>, zone: &'z mut Option<Zone>) -> &'z Zone {
+    zone.get_or_insert_with(|| {
+        let zone = ev.zone();
+        Zone {
+            tz: zone.tz,
+            problem: zone.problem,
+        }
+    })
 }
 
 pub(super) fn delivery(
@@ -94,7 +67,7 @@ pub(super) fn delivery(
             warnings: Vec::new(),
         };
     }
-    let zone = customer_zone(program, ev, zone).clone();
+    let zone = customer_zone(ev, zone).clone();
     let mut at = now;
     let mut applied = None;
     // Windows may chain (one ends inside another): move until none applies.

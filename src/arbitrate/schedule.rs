@@ -8,19 +8,18 @@ use chrono::{DateTime, Datelike, Utc};
 
 use super::quiet::{customer_zone, local_instants, Zone};
 use crate::eval::Evaluator;
-use crate::program::{Program, Schedule};
+use crate::program::Schedule;
 use crate::value::Micros;
 
 /// The scheduled instant, and a warning when the customer's zone was not
 /// usable (the policy's default zone was used instead).
 pub(super) fn scheduled(
-    program: &Program,
     ev: &mut Evaluator<'_>,
     zone: &mut Option<Zone>,
     schedule: &Schedule,
     now: Micros,
 ) -> (Micros, Option<String>) {
-    let zone = customer_zone(program, ev, zone);
+    let zone = customer_zone(ev, zone);
     let warning = zone.warning("the delivery time");
     (next_local(zone.tz, schedule, now).unwrap_or(now), warning)
 }

@@ -24,11 +24,11 @@ use crate::syntax::ast::{self, Item};
 use crate::syntax::{FileId, Span};
 
 /// Words that cannot name anything (`docs/language.md#lexical-rules`).
-pub const KEYWORDS: [&str; 39] = [
+pub const KEYWORDS: [&str; 42] = [
     "and", "or", "not", "in", "is", "missing", "present", "older", "than", "within", "never", "at",
     "least", "times", "sent", "now", "true", "false", "rule", "segment", "metric", "schema",
     "policy", "event", "suppress", "when", "send", "with", "priority", "cooldown", "holdout",
-    "tags", "describe", "for", "channel", "tag", "id", "events", "messages",
+    "tags", "describe", "for", "channel", "tag", "id", "events", "messages", "if", "then", "else",
 ];
 
 /// Snapshot keys that are not attributes.

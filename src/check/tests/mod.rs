@@ -5,6 +5,7 @@
 
 mod cycles;
 mod division;
+mod expressions;
 mod lints;
 mod names;
 mod narrowing;
