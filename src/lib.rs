@@ -83,6 +83,7 @@ pub mod atomic_file;
 pub mod batch;
 pub mod check;
 pub mod decision;
+pub mod deep_stack;
 pub mod diagnostic;
 pub mod digest;
 pub mod eval;

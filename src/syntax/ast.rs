@@ -515,6 +515,36 @@ impl Expr {
         deepest
     }
 
+    /// Drops a tree of any depth without recursion (dropping a `Box` chain
+    /// recurses once per level): for trees refused as too deep.
+    pub fn dismantle(self) {
+        let mut stack = vec![self];
+        while let Some(mut e) = stack.pop() {
+            match std::mem::replace(&mut e.kind, ExprKind::Now) {
+                ExprKind::Or(a, b)
+                | ExprKind::And(a, b)
+                | ExprKind::Compare(_, a, b)
+                | ExprKind::Contains(a, b)
+                | ExprKind::OlderThan(a, b)
+                | ExprKind::Within(a, b)
+                | ExprKind::Default(a, b)
+                | ExprKind::Arith(_, a, b) => stack.extend([*a, *b]),
+                ExprKind::Not(a)
+                | ExprKind::IsPresent(a)
+                | ExprKind::IsMissing(a)
+                | ExprKind::Neg(a)
+                | ExprKind::Paren(a) => stack.push(*a),
+                ExprKind::In { value, list, .. } => {
+                    stack.push(*value);
+                    stack.extend(list);
+                }
+                ExprKind::Call { args, .. } => stack.extend(args),
+                ExprKind::Aggregate { filter, .. } => stack.extend(filter.map(|f| *f)),
+                _ => {}
+            }
+        }
+    }
+
     /// The direct subexpressions.
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {

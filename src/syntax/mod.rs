@@ -11,4 +11,4 @@ mod parse_error;
 mod prescan;
 
 pub use crate::source::{FileId, Location, SourceFile, SourceSet, Span};
-pub use parse::parse_file;
+pub use parse::{parse_file, MAX_DEPTH, MAX_DURATION_DAYS};

@@ -22,6 +22,7 @@ impl Builder {
                 let built = built?;
                 if self.nesting == 0 && built.depth() > super::MAX_DEPTH {
                     self.diags.push(super::too_deep(built.span));
+                    built.dismantle();
                     return Err(Stop::Reported);
                 }
                 Ok(built)

@@ -57,7 +57,12 @@ type Conv<T> = Result<T, Stop>;
 
 /// Parses one file. Items that parse are returned even when others fail, so
 /// every syntax error of the file is reported in one run.
+/// Runs on a [`deep_stack`](crate::deep_stack) thread.
 pub fn parse_file(file: FileId, text: &str) -> (FileAst, Vec<Diagnostic>) {
+    crate::deep_stack::run(|| parse_on_this_thread(file, text))
+}
+
+fn parse_on_this_thread(file: FileId, text: &str) -> (FileAst, Vec<Diagnostic>) {
     // Lexical errors the grammar would report as "expected ...": each
     // explains its chunk, which is then not parsed.
     let mut lexical = prescan::unterminated_strings(file, text);
