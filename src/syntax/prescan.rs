@@ -298,7 +298,8 @@ mod tests {
         assert_eq!(too_deep("((a))", 2), None);
         assert_eq!(too_deep("(((a)))", 2), Some(2));
         assert_eq!(too_deep("not not not a", 2), Some(8));
-        assert_eq!(too_deep("x not in [1] and not (not a)", 2), None);
+        assert_eq!(too_deep("x not in [1] and not (not a)", 3), None);
+        assert_eq!(too_deep("x not in [1] and not (not a)", 2), Some(22));
         assert_eq!(too_deep("a - - - 1", 2), None);
         assert_eq!(too_deep("- - - 1", 2), Some(4));
         assert_eq!(too_deep("a - b - c - d \"((((\" # ((((", 2), None);
