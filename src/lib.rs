@@ -68,10 +68,11 @@
 //!
 //! Cargo features: `cli` (default) builds the `nudge` tool and the rule test
 //! runner ([`testing`]); `gen` the synthetic customer generator; `server`
-//! the HTTP server; `parallel` (part of `cli`) the rayon pool of the batch
-//! engine. With `default-features = false` the library depends only on
-//! pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette, sha2,
-//! strsim, thiserror and memchr.
+//! the HTTP server; `lsp` the language server ([`lsp`], `nudge lsp`);
+//! `parallel` (part of `cli`) the rayon pool of the batch engine. With
+//! `default-features = false` the library depends only on pest, serde,
+//! serde_json, serde_yaml, chrono, chrono-tz, miette, sha2, strsim,
+//! thiserror and memchr.
 
 // Library code never indexes with `[]` on input-dependent data (Cedar does
 // the same): `.get()` and a fallback instead of a panic.
@@ -85,11 +86,14 @@ pub mod check;
 pub mod decision;
 pub mod deep_stack;
 pub mod diagnostic;
+pub mod diff;
 pub mod digest;
 pub mod eval;
 #[cfg(feature = "gen")]
 pub mod gen;
 pub mod instant;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod program;
 pub mod ruleset;
 #[cfg(feature = "server")]
