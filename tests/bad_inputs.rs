@@ -90,17 +90,11 @@ fn run_case(root: &Path, case: &Case) -> String {
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     let stderr = String::from_utf8_lossy(&std::fs::read(&err_path).unwrap()).to_string();
-    let first: Vec<&str> = stderr
+    let first: Vec<String> = stderr
         .lines()
         .filter(|l| !l.trim().is_empty())
         .take(4)
-        .map(|l| {
-            if l.len() > 160 {
-                &l[..l.floor_char_boundary(160)]
-            } else {
-                l
-            }
-        })
+        .map(|l| l.chars().take(160).collect())
         .collect();
     format!(
         "## {} — `nudge {}`\nexit: {}\n{}\n",

@@ -85,7 +85,10 @@ fn ruleset(when: &str) -> String {
 }
 
 /// The shapes that nest: each `level(n)` is an expression about `n` deep.
-fn shapes() -> Vec<(&'static str, fn(usize) -> String)> {
+/// A named way to write an expression `n` levels deep.
+type Shape = (&'static str, fn(usize) -> String);
+
+fn shapes() -> Vec<Shape> {
     vec![
         ("parentheses", |n| {
             format!("{}n > 1{}", "(".repeat(n), ")".repeat(n))

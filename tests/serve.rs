@@ -895,7 +895,11 @@ fn deeply_nested_rules_reload_or_are_refused_without_taking_the_server_down() {
         .arg(&server.dir)
         .output()
         .unwrap();
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     server.signal("HUP");
     server.wait_until("the deep reload", Duration::from_secs(20), || {
         server.hash() != h0
@@ -910,7 +914,9 @@ fn deeply_nested_rules_reload_or_are_refused_without_taking_the_server_down() {
     });
     let info = server.get("/v1/ruleset").json();
     assert!(
-        info["last_reload_error"].to_string().contains("nested deeper than"),
+        info["last_reload_error"]
+            .to_string()
+            .contains("nested deeper than"),
         "{info}"
     );
     assert_eq!(server.hash(), h1, "the old ruleset keeps serving");

@@ -286,9 +286,10 @@ mod tests {
         assert_eq!(code_end("x == \"#\" # c"), 8);
         let text = "é > 1  # note\n  x\n";
         let ends = code_ends(text);
-        for i in 0..=text.len() {
+        assert_eq!(ends.len(), text.len() + 1);
+        for (i, end) in ends.iter().enumerate() {
             if let Some(prefix) = text.get(..i) {
-                assert_eq!(ends[i], code_end(prefix), "at {i}");
+                assert_eq!(*end, code_end(prefix), "at {i}");
             }
         }
     }
