@@ -91,6 +91,7 @@ fn parse_on_this_thread(file: FileId, text: &str) -> (FileAst, Vec<Diagnostic>) 
                     diags: Vec::new(),
                     nesting: 0,
                     code_ends: prescan::code_ends(chunk),
+                    if_depth: 0,
                 };
                 match pairs
                     .next()
@@ -121,6 +122,8 @@ struct Builder {
     nesting: usize,
     /// [`prescan::code_ends`] of the chunk.
     code_ends: Vec<usize>,
+    /// How many `if`s enclose the expression being built.
+    if_depth: usize,
 }
 
 fn next<'i>(pairs: &mut Pairs<'i, Rule>, what: &'static str) -> Conv<Pair<'i, Rule>> {
