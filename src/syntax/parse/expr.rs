@@ -109,7 +109,7 @@ impl Builder {
     fn if_branches(&mut self, parts: Pairs<'_, Rule>) -> Conv<(Box<Expr>, Box<Expr>, Box<Expr>)> {
         let mut parts = parts.filter(|p| !is_token(p.as_rule()));
         let mut branch = |what| -> Conv<Box<Expr>> {
-            Ok(Box::new(self.expr(parts.next().ok_or(ShapeBug(what))?)?))
+            Ok(Box::new(self.expr(parts.next().ok_or(Stop::Shape(what))?)?))
         };
         Ok((
             branch("if condition")?,
