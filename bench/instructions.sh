@@ -22,12 +22,12 @@
 # run with `--manifest` hashes the whole input file (ceil((bytes+9)/64)
 # blocks more than the same run without it).
 #
-# usage: [N=200] [WALL_N=20000] [NO_BUILD=1] bench/instructions.sh
+# usage: [N=500] [WALL_N=100000] [NO_BUILD=1] bench/instructions.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N=${N:-200}
-WALL_N=${WALL_N:-20000}
+N=${N:-500}
+WALL_N=${WALL_N:-100000}
 DATA=${DATA:-target/bench-data}
 NOW=2026-11-23T09:00:00Z
 NATIVE_PER_BLOCK=160
