@@ -91,6 +91,15 @@ impl Walk<'_, '_> {
                 self.ctx.claims(a, and, &mut more);
                 self.expr(b, &more, via, next);
             }
+            ExprKind::If { cond, then, other } => {
+                // Only the chosen branch is evaluated.
+                self.expr(cond, known, via, next);
+                for (branch, holds) in [(then, true), (other, false)] {
+                    let mut more = known.clone();
+                    self.ctx.claims(cond, holds, &mut more);
+                    self.expr(branch, &more, via, next);
+                }
+            }
             ExprKind::Arith(ArithOp::Div, a, b) => {
                 self.expr(a, known, via, next);
                 self.expr(b, known, via, next);
@@ -98,7 +107,10 @@ impl Walk<'_, '_> {
                     self.report(b, via);
                 }
             }
-            ExprKind::Aggregate { filter, .. } => {
+            ExprKind::Aggregate { filter, window, .. } => {
+                if let Some(w) = window {
+                    self.expr(w, known, via, next);
+                }
                 // Inside `where`, names are the event's properties: nothing
                 // known outside applies.
                 if let Some(f) = filter {
@@ -189,6 +201,11 @@ fn children(e: &Expr) -> Vec<&Expr> {
         | ExprKind::Within(a, b)
         | ExprKind::Default(a, b)
         | ExprKind::Arith(_, a, b) => vec![a, b],
+        ExprKind::If { cond, then, other } => vec![cond, then, other],
+        ExprKind::InactiveFor(x) => vec![x],
+        ExprKind::Never { window, .. }
+        | ExprKind::AtLeast { window, .. }
+        | ExprKind::Sent { window, .. } => window.iter().map(|w| &**w).collect(),
         ExprKind::Not(x)
         | ExprKind::IsPresent(x)
         | ExprKind::IsMissing(x)
@@ -200,12 +217,10 @@ fn children(e: &Expr) -> Vec<&Expr> {
             out
         }
         ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::Aggregate { filter, .. } => filter.iter().map(|f| &**f).collect(),
-        ExprKind::InactiveFor(_)
-        | ExprKind::Never { .. }
-        | ExprKind::AtLeast { .. }
-        | ExprKind::Sent { .. }
-        | ExprKind::Path(_)
+        ExprKind::Aggregate { filter, window, .. } => {
+            filter.iter().chain(window.iter()).map(|f| &**f).collect()
+        }
+        ExprKind::Path(_)
         | ExprKind::Str(_)
         | ExprKind::Int(..)
         | ExprKind::Number(..)

@@ -3,13 +3,13 @@
 //! a value: a bound on a number, time or duration, the strings or enum
 //! members it may be, whether it is present, or that it never holds.
 
-use super::linear::{count_atom, count_of, Linear, MAX_DEPTH};
+use super::linear::{count_of, Linear, MAX_DEPTH};
 use super::Ctx;
 use crate::check::expr::{key, strip};
 use crate::program::Type;
 use crate::syntax::ast::{AggregateKind, Builtin, CompareOp, Expr, ExprKind};
 use crate::syntax::{canonical, Span};
-use crate::value::{Micros, MICROS_PER_SECOND};
+use crate::value::Micros;
 
 /// The most conjuncts one condition is split into, segments included.
 const MAX_SOURCES: usize = 512;
@@ -209,9 +209,7 @@ impl Ctx<'_> {
             }
             ExprKind::InactiveFor(d) => {
                 if let Some(activity) = self.activity {
-                    let form = self.linear(activity, next).plus(Linear::constant(
-                        d.seconds() as f64 * MICROS_PER_SECOND as f64,
-                    ));
+                    let form = self.linear(activity, next).plus(self.linear(d, next));
                     let op = if positive {
                         CompareOp::Lt
                     } else {
@@ -221,8 +219,7 @@ impl Ctx<'_> {
                 }
             }
             ExprKind::Never { event, window } => {
-                let w = window.as_ref().map(micros);
-                let count = count_of(&event.name, w);
+                let count = self.count_in(&event.name, window.as_deref());
                 self.at_least(count, if positive { 0 } else { 1 }, !positive, at, out);
             }
             ExprKind::AtLeast {
@@ -231,8 +228,7 @@ impl Ctx<'_> {
                 window,
                 ..
             } => {
-                let w = window.as_ref().map(micros);
-                let c = count_of(&event.name, w);
+                let c = self.count_in(&event.name, window.as_deref());
                 let bound = if positive {
                     *count
                 } else {
@@ -245,10 +241,9 @@ impl Ctx<'_> {
                 window,
                 negated,
             } => {
-                let w = window.as_ref().map(micros);
                 let m = canonical::string(&message.value);
                 let what = format!("message {m}");
-                let c = count_atom(&what, w, |w| format!("count(sent {m}{w})"));
+                let c = self.counted(&what, window.as_deref(), |w| format!("count(sent {m}{w})"));
                 let sent = *negated != positive;
                 self.at_least(c, if sent { 1 } else { 0 }, sent, at, out);
             }
@@ -453,27 +448,37 @@ impl Ctx<'_> {
                 filter: None,
                 window,
                 ..
-            } => Some((
-                event.name.clone(),
-                window.as_ref().map(micros),
-                matches!(kind, AggregateKind::Last | AggregateKind::First),
-            )),
+            } => {
+                let window = match window {
+                    Some(w) => Some(self.window(w)?),
+                    None => None,
+                };
+                Some((
+                    event.name.clone(),
+                    window,
+                    matches!(kind, AggregateKind::Last | AggregateKind::First),
+                ))
+            }
             _ => None,
         }
     }
 
-    /// A constant duration, in microseconds.
-    fn window(&self, d: &Expr) -> Option<Micros> {
-        self.linear(d, 0)
-            .as_constant()
-            .filter(|w| *w > 0.0 && w.fract() == 0.0)
-            .map(|w| w as Micros)
-    }
-
     /// Every member of an enum value, or `None`.
     fn universe(&self, value: &Expr) -> Option<Vec<String>> {
-        let ExprKind::Path(parts) = &strip(value).kind else {
-            return None;
+        let parts = match &strip(value).kind {
+            ExprKind::Path(parts) => parts,
+            ExprKind::Call {
+                func: Builtin::LocalWeekday,
+                ..
+            } => {
+                return Some(
+                    crate::program::WEEKDAYS
+                        .iter()
+                        .map(|d| canonical::string(d))
+                        .collect(),
+                )
+            }
+            _ => return None,
         };
         match self.path_type(parts)?.required() {
             Type::Enum(id) => self
@@ -485,10 +490,6 @@ impl Ctx<'_> {
             _ => None,
         }
     }
-}
-
-fn micros(d: &crate::syntax::ast::DurationLit) -> Micros {
-    d.seconds().saturating_mul(MICROS_PER_SECOND)
 }
 
 /// The operator that holds exactly when `op` does not.

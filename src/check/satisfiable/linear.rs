@@ -156,6 +156,40 @@ pub(in crate::check) fn count_of(event: &str, window: Option<Micros>) -> Linear 
 }
 
 impl Ctx<'_> {
+    /// A window's length when it is constant, in microseconds.
+    pub(in crate::check) fn window(&self, d: &Expr) -> Option<Micros> {
+        self.linear(d, 0)
+            .as_constant()
+            .filter(|w| *w > 0.0 && w.fract() == 0.0 && *w < i64::MAX as f64)
+            .map(|w| w as Micros)
+    }
+
+    /// A count of `what` in a window (`None`: all of history): in the family
+    /// of `what` when the window is constant, else a count of its own.
+    pub(in crate::check) fn counted(
+        &self,
+        what: &str,
+        window: Option<&Expr>,
+        shown: impl Fn(&str) -> String,
+    ) -> Linear {
+        let Some(w) = window else {
+            return count_atom(what, None, shown);
+        };
+        if let Some(m) = self.window(w) {
+            return count_atom(what, Some(m), shown);
+        }
+        let mut form = count_atom(what, None, |_| shown(&format!(" within {}", key(w))));
+        for (_, atom) in form.terms.values_mut() {
+            atom.family = None;
+        }
+        form
+    }
+
+    /// The count of an event's occurrences in a window.
+    pub(in crate::check) fn count_in(&self, event: &str, window: Option<&Expr>) -> Linear {
+        self.counted(event, window, |w| format!("count({event}{w})"))
+    }
+
     /// An expression as a linear form (an atom when it is not linear).
     pub(in crate::check) fn linear(&self, e: &Expr, depth: usize) -> Linear {
         let e = strip(e);
@@ -206,12 +240,7 @@ impl Ctx<'_> {
                 filter: None,
                 window,
                 ..
-            } => count_of(
-                &event.name,
-                window
-                    .as_ref()
-                    .map(|d| d.seconds().saturating_mul(MICROS_PER_SECOND)),
-            ),
+            } => self.count_in(&event.name, window.as_deref()),
             _ => self.opaque(e, depth),
         }
     }
@@ -234,6 +263,14 @@ impl Ctx<'_> {
                 }
                 (Builtin::Abs, _) => {
                     atom.at_least = Some((0.0, String::from("`abs` is never negative")))
+                }
+                (Builtin::LocalHour, _) => {
+                    atom.at_least = Some((0.0, String::from("an hour is never negative")));
+                    atom.at_most = Some((23.0, String::from("an hour is at most 23")));
+                }
+                (Builtin::LocalMinute, _) => {
+                    atom.at_least = Some((0.0, String::from("a minute is never negative")));
+                    atom.at_most = Some((59.0, String::from("a minute is at most 59")));
                 }
                 (Builtin::Max | Builtin::Min, [a, b]) => {
                     let bound = [a, b]
@@ -277,7 +314,10 @@ impl Ctx<'_> {
             ExprKind::Duration(_) => Some(Kind::Duration),
             ExprKind::Now => Some(Kind::Time),
             ExprKind::Neg(x) => of(x),
-            ExprKind::Default(a, b) => match (of(a)?, of(b)?) {
+            ExprKind::Default(a, b)
+            | ExprKind::If {
+                then: a, other: b, ..
+            } => match (of(a)?, of(b)?) {
                 (x, y) if x == y => Some(x),
                 (Kind::Int, Kind::Number) | (Kind::Number, Kind::Int) => Some(Kind::Number),
                 _ => None,
@@ -296,7 +336,7 @@ impl Ctx<'_> {
                 })
             }
             ExprKind::Call { func, args, .. } => match func {
-                Builtin::Len => Some(Kind::Int),
+                Builtin::Len | Builtin::LocalHour | Builtin::LocalMinute => Some(Kind::Int),
                 Builtin::Days | Builtin::Hours => Some(Kind::Number),
                 Builtin::Abs | Builtin::Min | Builtin::Max => {
                     let kinds: Vec<Option<Kind>> = args.iter().map(of).collect();
@@ -307,7 +347,7 @@ impl Ctx<'_> {
                         _ => None,
                     }
                 }
-                Builtin::Lower => None,
+                Builtin::Lower | Builtin::LocalWeekday => None,
             },
             ExprKind::Aggregate { kind, .. } => match kind {
                 AggregateKind::Count | AggregateKind::Distinct => Some(Kind::Int),

@@ -117,3 +117,25 @@ fn inside_where_only_the_filter_guards() {
 fn a_division_warning_does_not_stop_the_program() {
     assert_eq!(warnings(&rule("mrr / seats > 10")), [Code::DivisionByZero]);
 }
+
+#[test]
+fn the_branches_of_an_if_are_guarded_by_its_condition() {
+    assert!(divisions(&rule("(if seats > 0 then mrr / seats else 0.0) > 10")).is_empty());
+    assert!(divisions(&rule("(if seats == 0 then 0.0 else mrr / seats) > 10")).is_empty());
+    assert_eq!(
+        divisions(&rule("(if seats == 0 then mrr / seats else 0.0) > 10")).len(),
+        1
+    );
+}
+
+#[test]
+fn divisions_in_windows_are_checked() {
+    assert_eq!(
+        divisions(&rule("never logged_in within (30 / seats) * 1 day")).len(),
+        1
+    );
+    assert!(divisions(&rule(
+        "seats > 0 and never logged_in within (30 / seats) * 1 day"
+    ))
+    .is_empty());
+}

@@ -298,3 +298,17 @@ fn definitions_used_twice_at_every_level_are_bounded() {
     let (program, _) = check_alone(&format!("{SCHEMA}{text}"));
     assert!(program.is_some());
 }
+
+#[test]
+fn version_1_1_expressions() {
+    // Windows from expressions: constant ones join their family.
+    impossible("never watched within 2 * 7 days and watched at least 1 time within 7 days");
+    possible("never watched within seats * 1 day and watched at least 1 time within 7 days");
+    // Local time parts have their ranges.
+    impossible("local_hour(now) > 23");
+    impossible("local_minute(now) < 0");
+    impossible("local_weekday(now) == \"mon\" and local_weekday(now) == \"tue\"");
+    possible("local_hour(now) >= 9 and local_hour(now) < 17");
+    // `inactive for` a duration expression.
+    impossible("inactive for 2 * 7 days and (last_seen_at ?? signed_up_at) within 7 days");
+}
