@@ -278,3 +278,58 @@ fn explain_and_eval_default_to_the_same_instant() {
     }
     panic!("`nudge explain` and `nudge eval` never agreed on the default instant");
 }
+
+/// A customer id seen again in the same run (in the same file or a later
+/// one) is a rejected line naming where it was first seen; its decisions
+/// are not written, so no two decisions share a `decision_id`.
+#[test]
+fn duplicate_customer_ids_are_rejected_with_the_first_place() {
+    let dir = temp_dir("duplicates");
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let first = customers.lines().next().unwrap();
+    let second = customers.lines().nth(1).unwrap();
+    let (a, b) = (dir.join("a.ndjson"), dir.join("b.json"));
+    std::fs::write(&a, format!("{first}\n{second}\n{first}\n")).unwrap();
+    std::fs::write(&b, format!("[{second}]")).unwrap();
+    let manifest = dir.join("m.json");
+    let o = eval(&[
+        "--snapshots",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    let a_name = a.to_str().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "{a_name}:3: duplicate customer id `new`, first at {a_name}:1"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "b.json: customer #1: duplicate customer id `stale`, first at {a_name}:2"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 rejected lines (2 duplicate ids)"),
+        "{stderr}"
+    );
+    let ids: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["decision_id"].to_string())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "a decision_id repeats: {ids:?}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(
+        (m["customers"].as_u64(), m["duplicate_ids"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(m["inputs"][1]["duplicates"], 1);
+}

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use nudge::atomic_file::AtomicFile;
 use nudge::batch::{
     Batch, Counts, Encoded, Evaluate, Input, Manifest, NdjsonWriter, Options, Rejected, Sink, Step,
+    UniqueCustomers,
 };
 
 /// Evaluate rules over customer snapshots and print decision records.
@@ -91,6 +92,7 @@ pub fn run(args: Args) -> u8 {
     let mut sink = Printed(NdjsonWriter::new(out));
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut inputs = Vec::new();
+    let mut unique = UniqueCustomers::default();
     for name in &args.snapshots {
         let input = match Input::open(name) {
             Ok(input) => input,
@@ -104,7 +106,8 @@ pub fn run(args: Args) -> u8 {
             Some(bar) => input.with_progress(move |n| bar.inc(n)),
             None => input,
         };
-        let summary = batch.run(input, &mut sink);
+        unique.input(name, input.format().unit());
+        let summary = batch.run_admitting(input, &mut unique, &mut sink);
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -212,8 +215,13 @@ fn print_summary(m: &Manifest, seconds: f64) {
         },
     );
     let count = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let duplicates = if m.duplicate_ids > 0 {
+        format!(" ({} duplicate ids)", m.duplicate_ids)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{}, {}, {} ignored, {}",
+        "{}, {}{duplicates}, {} ignored, {}",
         count(m.invalid_customers, "invalid snapshot", "invalid snapshots"),
         count(m.rejected_lines, "rejected line", "rejected lines"),
         count(m.unknown_keys, "unknown key", "unknown keys"),
