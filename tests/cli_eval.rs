@@ -333,3 +333,31 @@ fn duplicate_customer_ids_are_rejected_with_the_first_place() {
     );
     assert_eq!(m["inputs"][1]["duplicates"], 1);
 }
+
+/// A full disk names the file being written, not the input being read.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_names_the_output() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .arg("eval")
+        .args(["--rules", "tests/fixtures/arbitration", "--now", NOW])
+        .args([
+            "--quiet",
+            "--snapshots",
+            "tests/fixtures/eval/customers.ndjson",
+        ])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot write decisions to standard output: No space left on device"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("customers.ndjson: No space"), "{stderr}");
+}

@@ -428,11 +428,12 @@ impl<S: Step> Batch<S> {
             let read = reading
                 .join()
                 .map_err(|_| BatchError::Threads(String::from("the reader thread failed")))?;
+            // A failed write stops the run first: report it, not the read.
+            written.map_err(BatchError::Write)?;
             let hasher = read.map_err(|source| BatchError::Read {
                 input: name.to_string(),
                 source,
             })?;
-            written.map_err(BatchError::Write)?;
             Ok(hasher.map(|h| crate::digest::hex(&h.finalize())))
         })
     }

@@ -89,6 +89,10 @@ pub fn run(args: Args) -> u8 {
         },
         None => Output::Stdout(io::BufWriter::with_capacity(1 << 20, io::stdout())),
     };
+    let written = match &args.out {
+        Some(path) => path.display().to_string(),
+        None => String::from("standard output"),
+    };
     let mut sink = Printed(NdjsonWriter::new(out));
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut inputs = Vec::new();
@@ -113,6 +117,10 @@ pub fn run(args: Args) -> u8 {
         }
         match summary {
             Ok(s) => inputs.push(s),
+            Err(nudge::batch::BatchError::Write(e)) => {
+                eprintln!("error: cannot write decisions to {written}: {e}");
+                return 1;
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return 1;
@@ -121,7 +129,7 @@ pub fn run(args: Args) -> u8 {
     }
     let counts: Counts = sink.0.counts().clone();
     if let Err(e) = sink.0.into_inner().finish() {
-        eprintln!("error: cannot write decisions: {e}");
+        eprintln!("error: cannot write decisions to {written}: {e}");
         return 1;
     }
     let elapsed = clock.elapsed();
