@@ -361,3 +361,76 @@ fn a_full_disk_names_the_output() {
     );
     assert!(!stderr.contains("customers.ndjson: No space"), "{stderr}");
 }
+
+/// SIGTERM mid-run removes both temporary files and renames nothing into
+/// place; a run that fails writes neither decisions nor manifest.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_file_behind() {
+    use std::io::Write;
+    let dir = temp_dir("sigterm");
+    let (out, manifest) = (dir.join("d.ndjson"), dir.join("m.json"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .arg("eval")
+        .args([
+            "--rules",
+            "tests/fixtures/arbitration",
+            "--now",
+            NOW,
+            "--quiet",
+        ])
+        .args(["--snapshots", "-", "--out", out.to_str().unwrap()])
+        .args(["--manifest", manifest.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(customers.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // Both temporary files exist while the run waits for more input.
+    let count = || std::fs::read_dir(&dir).unwrap().count();
+    for _ in 0..500 {
+        if count() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(count(), 2, "the run did not start");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(128 + 15));
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// A manifest that cannot be written keeps the decisions out of place too.
+#[test]
+fn decisions_and_manifest_are_committed_together() {
+    let dir = temp_dir("together");
+    let out = dir.join("d.ndjson");
+    let o = eval(&[
+        "--quiet",
+        "--snapshots",
+        "tests/fixtures/eval/customers.ndjson",
+        "--out",
+        out.to_str().unwrap(),
+        "--manifest",
+        dir.join("missing/m.json").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -188,8 +188,13 @@ impl Manifest {
     /// Writes the manifest as pretty JSON, atomically.
     pub fn write(&self, path: impl AsRef<Path>) -> io::Result<()> {
         let mut f = crate::atomic_file::AtomicFile::create(path)?;
-        serde_json::to_writer_pretty(&mut f, self)?;
-        f.write_all(b"\n")?;
+        self.write_to(&mut f)?;
         f.commit()
+    }
+
+    /// Writes the manifest as pretty JSON to `out`.
+    pub fn write_to(&self, mut out: impl Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")
     }
 }
