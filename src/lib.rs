@@ -85,6 +85,7 @@ pub mod batch;
 pub mod check;
 pub mod decision;
 pub mod diagnostic;
+pub mod diff;
 pub mod digest;
 pub mod eval;
 #[cfg(feature = "gen")]
