@@ -1,16 +1,12 @@
 //! Duplicate customer ids over a whole run, in little memory:
-//! [`UniqueCustomers`] keeps a fingerprint of every id seen and where it
-//! was first seen (8 bytes a bucket), not the ids themselves.
+//! [`UniqueCustomers`] keeps a 64-bit fingerprint of every id seen and
+//! where it was first seen (12 bytes a bucket), not the ids themselves.
 //!
-//! A 64-bit hash keyed at random for each run (so no input can aim
-//! collisions at it) picks one of 256 open-addressing tables (top byte),
-//! the home bucket there (the next bits), and 32 bits are stored: 40
-//! bits are compared exactly. Each table grows by an eighth when 90 %
-//! full, so memory stays near 9.5 bytes a customer (about 47 MB at 5
-//! million) and a resize never holds two copies of the whole set. Two
-//! different ids share a fingerprint with a chance of about one in 10^5
-//! over a run of 5 million customers; there is no exact check behind a
-//! fingerprint hit (it would need the ids).
+//! The fingerprints live in 256 open-addressing tables (chosen by the top
+//! byte), each grown by a quarter when it is 85 % full, so memory stays
+//! near 15 bytes a customer (about 75 MB at 5 million) and a resize never
+//! holds two copies of the whole set. Fingerprints come from a hash keyed
+//! at random for each run, so no input can aim collisions at it.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
@@ -22,8 +18,8 @@ use super::{Admit, CustomerOutput};
 const SHARDS: usize = 256;
 /// Buckets of a new table.
 const FIRST_CAPACITY: usize = 64;
-/// "Not seen yet" in a table (a stored fingerprint of 0 is stored as 1).
-const EMPTY: u32 = 0;
+/// "Not seen yet" in a table (a fingerprint of 0 is stored as 1).
+const EMPTY: u64 = 0;
 
 /// Rejects a record whose customer id was already seen (in this run, over
 /// all its inputs) with [`Rejection::Duplicate`], which names where the id
@@ -44,7 +40,7 @@ pub struct UniqueCustomers {
 /// run-wide line of their first record, side by side.
 #[derive(Debug, Clone, Default)]
 struct Shard {
-    keys: Vec<u32>,
+    keys: Vec<u64>,
     lines: Vec<u32>,
     len: usize,
 }
@@ -82,13 +78,16 @@ impl UniqueCustomers {
 
     /// Bytes held by the fingerprint tables.
     pub fn memory(&self) -> usize {
-        self.shards.iter().map(|s| s.keys.capacity() * 8).sum()
+        self.shards.iter().map(|s| s.keys.capacity() * 12).sum()
     }
 
     fn fingerprint(&self, id: &str) -> u64 {
         let mut h = self.hasher.build_hasher();
         h.write(id.as_bytes());
-        h.finish()
+        match h.finish() {
+            EMPTY => 1,
+            fp => fp,
+        }
     }
 
     /// `file:line` (or `file: customer #n`) of a run-wide line.
@@ -130,47 +129,39 @@ impl<T: CustomerOutput> Admit<T> for UniqueCustomers {
 }
 
 impl Shard {
-    /// The home bucket of a stored key in `capacity` buckets (scaled:
-    /// any capacity works, not only powers of two).
-    fn home(key: u32, capacity: usize) -> usize {
-        ((u64::from(key) * capacity as u64) >> 32) as usize
+    /// The home bucket of `fp` in `capacity` buckets (the low 56 bits,
+    /// scaled: any capacity works, not only powers of two).
+    fn home(fp: u64, capacity: usize) -> usize {
+        (((fp << 8) as u128 * capacity as u128) >> 64) as usize
     }
 
     /// Inserts `fp` first seen at `line`; if it was there, its first line.
     fn insert(&mut self, fp: u64, line: u32) -> Option<u32> {
-        if (self.len + 1) * 10 > self.keys.len() * 9 {
+        if (self.len + 1) * 100 > self.keys.len() * 85 {
             self.grow();
         }
-        let key = match fp as u32 {
-            EMPTY => 1,
-            k => k,
-        };
-        self.put(key, line)
-    }
-
-    /// Stores `key` from its home bucket on (or finds it there).
-    fn put(&mut self, key: u32, line: u32) -> Option<u32> {
-        let mut i = Shard::home(key, self.keys.len());
+        let capacity = self.keys.len();
+        let mut i = Shard::home(fp, capacity);
         loop {
             match self.keys.get(i).copied() {
                 Some(EMPTY) => {
                     if let (Some(k), Some(l)) = (self.keys.get_mut(i), self.lines.get_mut(i)) {
-                        *k = key;
+                        *k = fp;
                         *l = line;
                     }
                     self.len += 1;
                     return None;
                 }
-                Some(k) if k == key => return self.lines.get(i).copied(),
+                Some(k) if k == fp => return self.lines.get(i).copied(),
                 Some(_) => i += 1,
                 None => i = 0,
             }
         }
     }
 
-    /// An eighth more buckets (at least [`FIRST_CAPACITY`]), rehashed.
+    /// A quarter more buckets (at least [`FIRST_CAPACITY`]), rehashed.
     fn grow(&mut self) {
-        let capacity = (self.keys.len() + self.keys.len() / 8).max(FIRST_CAPACITY);
+        let capacity = (self.keys.len() + self.keys.len() / 4).max(FIRST_CAPACITY);
         let keys = std::mem::replace(&mut self.keys, vec![EMPTY; capacity]);
         let lines = std::mem::replace(&mut self.lines, vec![0; capacity]);
         self.keys.shrink_to_fit();
@@ -178,7 +169,7 @@ impl Shard {
         self.len = 0;
         for (k, l) in keys.into_iter().zip(lines) {
             if k != EMPTY {
-                self.put(k, l);
+                self.insert(k, l);
             }
         }
     }
@@ -221,6 +212,6 @@ mod tests {
             "duplicate customer id `new`, first at b.json: customer #1"
         );
         assert_eq!(unique.len(), 50_001);
-        assert!(unique.memory() < 50_001 * 12, "{} bytes", unique.memory());
+        assert!(unique.memory() < 50_001 * 20, "{} bytes", unique.memory());
     }
 }
