@@ -38,6 +38,8 @@ pub enum Code {
     BadPercentage,
     /// Segments or metrics that refer to themselves.
     Cycle,
+    /// A division whose divisor may be zero.
+    DivisionByZero,
     /// A clause written twice in one rule or policy.
     DuplicateClause,
     /// Two definitions with the same name.
@@ -64,6 +66,8 @@ pub enum Code {
     MissingClause,
     /// `??` on a value that is never missing.
     NeedlessDefault,
+    /// A rule, segment or suppression whose condition can never hold.
+    NeverHolds,
     /// `inactive for` without an `activity` definition.
     NoActivity,
     /// A rule without a cooldown.
@@ -151,6 +155,7 @@ impl Code {
         Code::BadParam,
         Code::BadPercentage,
         Code::Cycle,
+        Code::DivisionByZero,
         Code::DuplicateClause,
         Code::DuplicateName,
         Code::DuplicatePolicy,
@@ -164,6 +169,7 @@ impl Code {
         Code::Io,
         Code::MissingClause,
         Code::NeedlessDefault,
+        Code::NeverHolds,
         Code::NoActivity,
         Code::NoCooldown,
         Code::NoFields,
@@ -213,6 +219,7 @@ impl Code {
             Code::BadParam => "nudge::bad_param",
             Code::BadPercentage => "nudge::bad_percentage",
             Code::Cycle => "nudge::cycle",
+            Code::DivisionByZero => "nudge::division_by_zero",
             Code::DuplicateClause => "nudge::duplicate_clause",
             Code::DuplicateName => "nudge::duplicate_name",
             Code::DuplicatePolicy => "nudge::duplicate_policy",
@@ -226,6 +233,7 @@ impl Code {
             Code::Io => "nudge::io",
             Code::MissingClause => "nudge::missing_clause",
             Code::NeedlessDefault => "nudge::needless_default",
+            Code::NeverHolds => "nudge::never_holds",
             Code::NoActivity => "nudge::no_activity",
             Code::NoCooldown => "nudge::no_cooldown",
             Code::NoFields => "nudge::no_fields",
@@ -270,8 +278,10 @@ impl Code {
     /// The severity this code is reported with.
     pub fn severity(self) -> Severity {
         match self {
-            Code::DuplicateSend
+            Code::DivisionByZero
+            | Code::DuplicateSend
             | Code::NeedlessDefault
+            | Code::NeverHolds
             | Code::NoCooldown
             | Code::SuppressionNeverApplies
             | Code::Unused => Severity::Warning,
@@ -290,6 +300,7 @@ impl Code {
             Code::BadParam => "a `with` parameter that is not a plain value",
             Code::BadPercentage => "a percentage outside 0 to 100",
             Code::Cycle => "segments or metrics that refer to themselves",
+            Code::DivisionByZero => "a division whose divisor may be zero",
             Code::DuplicateClause => "a clause written twice in one rule or policy",
             Code::DuplicateName => "two definitions with the same name",
             Code::DuplicatePolicy => "more than one policy block",
@@ -303,6 +314,7 @@ impl Code {
             Code::Io => "a file that cannot be read",
             Code::MissingClause => "a required clause is missing",
             Code::NeedlessDefault => "`??` on a value that is never missing",
+            Code::NeverHolds => "a rule, segment or suppression whose condition can never hold",
             Code::NoActivity => "`inactive for` without an `activity` definition",
             Code::NoCooldown => "a rule without a cooldown",
             Code::NoFields => "a schema with no attributes or events",
@@ -576,7 +588,11 @@ pub fn did_you_mean<'a>(
         .into_iter()
         .filter(|c| *c != name)
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= limit || (c.starts_with(name) && name.len() >= 3))
+        .filter(|(d, c)| {
+            *d <= limit
+                || (c.starts_with(name) && name.len() >= 3)
+                || (name.starts_with(c) && c.len() >= 3)
+        })
         .min_by_key(|(d, c)| (*d, c.len()))
         .map(|(_, c)| c)
 }
@@ -591,5 +607,9 @@ mod tests {
         assert_eq!(did_you_mean("plann", names), Some("plan"));
         assert_eq!(did_you_mean("last_sen_at", names), Some("last_seen_at"));
         assert_eq!(did_you_mean("zebra", names), None);
+        // A full word for an abbreviation: `"monday"` for `"mon"`.
+        let days = ["mon", "tue", "wed", "thu"];
+        assert_eq!(did_you_mean("monday", days), Some("mon"));
+        assert_eq!(did_you_mean("thursday", days), Some("thu"));
     }
 }

@@ -10,7 +10,7 @@ pub use crate::decision::{Evaluation, SuppressionCheck};
 
 use crate::decision::{bucket, decision_id, Because, Decision, Detail, Outcome};
 use crate::eval::{EvalError, Evaluator};
-use crate::program::{window, Message, Program, Rule, SuppressionScope};
+use crate::program::{walk, window, Message, Program, Rule, SuppressionScope};
 use crate::snapshot::{Customer, InvalidSnapshot, SentMessage, Snapshot};
 use crate::value::{format_duration, format_number, format_time, Micros, Value};
 
@@ -195,8 +195,32 @@ impl Run<'_> {
                     out.push(d);
                 }
             }
+            if let Some(d) = out.last_mut().filter(|d| d.rule == rule.name) {
+                self.local_time_warning(rule, d);
+            }
         }
         out
+    }
+
+    /// A rule that read the customer's local time in the policy's default
+    /// zone (their own zone was unknown) says so in its warnings.
+    fn local_time_warning(&self, rule: &Rule, d: &mut Decision) {
+        let Some((tz, problem)) = self.ev.zone_problem() else {
+            return;
+        };
+        let program = self.program;
+        let reads = rule
+            .conjuncts
+            .iter()
+            .map(|c| &c.expr)
+            .chain(rule.params.iter().map(|(_, e)| e))
+            .any(|e| walk::reads_local_time(program, e));
+        if reads {
+            let warning = format!("{problem}; local time used {tz}");
+            if !d.warnings.contains(&warning) {
+                d.warnings.push(warning);
+            }
+        }
     }
 
     /// The `because` of a rule: every top-level conjunct with its value and

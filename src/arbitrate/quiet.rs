@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::eval::Evaluator;
 use crate::program::{Program, QuietHours};
-use crate::value::{Micros, Value};
+use crate::value::Micros;
 
 /// The customer's zone, and a warning when their zone name was unknown.
 #[derive(Debug, Clone)]
@@ -24,39 +24,13 @@ pub(super) struct Delivery {
     pub warnings: Vec<String>,
 }
 
-fn customer_zone(program: &Program, ev: &mut Evaluator<'_>) -> Zone {
-    let fallback = program.policy.default_zone;
-    let Some(expr) = &program.policy.timezone else {
-        return Zone {
-            tz: fallback,
-            warning: None,
-        };
-    };
-    match ev.eval(expr, None) {
-        Ok(Value::Str(name)) => match name
-            .parse::<Tz>()
-            .or_else(|_| Tz::from_str_insensitive(&name))
-        {
-            Ok(tz) => Zone { tz, warning: None },
-            Err(_) => Zone {
-                tz: fallback,
-                warning: Some(format!(
-                    "unknown time zone {name:?}; quiet hours used {}",
-                    fallback.name()
-                )),
-            },
-        },
-        Ok(_) => Zone {
-            tz: fallback,
-            warning: None,
-        },
-        Err(e) => Zone {
-            tz: fallback,
-            warning: Some(format!(
-                "time zone could not be evaluated ({e}); quiet hours used {}",
-                fallback.name()
-            )),
-        },
+fn customer_zone(ev: &mut Evaluator<'_>) -> Zone {
+    let zone = ev.zone();
+    Zone {
+        tz: zone.tz,
+        warning: zone
+            .problem
+            .map(|p| format!("{p}; quiet hours used {}", zone.tz.name())),
     }
 }
 
@@ -80,9 +54,7 @@ pub(super) fn delivery(
             warnings: Vec::new(),
         };
     }
-    let zone = zone
-        .get_or_insert_with(|| customer_zone(program, ev))
-        .clone();
+    let zone = zone.get_or_insert_with(|| customer_zone(ev)).clone();
     let mut at = now;
     let mut applied = None;
     // Windows may chain (one ends inside another): move until none applies.

@@ -1,6 +1,9 @@
 //! Warnings about rulesets that check but probably do not do what their
 //! authors meant: re-sending without a cooldown, unused definitions,
-//! suppressions that can never apply, two rules sending the same message.
+//! suppressions that can never apply, two rules sending the same message,
+//! and, once the ruleset has no error, conditions that can never hold
+//! ([`satisfiable`](super::satisfiable)) and divisions by a value that may be
+//! zero ([`division`](super::division)).
 
 use std::collections::HashMap;
 
@@ -13,6 +16,10 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
     let used = rules(checker, items);
     suppressions(checker, items, &used);
     unused(checker);
+    if !checker.diags.iter().any(Diagnostic::is_error) {
+        super::satisfiable::run(checker, items);
+        super::division::run(checker, items);
+    }
 }
 
 /// The tags and channels the rules use.

@@ -3,11 +3,13 @@
 //! lints. Every problem becomes a [`Diagnostic`]; all of them are reported.
 
 mod definitions;
+mod division;
 mod expr;
 mod lints;
 mod names;
 mod policy;
 mod rules;
+mod satisfiable;
 mod schema;
 mod suppressions;
 #[cfg(test)]
@@ -21,11 +23,11 @@ use crate::syntax::ast::{self, Item};
 use crate::syntax::{FileId, Span};
 
 /// Words that cannot name anything (`docs/language.md#lexical-rules`).
-pub const KEYWORDS: [&str; 39] = [
+pub const KEYWORDS: [&str; 42] = [
     "and", "or", "not", "in", "is", "missing", "present", "older", "than", "within", "never", "at",
     "least", "times", "sent", "now", "true", "false", "rule", "segment", "metric", "schema",
     "policy", "event", "suppress", "when", "send", "with", "priority", "cooldown", "holdout",
-    "tags", "describe", "for", "channel", "tag", "id", "events", "messages",
+    "tags", "describe", "for", "channel", "tag", "id", "events", "messages", "if", "then", "else",
 ];
 
 /// Snapshot keys that are not attributes.

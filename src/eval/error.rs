@@ -78,6 +78,12 @@ pub enum EvalError {
     /// Arithmetic on values of the wrong types.
     #[error("arithmetic on values of the wrong types")]
     ArithmeticTypes,
+    /// A window (`within D`, `inactive for D`) computed as zero or negative.
+    #[error("a window of {length}: a window must be longer than zero")]
+    NonPositiveWindow {
+        /// The length computed, e.g. `-3d`.
+        length: String,
+    },
     /// A built-in function given values of the wrong types.
     #[error("`{function}` on values of the wrong types")]
     FunctionTypes {
@@ -100,6 +106,9 @@ impl miette::Diagnostic for EvalError {
                 "keep the values in range, or compute with numbers instead of ints"
             }
             EvalError::NoActivity => "add `activity ATTRIBUTE` to the policy",
+            EvalError::NonPositiveWindow { .. } => {
+                "keep the duration positive, e.g. `max(trial_days, 1) * 1 day`"
+            }
             EvalError::MissingCondition
             | EvalError::MissingValue
             | EvalError::MissingTime

@@ -7,14 +7,16 @@
 
 mod display;
 mod error;
+mod local;
 mod ops;
 
 pub use display::show_value;
 pub use error::EvalError;
+pub use local::Zone;
 pub use ops::equal;
 use ops::{arith, call, compare};
 
-use crate::program::{window, Aggregate, AggregateKind, Expr, Program};
+use crate::program::{window, Aggregate, AggregateKind, Expr, Program, Window};
 use crate::snapshot::{EventLog, Snapshot};
 use crate::value::{Micros, Value};
 
@@ -43,6 +45,8 @@ pub struct Evaluator<'a> {
     /// Segments' and metrics' traced results with their reads (segments
     /// first, then metrics), so `because` computes each at most once too.
     traced_definitions: Vec<Option<(EvalResult, Vec<Read>)>>,
+    /// The customer's zone, once a local time or quiet hours needed it.
+    zone: Option<Zone>,
 }
 
 fn fault<T>(error: EvalError) -> Result<T, EvalError> {
@@ -61,6 +65,7 @@ impl<'a> Evaluator<'a> {
             trace: None,
             shown_attributes: Vec::new(),
             traced_definitions: Vec::new(),
+            zone: None,
         }
     }
 
@@ -219,26 +224,29 @@ impl<'a> Evaluator<'a> {
                 let (t, d) = (self.time(t, occ)?, self.duration(d, occ)?);
                 Value::Bool(window::contains(self.now, Some(d), t))
             }
-            Expr::Inactive(d) => {
+            Expr::Inactive(w) => {
                 let Some(activity) = &self.program.policy.activity else {
                     return fault(EvalError::NoActivity);
                 };
+                let d = self.length(w, occ)?;
                 let activity = self.time(activity, occ)?;
-                Value::Bool(self.now.saturating_sub(activity) > *d)
+                Value::Bool(self.now.saturating_sub(activity) > d)
             }
             Expr::AtLeast {
                 event,
                 count,
                 window,
             } => {
-                let n = self.window(*event, *window).1.len() as i64;
+                let window = self.optional_length(window, occ)?;
+                let n = self.window(*event, window).1.len() as i64;
                 if self.trace.is_some() {
-                    let label = self.count_label(*event, *window);
+                    let label = self.count_label(*event, window);
                     self.read(|_| label, &Value::Int(n));
                 }
                 Value::Bool(n >= *count)
             }
             Expr::Sent { message, window } => {
+                let window = &self.optional_length(window, occ)?;
                 let last = self
                     .snapshot
                     .messages
@@ -281,14 +289,83 @@ impl<'a> Evaluator<'a> {
                 call(*func, &values)?
             }
             Expr::Aggregate(agg) => {
-                let v = self.aggregate(agg)?;
+                let window = self.optional_length(&agg.window, occ)?;
+                let v = self.aggregate(agg, window)?;
                 if self.trace.is_some() {
-                    let label = self.aggregate_label(agg);
+                    let label = self.aggregate_label(agg, window);
                     self.read(|_| label, &v);
                 }
                 v
             }
+            Expr::If { branches, widen } => self.conditional(branches, *widen, occ)?,
+            Expr::Local(part, t) => self.local_time(*part, t, occ)?,
         })
+    }
+
+    /// `if c then a else b`: only the chosen branch is evaluated. Out of
+    /// line, so that rulesets without `if` keep the hot match small.
+    #[inline(never)]
+    fn conditional(
+        &mut self,
+        branches: &[Expr; 3],
+        widen: bool,
+        occ: Option<&[Value]>,
+    ) -> EvalResult {
+        let [cond, then, other] = branches;
+        let v = if self.truth(cond, occ)? {
+            self.eval(then, occ)?
+        } else {
+            self.eval(other, occ)?
+        };
+        Ok(match v {
+            Value::Int(i) if widen => Value::Number(i as f64),
+            v => v,
+        })
+    }
+
+    /// `local_hour(t)` and friends (out of line, as [`Self::conditional`]).
+    #[inline(never)]
+    fn local_time(
+        &mut self,
+        part: crate::program::LocalPart,
+        t: &Expr,
+        occ: Option<&[Value]>,
+    ) -> EvalResult {
+        let t = self.time(t, occ)?;
+        Ok(self.local(part, t))
+    }
+
+    /// The length of a window: a literal, or a duration computed for this
+    /// customer that must be longer than zero.
+    #[inline]
+    fn length(&mut self, w: &Window, occ: Option<&[Value]>) -> Result<Micros, EvalError> {
+        match w {
+            Window::Fixed(d) => Ok(*d),
+            Window::Computed(e) => self.computed_length(e, occ),
+        }
+    }
+
+    #[inline(never)]
+    fn computed_length(&mut self, e: &Expr, occ: Option<&[Value]>) -> Result<Micros, EvalError> {
+        match self.duration(e, occ)? {
+            d if d > 0 => Ok(d),
+            d => fault(EvalError::NonPositiveWindow {
+                length: crate::value::format_duration(d),
+            }),
+        }
+    }
+
+    #[inline]
+    fn optional_length(
+        &mut self,
+        w: &Option<Window>,
+        occ: Option<&[Value]>,
+    ) -> Result<Option<Micros>, EvalError> {
+        match w {
+            None => Ok(None),
+            Some(Window::Fixed(d)) => Ok(Some(*d)),
+            Some(Window::Computed(e)) => self.computed_length(e, occ).map(Some),
+        }
     }
 
     /// Evaluates without recording reads (for the base of a field access).
@@ -429,8 +506,8 @@ impl<'a> Evaluator<'a> {
     }
 
     /// One pass over the window; only `distinct` keeps values.
-    fn aggregate(&mut self, agg: &Aggregate) -> EvalResult {
-        let (log, range) = self.window(agg.event, agg.window);
+    fn aggregate(&mut self, agg: &Aggregate, window: Option<Micros>) -> EvalResult {
+        let (log, range) = self.window(agg.event, window);
         let saved = self.trace.take();
         let mut count: i64 = 0;
         let mut first: Option<Micros> = None;
@@ -539,7 +616,7 @@ impl<'a> Evaluator<'a> {
         format!("count({}{})", self.event_name(event), window_text(window))
     }
 
-    fn aggregate_label(&self, agg: &Aggregate) -> String {
+    fn aggregate_label(&self, agg: &Aggregate, window: Option<Micros>) -> String {
         let prop = agg
             .property
             .and_then(|p| {
@@ -561,7 +638,7 @@ impl<'a> Evaluator<'a> {
             } else {
                 ""
             },
-            window_text(agg.window)
+            window_text(window)
         )
     }
 }

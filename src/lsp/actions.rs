@@ -339,6 +339,7 @@ fn search<T>(e: &Expr, f: &dyn Fn(&Expr) -> Option<T>, depth: usize) -> Option<T
         ExprKind::Aggregate {
             filter: Some(f), ..
         } => vec![f],
+        ExprKind::If { cond, then, other } => vec![cond, then, other],
         _ => Vec::new(),
     };
     children.into_iter().find_map(|c| search(c, f, depth + 1))

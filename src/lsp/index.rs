@@ -390,8 +390,23 @@ impl Index {
                     self.expr(x, event, d);
                 }
             }
-            ExprKind::Never { event: ev, .. } | ExprKind::AtLeast { event: ev, .. } => {
-                self.refer(Kind::Event, None, ev)
+            ExprKind::Never { event: ev, window }
+            | ExprKind::AtLeast {
+                event: ev, window, ..
+            } => {
+                self.refer(Kind::Event, None, ev);
+                if let Some(w) = window {
+                    self.expr(w, event, d);
+                }
+            }
+            ExprKind::InactiveFor(w) => self.expr(w, event, d),
+            ExprKind::Sent {
+                window: Some(w), ..
+            } => self.expr(w, event, d),
+            ExprKind::If { cond, then, other } => {
+                self.expr(cond, event, d);
+                self.expr(then, event, d);
+                self.expr(other, event, d);
             }
             ExprKind::Aggregate {
                 kind,
@@ -399,9 +414,12 @@ impl Index {
                 event: ev,
                 property,
                 filter,
-                ..
+                window,
             } => {
                 self.calls.push((*func_span, kind.function()));
+                if let Some(w) = window {
+                    self.expr(w, event, d);
+                }
                 self.refer(Kind::Event, None, ev);
                 if let Some(p) = property {
                     self.refer(Kind::Property, Some(&ev.name), p);
@@ -411,8 +429,7 @@ impl Index {
                 }
             }
             ExprKind::Path(parts) => self.path(parts, event),
-            ExprKind::InactiveFor(_)
-            | ExprKind::Sent { .. }
+            ExprKind::Sent { window: None, .. }
             | ExprKind::Str(_)
             | ExprKind::Int(..)
             | ExprKind::Number(..)

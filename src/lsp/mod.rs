@@ -4,10 +4,10 @@
 //! and an outline.
 //!
 //! The server works on the whole ruleset directory of each open file (names
-//! are global across files): [`workspace`] keeps the open texts and one
+//! are global across files): `workspace` keeps the open texts and one
 //! analysis per directory, made with the library's own pipeline
 //! ([`check_sources`](crate::ruleset::check_sources) and
-//! [`parse_file`](crate::syntax::parse_file)); [`index`] finds every name
+//! [`parse_file`](crate::syntax::parse_file)); `index` finds every name
 //! and its uses in the syntax trees; the other modules answer one kind of
 //! request each. Diagnostics are published when a file opens or is saved
 //! (or a rule file changes on disk), and [`DEBOUNCE`] after the first change

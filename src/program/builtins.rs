@@ -204,9 +204,58 @@ pub const HOURS: Function = Function {
     doc: "a duration in hours, with fractions",
 };
 
+const LOCAL_TAKES: &str = "a time, e.g. `now` or `last_seen_at`";
+/// `local_hour(t)`
+pub const LOCAL_HOUR: Function = Function {
+    name: "local_hour",
+    kind: FunctionKind::Scalar(Builtin::LocalHour),
+    arity: 1,
+    params: "t: time",
+    result: "int",
+    takes: LOCAL_TAKES,
+    doc: "the hour of `t` (0–23) in the customer's time zone",
+};
+/// `local_minute(t)`
+pub const LOCAL_MINUTE: Function = Function {
+    name: "local_minute",
+    kind: FunctionKind::Scalar(Builtin::LocalMinute),
+    arity: 1,
+    params: "t: time",
+    result: "int",
+    takes: LOCAL_TAKES,
+    doc: "the minute of `t` (0–59) in the customer's time zone",
+};
+/// `local_weekday(t)`
+pub const LOCAL_WEEKDAY: Function = Function {
+    name: "local_weekday",
+    kind: FunctionKind::Scalar(Builtin::LocalWeekday),
+    arity: 1,
+    params: "t: time",
+    result: "\"mon\" … \"sun\"",
+    takes: LOCAL_TAKES,
+    doc: "the day of the week of `t` in the customer's time zone",
+};
+
 /// Every built-in function: the aggregates, then the scalar functions.
-pub const BUILTINS: [Function; 15] = [
-    COUNT, SUM, MIN_OF, MAX_OF, AVG, DISTINCT, LAST, FIRST, LOWER, LEN, MIN, MAX, ABS, DAYS, HOURS,
+pub const BUILTINS: [Function; 18] = [
+    COUNT,
+    SUM,
+    MIN_OF,
+    MAX_OF,
+    AVG,
+    DISTINCT,
+    LAST,
+    FIRST,
+    LOWER,
+    LEN,
+    MIN,
+    MAX,
+    ABS,
+    DAYS,
+    HOURS,
+    LOCAL_HOUR,
+    LOCAL_MINUTE,
+    LOCAL_WEEKDAY,
 ];
 
 /// The aggregate called `name`, if any.
@@ -260,7 +309,8 @@ mod tests {
         assert_eq!(scalar("nope"), None);
         assert_eq!(
             names().join(", "),
-            "count, sum, min, max, avg, distinct, last, first, lower, len, abs, days, hours"
+            "count, sum, min, max, avg, distinct, last, first, lower, len, abs, days, hours, \
+             local_hour, local_minute, local_weekday"
         );
     }
 

@@ -4,6 +4,7 @@
 
 pub mod builtins;
 pub mod ops;
+pub mod walk;
 pub mod window;
 
 use chrono_tz::Tz;
@@ -89,6 +90,9 @@ pub struct Schema {
     /// Attribute slots grouped by name length, for reading snapshots:
     /// a key is compared only with names of its own length.
     pub attributes_by_length: Vec<Vec<u32>>,
+    /// The enum of [`WEEKDAYS`] in [`Schema::enums`], once a rule calls
+    /// `local_weekday`.
+    pub weekday: Option<u32>,
 }
 
 impl Schema {
@@ -237,7 +241,7 @@ pub enum Expr {
     /// `t within D`
     Within(Box<Expr>, Box<Expr>),
     /// `inactive for D`: the policy's activity is older than D.
-    Inactive(Micros),
+    Inactive(Window),
     /// `E at least N times [within D]` (and `never E` as its negation).
     AtLeast {
         /// The event's slot.
@@ -245,14 +249,14 @@ pub enum Expr {
         /// The least number of occurrences.
         count: i64,
         /// The window, if any.
-        window: Option<Micros>,
+        window: Option<Window>,
     },
     /// `sent "msg" [within D]`
     Sent {
         /// The message name.
         message: String,
         /// The window, if any.
-        window: Option<Micros>,
+        window: Option<Window>,
     },
     /// `x ?? default`
     Default(Box<Expr>, Box<Expr>),
@@ -264,7 +268,52 @@ pub enum Expr {
     Call(Builtin, Vec<Expr>),
     /// An aggregate over an event.
     Aggregate(Box<Aggregate>),
+    /// `if c then a else b`: only the chosen branch is evaluated.
+    If {
+        /// The condition and the two branches.
+        branches: Box<[Expr; 3]>,
+        /// Whether an int result becomes a number (one branch is a number).
+        widen: bool,
+    },
+    /// `local_hour(t)`, `local_minute(t)`, `local_weekday(t)`: a time read
+    /// in the customer's zone.
+    Local(LocalPart, Box<Expr>),
 }
+
+/// The length of a window (`within D`, `inactive for D`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Window {
+    /// A literal duration, known when the ruleset is checked.
+    Fixed(Micros),
+    /// A duration expression, computed per customer; a result that is zero
+    /// or negative is a runtime fault (the rule fails closed).
+    Computed(Box<Expr>),
+}
+
+/// What the `local_*` built-ins read of a local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalPart {
+    /// `local_hour`: 0 to 23.
+    Hour,
+    /// `local_minute`: 0 to 59.
+    Minute,
+    /// `local_weekday`: `"mon"` to `"sun"`, a member of [`Schema::weekday`].
+    Weekday,
+}
+
+impl LocalPart {
+    /// The built-in that reads it, e.g. `local_hour`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LocalPart::Hour => builtins::LOCAL_HOUR.name,
+            LocalPart::Minute => builtins::LOCAL_MINUTE.name,
+            LocalPart::Weekday => builtins::LOCAL_WEEKDAY.name,
+        }
+    }
+}
+
+/// The members of the enum `local_weekday` returns, Monday first.
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// An aggregate over the occurrences of an event.
 #[derive(Debug, Clone, PartialEq)]
@@ -278,7 +327,7 @@ pub struct Aggregate {
     /// The `where` condition.
     pub filter: Option<Expr>,
     /// The window, if any.
-    pub window: Option<Micros>,
+    pub window: Option<Window>,
 }
 
 /// A segment or metric.

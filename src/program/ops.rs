@@ -130,6 +130,12 @@ pub enum Builtin {
     Days,
     /// `hours(d)`
     Hours,
+    /// `local_hour(t)`
+    LocalHour,
+    /// `local_minute(t)`
+    LocalMinute,
+    /// `local_weekday(t)`
+    LocalWeekday,
 }
 
 impl Builtin {
@@ -143,6 +149,9 @@ impl Builtin {
             Builtin::Abs => &builtins::ABS,
             Builtin::Days => &builtins::DAYS,
             Builtin::Hours => &builtins::HOURS,
+            Builtin::LocalHour => &builtins::LOCAL_HOUR,
+            Builtin::LocalMinute => &builtins::LOCAL_MINUTE,
+            Builtin::LocalWeekday => &builtins::LOCAL_WEEKDAY,
         }
     }
 

@@ -406,14 +406,14 @@ pub enum ExprKind {
     OlderThan(Box<Expr>, Box<Expr>),
     /// `t within D`
     Within(Box<Expr>, Box<Expr>),
-    /// `inactive for D`
-    InactiveFor(DurationLit),
+    /// `inactive for D` (`D` any duration expression)
+    InactiveFor(Box<Expr>),
     /// `never E [within D]`
     Never {
         /// The event.
         event: Ident,
-        /// The window, if any.
-        window: Option<DurationLit>,
+        /// The window, if any: a duration expression.
+        window: Option<Box<Expr>>,
     },
     /// `E at least N times [within D]`
     AtLeast {
@@ -425,15 +425,15 @@ pub enum ExprKind {
         count_span: Span,
         /// `time` or `times` as written.
         plural: bool,
-        /// The window, if any.
-        window: Option<DurationLit>,
+        /// The window, if any: a duration expression.
+        window: Option<Box<Expr>>,
     },
     /// `sent "msg" [within D]`, or `never sent ...` when `negated`.
     Sent {
         /// The message.
         message: StrLit,
-        /// The window, if any.
-        window: Option<DurationLit>,
+        /// The window, if any: a duration expression.
+        window: Option<Box<Expr>>,
         /// Whether it is `never sent`.
         negated: bool,
     },
@@ -464,8 +464,8 @@ pub enum ExprKind {
         property: Option<Ident>,
         /// The `where` condition.
         filter: Option<Box<Expr>>,
-        /// The window.
-        window: Option<DurationLit>,
+        /// The window: a duration expression.
+        window: Option<Box<Expr>>,
     },
     /// A dotted name: attribute, record field, segment, metric or event property.
     Path(Vec<Ident>),
@@ -483,6 +483,15 @@ pub enum ExprKind {
     Now,
     /// `( x )`
     Paren(Box<Expr>),
+    /// `if c then a else b`
+    If {
+        /// The condition.
+        cond: Box<Expr>,
+        /// The value when it holds.
+        then: Box<Expr>,
+        /// The value otherwise.
+        other: Box<Expr>,
+    },
 }
 
 impl Expr {

@@ -40,10 +40,10 @@ pub fn string(value: &str) -> String {
     out
 }
 
-fn window(out: &mut String, w: &Option<DurationLit>) {
+fn window(out: &mut String, w: &Option<Box<Expr>>) {
     if let Some(d) = w {
         out.push_str(" within ");
-        out.push_str(&duration(d));
+        write_expr(out, d);
     }
 }
 
@@ -84,7 +84,7 @@ fn write_expr(out: &mut String, e: &Expr) {
         ExprKind::Within(a, b) => binary(out, a, "within", b),
         ExprKind::InactiveFor(d) => {
             out.push_str("inactive for ");
-            out.push_str(&duration(d));
+            write_expr(out, d);
         }
         ExprKind::Never { event, window: w } => {
             out.push_str("never ");
@@ -174,6 +174,14 @@ fn write_expr(out: &mut String, e: &Expr) {
             out.push('(');
             write_expr(out, x);
             out.push(')');
+        }
+        ExprKind::If { cond, then, other } => {
+            out.push_str("if ");
+            write_expr(out, cond);
+            out.push_str(" then ");
+            write_expr(out, then);
+            out.push_str(" else ");
+            write_expr(out, other);
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod format;
 mod grammar;
 mod parse;
 mod parse_error;
+mod parse_help;
 mod prescan;
 
 pub use crate::source::{FileId, Location, SourceFile, SourceSet, Span};

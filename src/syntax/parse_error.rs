@@ -4,7 +4,7 @@
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::grammar::Rule;
-use super::{prescan, FileId, Span};
+use super::{parse_help, prescan, FileId, Span};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 
 const RULE_CLAUSES: [&str; 7] = [
@@ -42,7 +42,8 @@ fn expectation(grammar_rule: Rule) -> Option<(u8, &'static str)> {
         kw_event => (5, "an attribute or `event`"),
         expr | or_expr | and_expr | not_expr | not_op | predicate | default_expr | sum_expr
         | product | unary | paren | call | path | number | string | kw_now | kw_true
-        | kw_false | kw_not | never_pred | sent_pred | inactive_pred | at_least_pred | neg_op => {
+        | kw_false | kw_not | never_pred | sent_pred | inactive_pred | at_least_pred | neg_op
+        | if_expr | kw_if => {
             (2, "an expression")
         }
         ident => (3, "a name"),
@@ -75,6 +76,8 @@ fn expectation(grammar_rule: Rule) -> Option<(u8, &'static str)> {
         variants => (2, "a message or `{` with variants"),
         variant => (2, "a variant (`\"message\" 50%`)"),
         kw_with => (6, "`with`"),
+        kw_then => (6, "`then`"),
+        kw_else => (6, "`else`"),
         kw_where => (8, "`where`"),
         sent_target => (2, "`sent`"),
         param => (2, "a parameter (`name: expression`)"),
@@ -154,7 +157,12 @@ pub fn describe(
     let expects_rule_clause = positives.contains(&Rule::kw_when);
     let expects_policy_clause = positives.contains(&Rule::kw_channels);
     let expects_item = positives.contains(&Rule::kw_rule);
-    let help = match word {
+    let place = parse_help::Place {
+        before: parse_help::words(chunk.get(..pos).unwrap_or("")),
+        found: word,
+        expected: &positives,
+    };
+    let help = parse_help::help(&place).or_else(|| match word {
         "=" if positives
             .iter()
             .any(|r| matches!(r, Rule::cmp_op | Rule::cmp_suffix))
@@ -171,7 +179,7 @@ pub fn describe(
             "there is no open `{` here to close: remove this `}`",
         )),
         _ => None,
-    };
+    });
     let help = help.or_else(|| {
         let close = |words: &[&'static str]| did_you_mean(word, words.iter().copied());
         if expects_rule_clause {

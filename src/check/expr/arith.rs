@@ -164,6 +164,11 @@ impl Checker {
         if args.len() != func.arity() {
             return None; // reported by the parser
         }
+        if let (Builtin::LocalHour | Builtin::LocalMinute | Builtin::LocalWeekday, [arg]) =
+            (func, args)
+        {
+            return self.local_time(func, arg, e, scope);
+        }
         let mut typed_args = Vec::new();
         for a in args {
             typed_args.push(self.value(a, scope));

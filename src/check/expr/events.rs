@@ -1,10 +1,10 @@
 //! Events: aggregates, `E at least N times`, and event names.
 
-use super::{micros, typed, Scope, Typed};
+use super::{typed, Scope, Typed};
 use crate::check::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::program::{self, Expr as PExpr, Type};
-use crate::syntax::ast::{AggregateKind, DurationLit, Expr, ExprKind, Ident};
+use crate::syntax::ast::{AggregateKind, Expr, ExprKind, Ident};
 use crate::syntax::Span;
 
 impl Checker {
@@ -33,10 +33,12 @@ impl Checker {
         event: &Ident,
         property: Option<&Ident>,
         filter: Option<&Expr>,
-        window: Option<&DurationLit>,
+        window: Option<&Expr>,
         scope: &Scope,
     ) -> Option<Typed> {
+        let window = self.optional_window(window, scope);
         let ev = self.event(event)?;
+        let window = window.ok()?;
         let props = self.schema.events.get(ev as usize)?.props.clone();
         let prop = match property {
             Some(p) => match props.iter().position(|f| f.name == p.name) {
@@ -130,7 +132,7 @@ impl Checker {
                 event: ev,
                 property: prop.map(|(i, _, _)| i),
                 filter,
-                window: window.map(micros),
+                window,
             })),
         )
     }
@@ -141,9 +143,12 @@ impl Checker {
         event: &Ident,
         count: i64,
         count_span: Span,
-        window: Option<&DurationLit>,
+        window: Option<&Expr>,
+        scope: &Scope,
     ) -> Option<Typed> {
+        let window = self.optional_window(window, scope);
         let ev = self.event(event)?;
+        let window = window.ok()?;
         if count < 1 {
             self.report(
                 Diagnostic::error(
@@ -164,7 +169,7 @@ impl Checker {
             PExpr::AtLeast {
                 event: ev,
                 count,
-                window: window.map(micros),
+                window,
             },
         )
     }

@@ -10,22 +10,19 @@
 
 mod arith;
 mod compare;
+mod conditional;
 mod events;
 mod narrow;
 mod paths;
 
 pub(super) use narrow::Scope;
-use narrow::{key, strip};
+pub(super) use narrow::{key, strip};
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{Expr as PExpr, Type};
-use crate::syntax::ast::{DurationLit, Expr, ExprKind};
-use crate::value::{Value, MICROS_PER_SECOND};
-
-fn micros(d: &DurationLit) -> i64 {
-    d.seconds().saturating_mul(MICROS_PER_SECOND)
-}
+use crate::syntax::ast::{Expr, ExprKind};
+use crate::value::Value;
 
 fn string_literal(e: &Expr) -> Option<&str> {
     match &strip(e).kind {
@@ -191,16 +188,18 @@ impl Checker {
                     );
                     return None;
                 }
-                typed(Type::Bool, PExpr::Inactive(micros(d)))
+                let w = self.window_length(d, scope, "inactive for")?;
+                typed(Type::Bool, PExpr::Inactive(w))
             }
             ExprKind::Never { event, window } => {
-                let ev = self.event(event)?;
+                let ev = self.event(event);
+                let window = self.optional_window(window.as_deref(), scope).ok()?;
                 typed(
                     Type::Bool,
                     PExpr::Not(Box::new(PExpr::AtLeast {
-                        event: ev,
+                        event: ev?,
                         count: 1,
-                        window: window.as_ref().map(micros),
+                        window,
                     })),
                 )
             }
@@ -210,7 +209,7 @@ impl Checker {
                 count_span,
                 window,
                 ..
-            } => self.at_least(event, *count, *count_span, window.as_ref()),
+            } => self.at_least(event, *count, *count_span, window.as_deref(), scope),
             ExprKind::Sent {
                 message,
                 window,
@@ -218,7 +217,7 @@ impl Checker {
             } => {
                 let sent = PExpr::Sent {
                     message: message.value.clone(),
-                    window: window.as_ref().map(micros),
+                    window: self.optional_window(window.as_deref(), scope).ok()?,
                 };
                 typed(
                     Type::Bool,
@@ -245,17 +244,21 @@ impl Checker {
                 event,
                 property.as_ref(),
                 filter.as_deref(),
-                window.as_ref(),
+                window.as_deref(),
                 scope,
             ),
+            ExprKind::If { cond, then, other } => self.conditional(cond, then, other, scope),
             ExprKind::Path(parts) => self.path(parts, scope),
             ExprKind::Str(s) => typed(Type::String, PExpr::Const(Value::Str(s.as_str().into()))),
             ExprKind::Int(i, _) => typed(Type::Int, PExpr::Const(Value::Int(*i))),
             ExprKind::Number(n, _) => typed(Type::Number, PExpr::Const(Value::Number(*n))),
             ExprKind::Bool(b) => typed(Type::Bool, PExpr::Const(Value::Bool(*b))),
-            ExprKind::Duration(d) => {
-                typed(Type::Duration, PExpr::Const(Value::Duration(micros(d))))
-            }
+            ExprKind::Duration(d) => typed(
+                Type::Duration,
+                PExpr::Const(Value::Duration(
+                    d.seconds().saturating_mul(crate::value::MICROS_PER_SECOND),
+                )),
+            ),
             ExprKind::Now => typed(Type::Time, PExpr::Now),
         }
     }

@@ -47,7 +47,7 @@ impl Scope {
 }
 
 /// The expression inside any parentheses.
-pub(super) fn strip(mut e: &Expr) -> &Expr {
+pub(in crate::check) fn strip(mut e: &Expr) -> &Expr {
     while let ExprKind::Paren(inner) = &e.kind {
         e = inner;
     }
@@ -55,6 +55,6 @@ pub(super) fn strip(mut e: &Expr) -> &Expr {
 }
 
 /// The canonical text of an expression: what narrowing matches on.
-pub(super) fn key(e: &Expr) -> String {
+pub(in crate::check) fn key(e: &Expr) -> String {
     canonical::expr(strip(e))
 }

@@ -25,7 +25,7 @@ fn an_unused_definition_is_a_warning() {
 fn two_rules_sending_the_same_message_is_a_warning() {
     assert_eq!(
         warnings(
-            "rule a { when true send email \"m\" cooldown 1 day }\nrule b { when false send email \"m\" cooldown 1 day }"
+            "rule a { when true send email \"m\" cooldown 1 day }\nrule b { when plan == \"pro\" send email \"m\" cooldown 1 day }"
         ),
         [Code::DuplicateSend]
     );

@@ -4,11 +4,14 @@
 //! text and looks at the program or at the diagnostic codes.
 
 mod cycles;
+mod division;
+mod expressions;
 mod lints;
 mod names;
 mod narrowing;
 mod policy;
 mod rules;
+mod satisfiable;
 mod types;
 
 use super::check;

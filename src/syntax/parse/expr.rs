@@ -2,7 +2,7 @@
 //! built-in functions (resolved with [`builtins`]) and aggregates with their
 //! trailing `within`.
 
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
 
 use super::{is_token, next, next_content, Builder, Conv, ShapeBug};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
@@ -11,11 +11,39 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::syntax::grammar::Rule;
 
+/// How deep `if`s may nest (each level is a frame of every recursive pass).
+const MAX_IF_DEPTH: usize = 64;
+
 impl Builder {
     pub(super) fn expr(&mut self, pair: Pair<'_, Rule>) -> Conv<Expr> {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => self.expr(next(&mut pair.into_inner(), "expr")?),
+            Rule::if_expr => {
+                if self.if_depth >= MAX_IF_DEPTH {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::Syntax,
+                            span,
+                            format!("`if` nested more than {MAX_IF_DEPTH} deep"),
+                        )
+                        .with_label("too deeply nested")
+                        .with_help("split the value into metrics, each with one `if`"),
+                    );
+                    return Ok(Expr {
+                        kind: ExprKind::Bool(false),
+                        span,
+                    });
+                }
+                self.if_depth += 1;
+                let built = self.if_branches(pair.into_inner());
+                self.if_depth -= 1;
+                let (cond, then, other) = built?;
+                Ok(Expr {
+                    kind: ExprKind::If { cond, then, other },
+                    span,
+                })
+            }
             Rule::or_expr | Rule::and_expr => {
                 let is_or = pair.as_rule() == Rule::or_expr;
                 let mut operands = pair.into_inner().filter(|p| !is_token(p.as_rule()));
@@ -66,6 +94,19 @@ impl Builder {
         }
     }
 
+    /// The condition and the two branches of `if c then a else b`.
+    fn if_branches(&mut self, parts: Pairs<'_, Rule>) -> Conv<(Box<Expr>, Box<Expr>, Box<Expr>)> {
+        let mut parts = parts.filter(|p| !is_token(p.as_rule()));
+        let mut branch = |what| -> Conv<Box<Expr>> {
+            Ok(Box::new(self.expr(parts.next().ok_or(ShapeBug(what))?)?))
+        };
+        Ok((
+            branch("if condition")?,
+            branch("then branch")?,
+            branch("else branch")?,
+        ))
+    }
+
     /// `a ?? b`, `a + b`, `a * b` chains, folded to the left.
     pub(super) fn binary_chain(&mut self, pair: Pair<'_, Rule>) -> Conv<Expr> {
         let mut parts = pair.into_inner();
@@ -87,11 +128,11 @@ impl Builder {
         Ok(acc)
     }
 
-    pub(super) fn window(&mut self, pair: Option<Pair<'_, Rule>>) -> Conv<Option<DurationLit>> {
+    pub(super) fn window(&mut self, pair: Option<Pair<'_, Rule>>) -> Conv<Option<Box<Expr>>> {
         match pair {
             Some(w) => {
                 let d = next_content(&mut w.into_inner(), "window")?;
-                Ok(Some(self.duration(d)?))
+                Ok(Some(Box::new(self.expr(d)?)))
             }
             None => Ok(None),
         }
@@ -133,7 +174,7 @@ impl Builder {
             }
             Rule::inactive_pred => {
                 let d = next_content(&mut first.into_inner(), "inactive duration")?;
-                ExprKind::InactiveFor(self.duration(d)?)
+                ExprKind::InactiveFor(Box::new(self.expr(d)?))
             }
             Rule::at_least_pred => {
                 let mut event = None;
@@ -350,7 +391,7 @@ impl Builder {
         func: Ident,
         mut args: Vec<Expr>,
         filter: Option<Expr>,
-        window: Option<DurationLit>,
+        window: Option<Box<Expr>>,
         span: Span,
     ) -> Conv<Expr> {
         let needs_property = kind.needs_property();
@@ -474,25 +515,13 @@ impl Builder {
     }
 }
 
-/// Splits a trailing `within D` (with a literal duration) off an expression:
-/// `x within 7 days` gives `(x, 7 days)`, `a and b within 7 days` gives
-/// `(a and b, 7 days)`. Parenthesised expressions are left alone.
-fn lift_window(expr: Expr) -> (Expr, Option<DurationLit>) {
+/// Splits a trailing `within D` off an expression: `x within 7 days` gives
+/// `(x, 7 days)`, `a and b within trial_days * 1 day` gives
+/// `(a and b, trial_days * 1 day)`. Parenthesised expressions are left alone.
+fn lift_window(expr: Expr) -> (Expr, Option<Box<Expr>>) {
     let span = expr.span;
     match expr.kind {
-        ExprKind::Within(inner, rhs) => match *rhs {
-            Expr {
-                kind: ExprKind::Duration(d),
-                ..
-            } => (*inner, Some(d)),
-            rhs => (
-                Expr {
-                    kind: ExprKind::Within(inner, Box::new(rhs)),
-                    span,
-                },
-                None,
-            ),
-        },
+        ExprKind::Within(inner, rhs) => (*inner, Some(rhs)),
         ExprKind::And(a, b) => {
             let (b, window) = lift_window(*b);
             let span = a.span.to(b.span);

@@ -44,6 +44,7 @@ pub fn parse_file(file: FileId, text: &str) -> (FileAst, Vec<Diagnostic>) {
                     file,
                     offset: start,
                     diags: Vec::new(),
+                    if_depth: 0,
                 };
                 match pairs
                     .next()
@@ -69,6 +70,8 @@ struct Builder {
     file: FileId,
     offset: usize,
     diags: Vec<Diagnostic>,
+    /// How many `if`s enclose the expression being built.
+    if_depth: usize,
 }
 
 fn next<'i>(pairs: &mut Pairs<'i, Rule>, what: &'static str) -> Conv<Pair<'i, Rule>> {

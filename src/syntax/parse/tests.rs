@@ -151,7 +151,7 @@ fn unknown_functions_suggest_a_builtin() {
     let (_, diags) = parse("segment s = zzzzzz(x) == \"a\"");
     assert_eq!(
         diags[0].help.as_deref(),
-        Some("the functions are count, sum, min, max, avg, distinct, last, first, lower, len, abs, days and hours")
+        Some("the functions are count, sum, min, max, avg, distinct, last, first, lower, len, abs, days, hours, local_hour, local_minute and local_weekday")
     );
 }
 
@@ -176,7 +176,10 @@ fn a_trailing_within_belongs_to_the_aggregate() {
     let ExprKind::Aggregate { filter, window, .. } = agg.kind else {
         panic!("expected an aggregate")
     };
-    assert_eq!(window.map(|w| w.seconds()), Some(90 * 86_400));
+    assert_eq!(
+        window.map(|w| canonical::expr(&w)).as_deref(),
+        Some("90 days")
+    );
     assert_eq!(filter.map(|f| canonical::expr(&f)).as_deref(), Some("paid"));
 }
 
@@ -202,4 +205,60 @@ fn spans_point_into_the_file() {
     let text = "segment s = plan == \"pro\"";
     let e = expr("plan == \"pro\"");
     assert_eq!(text.get(e.span.start..e.span.end), Some("plan == \"pro\""));
+}
+
+#[test]
+fn if_binds_loosest_and_chains_in_else() {
+    let e = expr("if a then b else c or d");
+    let ExprKind::If { cond, then, other } = &e.kind else {
+        panic!("expected if, found {e:?}")
+    };
+    assert_eq!(canonical::expr(cond), "a");
+    assert_eq!(canonical::expr(then), "b");
+    assert!(matches!(other.kind, ExprKind::Or(..)));
+    let e = expr("if a then 1 else if b then 2 else 3");
+    assert_eq!(canonical::expr(&e), "if a then 1 else if b then 2 else 3");
+    let e = expr("(if a then 1 else 2) > x");
+    assert!(matches!(e.kind, ExprKind::Compare(CompareOp::Gt, ..)));
+    // Unparenthesised inside a condition, it is a syntax error.
+    assert!(!errors("segment s = x > if a then 1 else 2").is_empty());
+}
+
+#[test]
+fn windows_take_duration_expressions() {
+    for text in [
+        "inactive for limit",
+        "never e within n * 1 day",
+        "e at least 2 times within (if a then 3 days else 7 days)",
+        "sent \"m\" within w",
+        "count(e where p > 1 within 2 * 7 days) > 0",
+    ] {
+        assert_eq!(canonical::expr(&expr(text)), text);
+    }
+    // The trailing `within` of an aggregate is its window, literal or not.
+    let e = expr("count(e where flag within n * 1 day)");
+    let ExprKind::Aggregate {
+        filter: Some(f),
+        window: Some(w),
+        ..
+    } = &e.kind
+    else {
+        panic!("expected an aggregate with a filter and a window, found {e:?}")
+    };
+    assert_eq!(canonical::expr(f), "flag");
+    assert_eq!(canonical::expr(w), "n * 1 day");
+    // Policy durations stay literal.
+    assert!(!errors("rule r { when a send email \"m\" cooldown 2 * 7 days }").is_empty());
+}
+
+#[test]
+fn nested_ifs_are_bounded() {
+    let deep = |n: usize| format!("segment s = {}true", "if a then b else ".repeat(n));
+    assert!(errors(&deep(64)).is_empty());
+    assert_eq!(
+        errors(&deep(65)),
+        [(Code::Syntax, String::from("`if` nested more than 64 deep"))]
+    );
+    // Far deeper is refused too, never a crash.
+    assert!(!errors(&deep(5_000)).is_empty());
 }
