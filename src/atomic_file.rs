@@ -15,6 +15,8 @@ pub struct AtomicFile {
     dest: PathBuf,
     tmp: PathBuf,
     out: Option<BufWriter<File>>,
+    /// Renamed into place: nothing to remove.
+    committed: bool,
 }
 
 impl AtomicFile {
@@ -31,17 +33,58 @@ impl AtomicFile {
             dest,
             tmp,
             out: Some(BufWriter::with_capacity(1 << 16, file)),
+            committed: false,
         })
+    }
+
+    /// The temporary file written until the commit (e.g. to remove it
+    /// from a signal handler).
+    pub fn temp_path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Commits several files together: every one is complete on disk
+    /// before the first is renamed, so a failure while writing any of them
+    /// leaves none in place (and removes every temporary file).
+    pub fn commit_all(files: Vec<AtomicFile>) -> io::Result<()> {
+        let named = |f: &AtomicFile, e: io::Error| {
+            io::Error::new(e.kind(), format!("{}: {e}", f.dest.display()))
+        };
+        let mut files = files;
+        for f in &mut files {
+            if let Err(e) = f.sync() {
+                return Err(named(f, e));
+            }
+        }
+        for f in files {
+            let dest = f.dest.clone();
+            f.rename()
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dest.display())))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and syncs the temporary file.
+    fn sync(&mut self) -> io::Result<()> {
+        if let Some(out) = &mut self.out {
+            out.flush()?;
+            out.get_ref().sync_all()?;
+        }
+        Ok(())
     }
 
     /// Flushes, syncs and renames the file into place (then syncs the
     /// directory, where the platform allows it, so the rename is durable).
     pub fn commit(mut self) -> io::Result<()> {
-        if let Some(out) = self.out.take() {
-            let file = out.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-        }
+        self.sync()?;
+        self.rename()
+    }
+
+    /// Closes the (synced) file and renames it into place.
+    fn rename(mut self) -> io::Result<()> {
+        self.out = None;
         std::fs::rename(&self.tmp, &self.dest)?;
+        self.committed = true;
         #[cfg(unix)]
         if let Some(dir) = self.dest.parent() {
             let dir = if dir.as_os_str().is_empty() {
@@ -68,7 +111,7 @@ impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.out {
             Some(out) => out.write(buf),
-            None => Err(io::Error::other("file already committed")),
+            None => Err(io::Error::other("file already closed")),
         }
     }
 
@@ -82,7 +125,7 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.out.is_some() {
+        if !self.committed {
             self.out = None;
             let _ = std::fs::remove_file(&self.tmp);
         }

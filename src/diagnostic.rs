@@ -484,13 +484,31 @@ impl Diagnostic {
             Some(loc) => format!("{}:{}:{}: {}", name, loc.line, loc.column, self.message),
             None => self.message.clone(),
         };
+        // miette pads snippets with `{:width$}`, which panics past column
+        // 65,535, and such lines are unreadable anyway: no snippet for them.
+        let too_wide = file.is_some_and(|f| {
+            labels.iter().any(|l| {
+                let end = l.offset().saturating_add(l.len());
+                [l.offset(), end]
+                    .iter()
+                    .any(|at| f.location(*at).column > MAX_SNIPPET_COLUMN)
+            })
+        });
+        if too_wide {
+            let first = (!self.label.is_empty()).then(|| self.label.clone());
+            labels.clear();
+            help = match (first, help) {
+                (Some(l), Some(h)) => Some(format!("{l}\n{h}")),
+                (l, h) => l.or(h),
+            };
+        }
         Report {
             message,
             code: self.code,
             severity: self.severity,
             help,
             labels,
-            source: NamedSource::new(name, text),
+            source: (!too_wide).then(|| NamedSource::new(name, text)),
         }
     }
 
@@ -513,6 +531,9 @@ impl Diagnostic {
         }
     }
 }
+
+/// Diagnostics on a line longer than this are shown without a snippet.
+const MAX_SNIPPET_COLUMN: usize = 4_096;
 
 fn to_source_span(span: Span) -> SourceSpan {
     SourceSpan::new(span.start.into(), span.len())
@@ -552,7 +573,8 @@ pub struct Report {
     severity: Severity,
     help: Option<String>,
     labels: Vec<LabeledSpan>,
-    source: NamedSource<Arc<String>>,
+    /// `None` when the lines are too long to show.
+    source: Option<NamedSource<Arc<String>>>,
 }
 
 impl fmt::Display for Report {
@@ -582,7 +604,7 @@ impl miette::Diagnostic for Report {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

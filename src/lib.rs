@@ -84,6 +84,7 @@ pub mod atomic_file;
 pub mod batch;
 pub mod check;
 pub mod decision;
+pub mod deep_stack;
 pub mod diagnostic;
 pub mod diff;
 pub mod digest;

@@ -228,7 +228,7 @@ pub fn check_sources(sources: SourceSet) -> CheckResult {
         None
     } else {
         let refs: Vec<_> = asts.iter().map(|(id, ast)| (*id, ast)).collect();
-        let (program, diags) = check::check(&refs);
+        let (program, diags) = crate::deep_stack::run(|| check::check(&refs));
         diagnostics.extend(diags);
         program
     };

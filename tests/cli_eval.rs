@@ -278,3 +278,159 @@ fn explain_and_eval_default_to_the_same_instant() {
     }
     panic!("`nudge explain` and `nudge eval` never agreed on the default instant");
 }
+
+/// A customer id seen again in the same run (in the same file or a later
+/// one) is a rejected line naming where it was first seen; its decisions
+/// are not written, so no two decisions share a `decision_id`.
+#[test]
+fn duplicate_customer_ids_are_rejected_with_the_first_place() {
+    let dir = temp_dir("duplicates");
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let first = customers.lines().next().unwrap();
+    let second = customers.lines().nth(1).unwrap();
+    let (a, b) = (dir.join("a.ndjson"), dir.join("b.json"));
+    std::fs::write(&a, format!("{first}\n{second}\n{first}\n")).unwrap();
+    std::fs::write(&b, format!("[{second}]")).unwrap();
+    let manifest = dir.join("m.json");
+    let o = eval(&[
+        "--snapshots",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    let a_name = a.to_str().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "{a_name}:3: duplicate customer id `new`, first at {a_name}:1"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "b.json: customer #1: duplicate customer id `stale`, first at {a_name}:2"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 rejected lines (2 duplicate ids)"),
+        "{stderr}"
+    );
+    let ids: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["decision_id"].to_string())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "a decision_id repeats: {ids:?}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(
+        (m["customers"].as_u64(), m["duplicate_ids"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(m["inputs"][1]["duplicates"], 1);
+}
+
+/// A full disk names the file being written, not the input being read.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_names_the_output() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .arg("eval")
+        .args(["--rules", "tests/fixtures/arbitration", "--now", NOW])
+        .args([
+            "--quiet",
+            "--snapshots",
+            "tests/fixtures/eval/customers.ndjson",
+        ])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot write decisions to standard output: No space left on device"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("customers.ndjson: No space"), "{stderr}");
+}
+
+/// SIGTERM mid-run removes both temporary files and renames nothing into
+/// place; a run that fails writes neither decisions nor manifest.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_file_behind() {
+    use std::io::Write;
+    let dir = temp_dir("sigterm");
+    let (out, manifest) = (dir.join("d.ndjson"), dir.join("m.json"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .arg("eval")
+        .args([
+            "--rules",
+            "tests/fixtures/arbitration",
+            "--now",
+            NOW,
+            "--quiet",
+        ])
+        .args(["--snapshots", "-", "--out", out.to_str().unwrap()])
+        .args(["--manifest", manifest.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(customers.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    // Both temporary files exist while the run waits for more input.
+    let count = || std::fs::read_dir(&dir).unwrap().count();
+    for _ in 0..500 {
+        if count() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(count(), 2, "the run did not start");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(128 + 15));
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// A manifest that cannot be written keeps the decisions out of place too.
+#[test]
+fn decisions_and_manifest_are_committed_together() {
+    let dir = temp_dir("together");
+    let out = dir.join("d.ndjson");
+    let o = eval(&[
+        "--quiet",
+        "--snapshots",
+        "tests/fixtures/eval/customers.ndjson",
+        "--out",
+        out.to_str().unwrap(),
+        "--manifest",
+        dir.join("missing/m.json").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -721,8 +721,9 @@ fn the_grammar_knows_every_built_in() {
     assert_eq!(listed, nudge::program::builtins::names());
 }
 
-/// A deeply nested expression is checked, not a crash (3000 levels overflow
-/// an 8 MiB main-thread stack in a debug build).
+/// A deeply nested expression is refused with the depth limit, not a crash
+/// (3000 levels overflow an 8 MiB main-thread stack in a debug build), and
+/// the server goes on answering.
 #[test]
 fn deep_nesting_does_not_crash_the_server() {
     let rules = format!(
@@ -734,8 +735,18 @@ fn deep_nesting_does_not_crash_the_server() {
     let path = dir.join("rules.nudge");
     let mut server = Server::start();
     let diagnostics = server.open(&path, 1);
-    assert_eq!(diagnostics, Vec::<Value>::new());
-    let hover = server.at("textDocument/hover", &path, 1, 8);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let message = diagnostics[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "expression nested deeper than {} levels",
+            nudge::syntax::MAX_DEPTH
+        )),
+        "{message}"
+    );
+    let schema_path = dir.join("schema.nudge");
+    assert_eq!(server.open(&schema_path, 1), Vec::<Value>::new());
+    let hover = server.at("textDocument/hover", &schema_path, 0, 10);
     assert!(hover["contents"]["value"]
         .as_str()
         .unwrap()

@@ -873,3 +873,56 @@ fn sigterm_finishes_requests_in_flight() {
     };
     assert!(status.success(), "{status:?}\n{}", server.log());
 }
+
+/// A rule nested as deep as `check` accepts loads on the server's reload
+/// (a 2 MiB tokio worker, where 160 parentheses once overflowed its stack);
+/// one nested deeper is refused and the old ruleset keeps serving.
+#[test]
+fn deeply_nested_rules_reload_or_are_refused_without_taking_the_server_down() {
+    let server = Server::start("deep", &["--no-watch"]);
+    let h0 = server.hash();
+    let deep = |n: usize| {
+        format!(
+            "rule deep {{\n  when {}vip{}\n  send push \"deep\"\n  cooldown 1 day\n}}\n",
+            "(".repeat(n),
+            ")".repeat(n)
+        )
+    };
+    let extra = server.dir.join("deep.nudge");
+    std::fs::write(&extra, deep(nudge::syntax::MAX_DEPTH - 1)).unwrap();
+    let check = Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .arg("check")
+        .arg(&server.dir)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    server.signal("HUP");
+    server.wait_until("the deep reload", Duration::from_secs(20), || {
+        server.hash() != h0
+    });
+    let h1 = server.hash();
+    assert!(server.get("/v1/ruleset").json()["last_reload_error"].is_null());
+
+    std::fs::write(&extra, deep(1_000)).unwrap();
+    server.signal("HUP");
+    server.wait_until("the refused reload", Duration::from_secs(20), || {
+        !server.get("/v1/ruleset").json()["last_reload_error"].is_null()
+    });
+    let info = server.get("/v1/ruleset").json();
+    assert!(
+        info["last_reload_error"]
+            .to_string()
+            .contains("nested deeper than"),
+        "{info}"
+    );
+    assert_eq!(server.hash(), h1, "the old ruleset keeps serving");
+    let r = server.post(
+        "/v1/evaluate",
+        &json!({"customer": newcomer("after-deep"), "now": NOW}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}

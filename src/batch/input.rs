@@ -22,6 +22,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// How records of this format are numbered.
+    pub fn unit(self) -> super::Unit {
+        match self {
+            Format::Lines => super::Unit::Line,
+            Format::JsonArray | Format::Yaml => super::Unit::Customer,
+        }
+    }
+
     /// The format of a file name: `.json` is an array, `.yaml`/`.yml` YAML,
     /// anything else (`.ndjson`, `.jsonl`, `-`) lines.
     pub fn of_name(name: &str) -> Format {

@@ -88,8 +88,10 @@ pub struct InputSummary {
     pub sha256: Option<String>,
     /// Customers read (valid or invalid).
     pub records: u64,
-    /// Records rejected (not a customer at all).
+    /// Records rejected (not a customer at all, or a duplicate id).
     pub rejected: u64,
+    /// Of those, records whose customer id was already seen in the run.
+    pub duplicates: u64,
     /// The first rejected records (at most [`MAX_REJECTED_KEPT`]).
     #[serde(skip)]
     pub rejections: Vec<Rejected>,
@@ -127,6 +129,8 @@ pub struct Manifest {
     pub outcomes: BTreeMap<String, u64>,
     /// Records rejected, over all inputs.
     pub rejected_lines: u64,
+    /// Of those, records whose customer id was already seen in the run.
+    pub duplicate_ids: u64,
     /// The first rejected lines (at most 1000), with why.
     pub rejected: Vec<RejectedLine>,
     /// Snapshot keys not in the schema (ignored).
@@ -164,6 +168,7 @@ impl Manifest {
             ruleset: ruleset.hash().to_string(),
             now: format_time(now.timestamp_micros()),
             rejected_lines: inputs.iter().map(|i| i.rejected).sum(),
+            duplicate_ids: inputs.iter().map(|i| i.duplicates).sum(),
             rejected,
             inputs,
             customers: counts.customers,
@@ -183,8 +188,13 @@ impl Manifest {
     /// Writes the manifest as pretty JSON, atomically.
     pub fn write(&self, path: impl AsRef<Path>) -> io::Result<()> {
         let mut f = crate::atomic_file::AtomicFile::create(path)?;
-        serde_json::to_writer_pretty(&mut f, self)?;
-        f.write_all(b"\n")?;
+        self.write_to(&mut f)?;
         f.commit()
+    }
+
+    /// Writes the manifest as pretty JSON to `out`.
+    pub fn write_to(&self, mut out: impl Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")
     }
 }

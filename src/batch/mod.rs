@@ -70,8 +70,8 @@ mod manifest;
 mod reject;
 mod sink;
 mod step;
+mod unique;
 
-use std::collections::HashMap;
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -84,6 +84,7 @@ pub use manifest::{Counts, InputSummary, Manifest, RejectedLine, MAX_REJECTED_KE
 pub use reject::{Rejected, Rejection, Unit};
 pub use sink::{Collect, Discard, Encoded, NdjsonWriter, Sink};
 pub use step::{Evaluate, Map, Step};
+pub use unique::UniqueCustomers;
 
 use crate::decision::Evaluation;
 use crate::snapshot::RejectedInput;
@@ -174,28 +175,6 @@ impl CustomerOutput for Evaluation {
 impl CustomerOutput for Encoded {
     fn customer(&self) -> &str {
         &self.customer
-    }
-}
-
-/// Rejects a record whose customer id was already seen (in this run, over
-/// all its inputs) with [`Rejection::Duplicate`].
-#[derive(Debug, Clone, Default)]
-pub struct UniqueCustomers {
-    seen: HashMap<String, u64>,
-}
-
-impl<T: CustomerOutput> Admit<T> for UniqueCustomers {
-    fn admit(&mut self, line: u64, output: &T) -> Result<(), Rejection> {
-        match self.seen.get(output.customer()) {
-            Some(first) => Err(Rejection::Duplicate {
-                id: output.customer().to_string(),
-                first_line: *first,
-            }),
-            None => {
-                self.seen.insert(output.customer().to_string(), line);
-                Ok(())
-            }
-        }
     }
 }
 
@@ -449,11 +428,12 @@ impl<S: Step> Batch<S> {
             let read = reading
                 .join()
                 .map_err(|_| BatchError::Threads(String::from("the reader thread failed")))?;
+            // A failed write stops the run first: report it, not the read.
+            written.map_err(BatchError::Write)?;
             let hasher = read.map_err(|source| BatchError::Read {
                 input: name.to_string(),
                 source,
             })?;
-            written.map_err(BatchError::Write)?;
             Ok(hasher.map(|h| crate::digest::hex(&h.finalize())))
         })
     }
@@ -471,10 +451,7 @@ impl Tally {
     fn new(name: &str, format: Format) -> Tally {
         Tally {
             name: Arc::from(name),
-            unit: match format {
-                Format::Lines => Unit::Line,
-                Format::JsonArray | Format::Yaml => Unit::Customer,
-            },
+            unit: format.unit(),
             summary: InputSummary {
                 file: name.to_string(),
                 ..InputSummary::default()
@@ -509,6 +486,9 @@ impl Tally {
                     reason,
                 };
                 self.summary.rejected += 1;
+                if matches!(rejected.reason, Rejection::Duplicate { .. }) {
+                    self.summary.duplicates += 1;
+                }
                 let sent = sink.rejected(&rejected);
                 if self.summary.rejections.len() < MAX_REJECTED_KEPT {
                     self.summary.rejections.push(rejected);

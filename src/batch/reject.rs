@@ -24,13 +24,13 @@ pub enum Rejection {
     #[error("{0}")]
     NotACustomer(#[from] RejectedInput),
     /// A customer id already seen earlier in the run.
-    #[error("customer `{id}` appears again (first on line {first_line})")]
+    #[error("duplicate customer id `{id}`, first at {first}")]
     #[diagnostic(help("give every customer one snapshot per run"))]
     Duplicate {
         /// The repeated id.
         id: String,
-        /// Where it was seen first.
-        first_line: u64,
+        /// Where it was seen first (`file:line`).
+        first: String,
     },
     /// The line is longer than the caller's limit.
     #[error("line is longer than the limit of {limit} bytes")]

@@ -110,17 +110,20 @@ fn unique_customers_rejects_later_lines_with_a_seen_id() {
     });
     let lines = [r#"{"id": "a"}"#, r#"{"id": "b"}"#, r#"{"id": "a"}"#];
     let mut sink = Collect::default();
+    let mut unique = UniqueCustomers::default();
+    unique.input("dupes.ndjson", Unit::Line);
     let summary = batch
         .run_admitting(
             Input::from_lines("dupes.ndjson", lines),
-            &mut UniqueCustomers::default(),
+            &mut unique,
             &mut sink,
         )
         .unwrap();
     assert_eq!((summary.records, summary.rejected), (2, 1));
+    assert_eq!(summary.duplicates, 1);
     assert_eq!(
         sink.rejected[0].to_string(),
-        "dupes.ndjson:3: customer `a` appears again (first on line 1)"
+        "dupes.ndjson:3: duplicate customer id `a`, first at dupes.ndjson:1"
     );
     assert_eq!(summary.sha256.unwrap().len(), 64);
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use nudge::atomic_file::AtomicFile;
 use nudge::batch::{
     Batch, Counts, Encoded, Evaluate, Input, Manifest, NdjsonWriter, Options, Rejected, Sink, Step,
+    UniqueCustomers,
 };
 
 /// Evaluate rules over customer snapshots and print decision records.
@@ -80,7 +81,10 @@ pub fn run(args: Args) -> u8 {
     };
     let out = match &args.out {
         Some(path) => match AtomicFile::create(path) {
-            Ok(f) => Output::File(f),
+            Ok(f) => {
+                super::interrupt::remove_on_signal(f.temp_path());
+                Output::File(f)
+            }
             Err(e) => {
                 eprintln!("error: cannot create {}: {e}", path.display());
                 return 1;
@@ -88,9 +92,27 @@ pub fn run(args: Args) -> u8 {
         },
         None => Output::Stdout(io::BufWriter::with_capacity(1 << 20, io::stdout())),
     };
+    let manifest_file = match &args.manifest {
+        Some(path) => match AtomicFile::create(path) {
+            Ok(f) => {
+                super::interrupt::remove_on_signal(f.temp_path());
+                Some(f)
+            }
+            Err(e) => {
+                eprintln!("error: cannot create {}: {e}", path.display());
+                return 1;
+            }
+        },
+        None => None,
+    };
+    let written = match &args.out {
+        Some(path) => path.display().to_string(),
+        None => String::from("standard output"),
+    };
     let mut sink = Printed(NdjsonWriter::new(out));
     let progress = !args.quiet && io::stderr().is_terminal();
     let mut inputs = Vec::new();
+    let mut unique = UniqueCustomers::default();
     for name in &args.snapshots {
         let input = match Input::open(name) {
             Ok(input) => input,
@@ -104,12 +126,17 @@ pub fn run(args: Args) -> u8 {
             Some(bar) => input.with_progress(move |n| bar.inc(n)),
             None => input,
         };
-        let summary = batch.run(input, &mut sink);
+        unique.input(name, input.format().unit());
+        let summary = batch.run_admitting(input, &mut unique, &mut sink);
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
         match summary {
             Ok(s) => inputs.push(s),
+            Err(nudge::batch::BatchError::Write(e)) => {
+                eprintln!("error: cannot write decisions to {written}: {e}");
+                return 1;
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return 1;
@@ -117,17 +144,35 @@ pub fn run(args: Args) -> u8 {
         }
     }
     let counts: Counts = sink.0.counts().clone();
-    if let Err(e) = sink.0.into_inner().finish() {
-        eprintln!("error: cannot write decisions: {e}");
-        return 1;
-    }
     let elapsed = clock.elapsed();
     let manifest = Manifest::new(&ruleset, now, inputs, &counts, started);
-    if let Some(path) = &args.manifest {
-        if let Err(e) = manifest.write(path) {
+    // Decisions and manifest are complete on disk before either is renamed
+    // into place: a failed run leaves neither (and no temporary file).
+    let mut files = Vec::new();
+    match sink.0.into_inner() {
+        Output::Stdout(mut w) => {
+            if let Err(e) = w.flush() {
+                eprintln!("error: cannot write decisions to {written}: {e}");
+                return 1;
+            }
+        }
+        Output::File(f) => files.push(f),
+    }
+    if let (Some(mut f), Some(path)) = (manifest_file, &args.manifest) {
+        if let Err(e) = manifest.write_to(&mut f) {
             eprintln!("error: cannot write manifest {}: {e}", path.display());
             return 1;
         }
+        files.push(f);
+    }
+    let temps: Vec<PathBuf> = files.iter().map(|f| f.temp_path().to_path_buf()).collect();
+    let committed = AtomicFile::commit_all(files);
+    for t in &temps {
+        super::interrupt::forget(t);
+    }
+    if let Err(e) = committed {
+        eprintln!("error: cannot write {e}");
+        return 1;
     }
     if !args.quiet {
         print_summary(&manifest, elapsed.as_secs_f64());
@@ -157,15 +202,6 @@ impl Sink<Encoded> for Printed {
 enum Output {
     Stdout(io::BufWriter<io::Stdout>),
     File(AtomicFile),
-}
-
-impl Output {
-    fn finish(self) -> io::Result<()> {
-        match self {
-            Output::Stdout(mut w) => w.flush(),
-            Output::File(f) => f.commit(),
-        }
-    }
 }
 
 impl Write for Output {
@@ -212,8 +248,13 @@ fn print_summary(m: &Manifest, seconds: f64) {
         },
     );
     let count = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let duplicates = if m.duplicate_ids > 0 {
+        format!(" ({} duplicate ids)", m.duplicate_ids)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{}, {}, {} ignored, {}",
+        "{}, {}{duplicates}, {} ignored, {}",
         count(m.invalid_customers, "invalid snapshot", "invalid snapshots"),
         count(m.rejected_lines, "rejected line", "rejected lines"),
         count(m.unknown_keys, "unknown key", "unknown keys"),

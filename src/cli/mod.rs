@@ -7,6 +7,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod gen;
+mod interrupt;
 #[cfg(feature = "lsp")]
 mod lsp;
 mod progress;

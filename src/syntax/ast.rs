@@ -531,6 +531,85 @@ impl Expr {
         })
     }
 
+    /// How deep the tree is (a literal is 1), measured without recursion so
+    /// that any tree can be measured on any stack.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1)];
+        while let Some((e, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        }
+        deepest
+    }
+
+    /// Drops a tree of any depth without recursion (dropping a `Box` chain
+    /// recurses once per level): for trees refused as too deep.
+    pub fn dismantle(self) {
+        let mut stack = vec![self];
+        while let Some(mut e) = stack.pop() {
+            match std::mem::replace(&mut e.kind, ExprKind::Now) {
+                ExprKind::Or(a, b)
+                | ExprKind::And(a, b)
+                | ExprKind::Compare(_, a, b)
+                | ExprKind::Contains(a, b)
+                | ExprKind::OlderThan(a, b)
+                | ExprKind::Within(a, b)
+                | ExprKind::Default(a, b)
+                | ExprKind::Arith(_, a, b) => stack.extend([*a, *b]),
+                ExprKind::Not(a)
+                | ExprKind::IsPresent(a)
+                | ExprKind::IsMissing(a)
+                | ExprKind::Neg(a)
+                | ExprKind::Paren(a) => stack.push(*a),
+                ExprKind::In { value, list, .. } => {
+                    stack.push(*value);
+                    stack.extend(list);
+                }
+                ExprKind::Call { args, .. } => stack.extend(args),
+                ExprKind::Aggregate { filter, .. } => stack.extend(filter.map(|f| *f)),
+                ExprKind::If { cond, then, other } => stack.extend([*cond, *then, *other]),
+                _ => {}
+            }
+        }
+    }
+
+    /// The direct subexpressions.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Or(a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Contains(a, b)
+            | ExprKind::OlderThan(a, b)
+            | ExprKind::Within(a, b)
+            | ExprKind::Default(a, b)
+            | ExprKind::Arith(_, a, b) => vec![a, b],
+            ExprKind::Not(a)
+            | ExprKind::IsPresent(a)
+            | ExprKind::IsMissing(a)
+            | ExprKind::Neg(a)
+            | ExprKind::Paren(a) => vec![a],
+            ExprKind::In { value, list, .. } => {
+                std::iter::once(value.as_ref()).chain(list.iter()).collect()
+            }
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::If { cond, then, other } => vec![cond, then, other],
+            ExprKind::Aggregate { filter, .. } => filter.iter().map(|f| f.as_ref()).collect(),
+            ExprKind::InactiveFor(_)
+            | ExprKind::Never { .. }
+            | ExprKind::AtLeast { .. }
+            | ExprKind::Sent { .. }
+            | ExprKind::Path(_)
+            | ExprKind::Str(_)
+            | ExprKind::Int(..)
+            | ExprKind::Number(..)
+            | ExprKind::Bool(_)
+            | ExprKind::Duration(_)
+            | ExprKind::Now => Vec::new(),
+        }
+    }
+
     /// The operands of a chain of one binary operator, left to right.
     fn chain(&self, split: fn(&ExprKind) -> Option<(&Expr, &Expr)>) -> Vec<&Expr> {
         let mut out = Vec::new();

@@ -12,4 +12,4 @@ mod parse_help;
 mod prescan;
 
 pub use crate::source::{FileId, Location, SourceFile, SourceSet, Span};
-pub use parse::parse_file;
+pub use parse::{parse_file, MAX_DEPTH, MAX_DURATION_DAYS};

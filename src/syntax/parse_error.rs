@@ -94,7 +94,7 @@ fn found_at(chunk: &str, pos: usize) -> (String, usize) {
     let rest = chunk.get(pos..).unwrap_or("");
     let trimmed = rest.trim_start();
     let Some(c) = trimmed.chars().next() else {
-        return (String::from("the end of the file"), 0);
+        return (String::from("end of the item"), 0);
     };
     let len = if c.is_ascii_alphanumeric() || c == '_' {
         trimmed

@@ -46,7 +46,7 @@ pub fn format_source(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    Ok(print_file(&ast, text))
+    Ok(crate::deep_stack::run(|| print_file(&ast, text)))
 }
 
 /// A `#` comment found in the source.

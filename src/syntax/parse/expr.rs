@@ -4,7 +4,7 @@
 
 use pest::iterators::{Pair, Pairs};
 
-use super::{is_token, next, next_content, Builder, Conv, ShapeBug};
+use super::{is_token, next, next_content, Builder, Conv, Stop};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::program::builtins;
 use crate::source::Span;
@@ -18,7 +18,18 @@ impl Builder {
     pub(super) fn expr(&mut self, pair: Pair<'_, Rule>) -> Conv<Expr> {
         let span = self.span(&pair);
         match pair.as_rule() {
-            Rule::expr => self.expr(next(&mut pair.into_inner(), "expr")?),
+            Rule::expr => {
+                self.nesting += 1;
+                let built = self.expr(next(&mut pair.into_inner(), "expr")?);
+                self.nesting -= 1;
+                let built = built?;
+                if self.nesting == 0 && built.depth() > super::MAX_DEPTH {
+                    self.diags.push(super::too_deep(built.span));
+                    built.dismantle();
+                    return Err(Stop::Reported);
+                }
+                Ok(built)
+            }
             Rule::if_expr => {
                 if self.if_depth >= MAX_IF_DEPTH {
                     self.diags.push(
@@ -47,7 +58,7 @@ impl Builder {
             Rule::or_expr | Rule::and_expr => {
                 let is_or = pair.as_rule() == Rule::or_expr;
                 let mut operands = pair.into_inner().filter(|p| !is_token(p.as_rule()));
-                let mut acc = self.expr(operands.next().ok_or(ShapeBug("operand"))?)?;
+                let mut acc = self.expr(operands.next().ok_or(Stop::Shape("operand"))?)?;
                 for operand in operands {
                     let rhs = self.expr(operand)?;
                     let span = acc.span.to(rhs.span);
@@ -80,7 +91,7 @@ impl Builder {
                         atom = Some(self.atom(p)?);
                     }
                 }
-                let mut acc = atom.ok_or(ShapeBug("unary operand"))?;
+                let mut acc = atom.ok_or(Stop::Shape("unary operand"))?;
                 for neg in negations.into_iter().rev() {
                     let span = neg.to(acc.span);
                     acc = Expr {
@@ -98,7 +109,7 @@ impl Builder {
     fn if_branches(&mut self, parts: Pairs<'_, Rule>) -> Conv<(Box<Expr>, Box<Expr>, Box<Expr>)> {
         let mut parts = parts.filter(|p| !is_token(p.as_rule()));
         let mut branch = |what| -> Conv<Box<Expr>> {
-            Ok(Box::new(self.expr(parts.next().ok_or(ShapeBug(what))?)?))
+            Ok(Box::new(self.expr(parts.next().ok_or(Stop::Shape(what))?)?))
         };
         Ok((
             branch("if condition")?,
@@ -121,7 +132,7 @@ impl Builder {
                 "-" => ExprKind::Arith(ArithOp::Sub, lhs, rhs),
                 "*" => ExprKind::Arith(ArithOp::Mul, lhs, rhs),
                 "/" => ExprKind::Arith(ArithOp::Div, lhs, rhs),
-                _ => return Err(ShapeBug("binary operator")),
+                _ => return Err(Stop::Shape("binary operator")),
             };
             acc = Expr { kind, span };
         }
@@ -145,7 +156,7 @@ impl Builder {
         let kind = match first.as_rule() {
             Rule::never_pred => {
                 let mut inner = first.into_inner().filter(|p| !is_token(p.as_rule()));
-                let target = inner.next().ok_or(ShapeBug("never target"))?;
+                let target = inner.next().ok_or(Stop::Shape("never target"))?;
                 let window = self.window(inner.next())?;
                 if target.as_rule() == Rule::sent_target {
                     let msg = next_content(&mut target.into_inner(), "sent message")?;
@@ -163,7 +174,7 @@ impl Builder {
             }
             Rule::sent_pred => {
                 let mut inner = first.into_inner().filter(|p| !is_token(p.as_rule()));
-                let msg = inner.next().ok_or(ShapeBug("sent message"))?;
+                let msg = inner.next().ok_or(Stop::Shape("sent message"))?;
                 let message = self.string(msg);
                 let window = self.window(inner.next())?;
                 ExprKind::Sent {
@@ -191,7 +202,7 @@ impl Builder {
                     }
                 }
                 let (Some(event), Some((count, count_span))) = (event, count) else {
-                    return Err(ShapeBug("at least"));
+                    return Err(Stop::Shape("at least"));
                 };
                 ExprKind::AtLeast {
                     event,
@@ -212,7 +223,7 @@ impl Builder {
                 let lhs = Box::new(lhs);
                 match suffix_rule {
                     Rule::cmp_suffix => {
-                        let op = inner.next().ok_or(ShapeBug("comparison"))?;
+                        let op = inner.next().ok_or(Stop::Shape("comparison"))?;
                         let op = match op.as_str() {
                             "==" => CompareOp::Eq,
                             "!=" => CompareOp::Ne,
@@ -221,11 +232,11 @@ impl Builder {
                             ">" => CompareOp::Gt,
                             _ => CompareOp::Ge,
                         };
-                        let rhs = self.expr(inner.next().ok_or(ShapeBug("comparison rhs"))?)?;
+                        let rhs = self.expr(inner.next().ok_or(Stop::Shape("comparison rhs"))?)?;
                         ExprKind::Compare(op, lhs, Box::new(rhs))
                     }
                     Rule::in_suffix | Rule::not_in_suffix => {
-                        let list_pair = inner.next().ok_or(ShapeBug("list"))?;
+                        let list_pair = inner.next().ok_or(Stop::Shape("list"))?;
                         let mut list = Vec::new();
                         for item in list_pair.into_inner().filter(|p| !is_token(p.as_rule())) {
                             list.push(self.expr(item)?);
@@ -237,7 +248,7 @@ impl Builder {
                         }
                     }
                     Rule::contains_suffix => {
-                        let rhs = self.expr(inner.next().ok_or(ShapeBug("contains"))?)?;
+                        let rhs = self.expr(inner.next().ok_or(Stop::Shape("contains"))?)?;
                         ExprKind::Contains(lhs, Box::new(rhs))
                     }
                     Rule::is_suffix => {
@@ -248,14 +259,14 @@ impl Builder {
                         }
                     }
                     Rule::older_suffix => {
-                        let rhs = self.expr(inner.next().ok_or(ShapeBug("older than"))?)?;
+                        let rhs = self.expr(inner.next().ok_or(Stop::Shape("older than"))?)?;
                         ExprKind::OlderThan(lhs, Box::new(rhs))
                     }
                     Rule::within_suffix => {
-                        let rhs = self.expr(inner.next().ok_or(ShapeBug("within"))?)?;
+                        let rhs = self.expr(inner.next().ok_or(Stop::Shape("within"))?)?;
                         ExprKind::Within(lhs, Box::new(rhs))
                     }
-                    _ => return Err(ShapeBug("predicate suffix")),
+                    _ => return Err(Stop::Shape("predicate suffix")),
                 }
             }
         };
@@ -298,7 +309,7 @@ impl Builder {
     pub(super) fn call(&mut self, pair: Pair<'_, Rule>) -> Conv<Expr> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner().filter(|p| !is_token(p.as_rule()));
-        let func = self.ident(inner.next().ok_or(ShapeBug("function name"))?);
+        let func = self.ident(inner.next().ok_or(Stop::Shape("function name"))?);
         let mut args = Vec::new();
         let mut filter = None;
         let mut window = None;

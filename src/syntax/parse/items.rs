@@ -3,7 +3,7 @@
 
 use pest::iterators::{Pair, Pairs};
 
-use super::{is_token, next, next_content, Builder, Conv, ShapeBug};
+use super::{is_token, next, next_content, Builder, Conv, Stop};
 use crate::syntax::ast::*;
 use crate::syntax::grammar::Rule;
 
@@ -84,7 +84,7 @@ impl Builder {
                 }
                 TypeKind::Record(fields)
             }
-            _ => return Err(ShapeBug("type")),
+            _ => return Err(Stop::Shape("type")),
         };
         let base = TypeExpr {
             kind,
@@ -131,7 +131,7 @@ impl Builder {
                         }
                     }
                     let [from, to] = clocks.as_slice() else {
-                        return Err(ShapeBug("quiet hours"));
+                        return Err(Stop::Shape("quiet hours"));
                     };
                     PolicyClauseKind::QuietHours {
                         from: *from,
@@ -165,7 +165,7 @@ impl Builder {
                         }
                     }
                     let (Some((count, count_span)), Some(per)) = (count, per) else {
-                        return Err(ShapeBug("cap"));
+                        return Err(Stop::Shape("cap"));
                     };
                     PolicyClauseKind::Cap {
                         count,
@@ -229,8 +229,7 @@ impl Builder {
                 Rule::send_clause => RuleClauseKind::Send(self.send(parts)?),
                 Rule::priority_clause => {
                     let v = next_content(&mut parts, "priority")?;
-                    let text: String = v.as_str().chars().filter(|c| *c != '_').collect();
-                    let value = text.parse::<i64>().unwrap_or(0);
+                    let value = self.int(&v);
                     RuleClauseKind::Priority {
                         value,
                         span: self.span(&v),
@@ -250,7 +249,7 @@ impl Builder {
                         .collect();
                     RuleClauseKind::Deliver { at, days }
                 }
-                _ => return Err(ShapeBug("rule clause")),
+                _ => return Err(Stop::Shape("rule clause")),
             };
             clauses.push(RuleClause { kind, span: cspan });
         }
@@ -286,7 +285,7 @@ impl Builder {
                 }
                 MessageSpec::Variants { variants, span }
             }
-            _ => return Err(ShapeBug("send message")),
+            _ => return Err(Stop::Shape("send message")),
         };
         let mut params = Vec::new();
         if let Some(with) = parts.find(|p| p.as_rule() == Rule::with_params) {

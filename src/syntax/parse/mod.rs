@@ -16,27 +16,72 @@ use super::grammar::{NudgeParser, Rule};
 use super::{parse_error, prescan, FileId, Span};
 use crate::diagnostic::{Code, Diagnostic};
 
-/// The tree shape did not match the grammar: a bug in nudge, reported as a
-/// diagnostic rather than a panic.
+/// Why building a chunk's items stopped.
 #[derive(Debug)]
-struct ShapeBug(&'static str);
+enum Stop {
+    /// The tree shape did not match the grammar: a bug in nudge, reported as
+    /// a diagnostic rather than a panic.
+    Shape(&'static str),
+    /// An error already in the builder's diagnostics makes the chunk unusable
+    /// (an expression nested deeper than [`MAX_DEPTH`]).
+    Reported,
+}
 
-type Conv<T> = Result<T, ShapeBug>;
+/// How deep expressions may nest: parentheses, `not`, unary `-` and each
+/// operand of a chain of binary operators count one level. Every recursive
+/// pass after parsing (checker, evaluator, formatter, canonical text, explain,
+/// gen) relies on this bound: with it each of them fits on a 2 MiB thread
+/// stack (tokio and rayon workers), even in a debug build.
+pub const MAX_DEPTH: usize = 128;
+
+/// The longest duration a rule may write, in days (365,000, about 1,000 years; the
+/// diagnostic spells the number out): any
+/// instant plus or minus it stays within the dates nudge computes with.
+pub const MAX_DURATION_DAYS: i64 = 365_000;
+const MAX_DURATION_SECONDS: i64 = MAX_DURATION_DAYS * 86_400;
+
+/// The diagnostic for an expression nested deeper than [`MAX_DEPTH`].
+pub(crate) fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::Syntax,
+        span,
+        format!("expression nested deeper than {MAX_DEPTH} levels"),
+    )
+    .with_label("too deeply nested")
+    .with_help(
+        "split it into named segments or metrics, or use `in [...]` instead of long `or` chains",
+    )
+}
+
+type Conv<T> = Result<T, Stop>;
 
 /// Parses one file. Items that parse are returned even when others fail, so
 /// every syntax error of the file is reported in one run.
+/// Runs on a [`deep_stack`](crate::deep_stack) thread.
 pub fn parse_file(file: FileId, text: &str) -> (FileAst, Vec<Diagnostic>) {
-    let mut diags = prescan::unterminated_strings(file, text);
+    crate::deep_stack::run(|| parse_on_this_thread(file, text))
+}
+
+fn parse_on_this_thread(file: FileId, text: &str) -> (FileAst, Vec<Diagnostic>) {
+    // Lexical errors the grammar would report as "expected ...": each
+    // explains its chunk, which is then not parsed.
+    let mut lexical = prescan::unterminated_strings(file, text);
+    lexical.extend(prescan::unknown_escapes(file, text));
+    let mut diags = lexical.clone();
     let mut items = Vec::new();
     let starts = prescan::chunk_starts(text);
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(text.len());
         let chunk = text.get(start..end).unwrap_or("");
-        if diags
+        if lexical
             .iter()
             .any(|d| d.span.start >= start && d.span.start < end)
         {
-            continue; // an unterminated string already explains this chunk
+            continue; // a lexical error already explains this chunk
+        }
+        if let Some(at) = prescan::too_deep(chunk, MAX_DEPTH) {
+            diags.push(too_deep(Span::new(file, start + at, start + at + 1)));
+            continue; // the grammar itself recurses per level
         }
         match NudgeParser::parse(Rule::file, chunk) {
             Ok(mut pairs) => {
@@ -44,15 +89,18 @@ pub fn parse_file(file: FileId, text: &str) -> (FileAst, Vec<Diagnostic>) {
                     file,
                     offset: start,
                     diags: Vec::new(),
+                    nesting: 0,
+                    code_ends: prescan::code_ends(chunk),
                     if_depth: 0,
                 };
                 match pairs
                     .next()
-                    .ok_or(ShapeBug("file"))
+                    .ok_or(Stop::Shape("file"))
                     .and_then(|p| builder.file(p))
                 {
                     Ok(mut chunk_items) => items.append(&mut chunk_items),
-                    Err(ShapeBug(what)) => diags.push(Diagnostic::error(
+                    Err(Stop::Reported) => {}
+                    Err(Stop::Shape(what)) => diags.push(Diagnostic::error(
                         Code::Internal,
                         Span::new(file, start, end),
                         format!("internal error: unexpected syntax tree shape at {what}"),
@@ -70,17 +118,23 @@ struct Builder {
     file: FileId,
     offset: usize,
     diags: Vec<Diagnostic>,
+    /// How many `expr` rules enclose the one being built (0 at the top).
+    nesting: usize,
+    /// [`prescan::code_ends`] of the chunk.
+    code_ends: Vec<usize>,
     /// How many `if`s enclose the expression being built.
     if_depth: usize,
 }
 
 fn next<'i>(pairs: &mut Pairs<'i, Rule>, what: &'static str) -> Conv<Pair<'i, Rule>> {
-    pairs.next().ok_or(ShapeBug(what))
+    pairs.next().ok_or(Stop::Shape(what))
 }
 
 /// The next pair that is not punctuation or a keyword.
 fn next_content<'i>(pairs: &mut Pairs<'i, Rule>, what: &'static str) -> Conv<Pair<'i, Rule>> {
-    pairs.find(|p| !is_token(p.as_rule())).ok_or(ShapeBug(what))
+    pairs
+        .find(|p| !is_token(p.as_rule()))
+        .ok_or(Stop::Shape(what))
 }
 
 fn is_token(kind: Rule) -> bool {
@@ -107,11 +161,11 @@ impl Builder {
     /// consumes before an optional element that then does not match.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let len = prescan::code_end(pair.as_str());
+        let end = self.code_ends.get(s.end()).copied().unwrap_or(s.end());
         Span::new(
             self.file,
             s.start() + self.offset,
-            s.start() + len + self.offset,
+            end.max(s.start()) + self.offset,
         )
     }
 
@@ -126,7 +180,7 @@ impl Builder {
                 Rule::rule => Item::Rule(self.rule(p)?),
                 Rule::suppress => Item::Suppress(self.suppress(p)?),
                 Rule::EOI => continue,
-                _ => return Err(ShapeBug("item")),
+                _ => return Err(Stop::Shape("item")),
             };
             items.push(item);
         }
@@ -276,12 +330,24 @@ impl Builder {
                 DurationUnit::Day
             }
         };
-        Ok(DurationLit {
+        let lit = DurationLit {
             amount,
             unit,
             unit_text,
             span,
-        })
+        };
+        if lit
+            .amount
+            .checked_mul(lit.unit.seconds())
+            .is_none_or(|s| s > MAX_DURATION_SECONDS)
+        {
+            self.diags.push(
+                Diagnostic::error(Code::Syntax, span, "duration too long")
+                    .with_label("longer than 365,000 days")
+                    .with_help("durations go up to 365,000 days (about 1,000 years)"),
+            );
+        }
+        Ok(lit)
     }
 }
 
