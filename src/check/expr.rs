@@ -21,6 +21,14 @@ pub(super) struct Scope {
 }
 
 impl Scope {
+    /// Inside a `where` over `event`: its properties are in scope by bare name.
+    pub(super) fn for_event(event: u32) -> Scope {
+        Scope {
+            narrowed: Vec::new(),
+            event: Some(event),
+        }
+    }
+
     /// After `A` in `A and B`: every `x is present` conjunct of `A` makes `x`
     /// known present in `B`.
     pub(super) fn narrow_present(&mut self, e: &Expr) {
@@ -836,7 +844,7 @@ impl Checker {
         }
     }
 
-    fn event(&mut self, ident: &Ident) -> Option<u32> {
+    pub(super) fn event(&mut self, ident: &Ident) -> Option<u32> {
         if let Some(i) = self.schema.event_index(&ident.name) {
             return Some(i as u32);
         }

@@ -3,6 +3,7 @@
 //! lints. Every problem becomes a [`Diagnostic`]; all of them are reported.
 
 mod expr;
+mod goal;
 mod lints;
 
 use std::collections::HashMap;
@@ -1018,6 +1019,7 @@ impl Checker {
         let mut priority = 0;
         let mut cooldown = None;
         let mut holdout = None;
+        let mut goal = None;
         for clause in &rule.clauses {
             match &clause.kind {
                 RuleClauseKind::Describe(s) => describe = Some(s.value.clone()),
@@ -1051,6 +1053,10 @@ impl Checker {
                     }
                     holdout = Some((p.value * 100.0).round() as u32);
                 }
+                RuleClauseKind::Goal(g) => match self.goal(g) {
+                    Some(g) => goal = Some(g),
+                    None => ok = false,
+                },
                 RuleClauseKind::When(_) | RuleClauseKind::Send(_) => {}
             }
         }
@@ -1068,6 +1074,7 @@ impl Checker {
             priority,
             cooldown,
             holdout,
+            goal,
         })
     }
 

@@ -219,6 +219,7 @@ pub enum RuleClauseKind {
     Priority { value: i64, span: Span },
     Cooldown(DurationLit),
     Holdout(PercentLit),
+    Goal(GoalClause),
 }
 
 impl RuleClauseKind {
@@ -232,8 +233,19 @@ impl RuleClauseKind {
             RuleClauseKind::Priority { .. } => "priority",
             RuleClauseKind::Cooldown(_) => "cooldown",
             RuleClauseKind::Holdout(_) => "holdout",
+            RuleClauseKind::Goal(_) => "goal",
         }
     }
+}
+
+/// `goal EVENT [where COND] within D` (LANGUAGE.md 12.8): the conversion a
+/// rule exists to cause. It changes no decision; `nudge report` measures it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalClause {
+    pub event: Ident,
+    /// Over the event's properties, by bare name.
+    pub filter: Option<Expr>,
+    pub within: DurationLit,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -745,6 +745,19 @@ fn params_text(params: &[Param]) -> String {
     format!(" with {{ {} }}", inner.join(", "))
 }
 
+/// `goal EVENT [where COND] within D`, as written canonically (also shown by
+/// `explain` and `nudge report`).
+pub fn goal(g: &GoalClause) -> String {
+    let mut out = format!("goal {}", g.event.name);
+    if let Some(f) = &g.filter {
+        out.push_str(" where ");
+        write_expr(&mut out, f);
+    }
+    out.push_str(" within ");
+    out.push_str(&duration(&g.within));
+    out
+}
+
 fn rule_clause_lines(b: &mut Lines<'_>, first: &mut bool, clause: &RuleClause) {
     let span = clause.span;
     let text = match &clause.kind {
@@ -753,6 +766,7 @@ fn rule_clause_lines(b: &mut Lines<'_>, first: &mut bool, clause: &RuleClause) {
         RuleClauseKind::Priority { value, .. } => format!("priority {value}"),
         RuleClauseKind::Cooldown(d) => format!("cooldown {}", duration(d)),
         RuleClauseKind::Holdout(p) => format!("holdout {}%", p.text),
+        RuleClauseKind::Goal(g) => goal(g),
         RuleClauseKind::When(e) => return when_lines(b, first, span, e),
         RuleClauseKind::Send(send) => match &send.message {
             MessageSpec::Single(m) => format!(
@@ -977,6 +991,19 @@ suppress long_gone when churned_at is present and churned_at older than 180 days
             "policy {\n  channels a, b, c\n  activity x ?? y\n  timezone \"UTC\"\n  quiet hours 09:05 to 07:00\n  \
              quiet hours 21:00 to 08:00 for a, b\n  at most 1 message per day\n  at most 2 a messages per 7d\n  \
              at most 3 messages per 1 week\n  at most 4 messages per days\n}\n"
+        );
+    }
+
+    #[test]
+    fn goal_clauses_are_canonical() {
+        let out = fmt_stable(
+            "rule r { when a send push \"m\" goal   watched  where minutes>=5 and (big) within 2d }\n\
+             rule s { when a send push \"n\" goal logged_in within 14 days }",
+        );
+        assert_eq!(
+            out,
+            "rule r {\n  when a\n  send push \"m\"\n  goal watched where minutes >= 5 and (big) within 2d\n}\n\n\
+             rule s {\n  when a\n  send push \"n\"\n  goal logged_in within 14 days\n}\n"
         );
     }
 

@@ -512,6 +512,10 @@ impl Builder {
                 Rule::holdout_clause => {
                     RuleClauseKind::Holdout(self.percent(next_content(&mut parts, "holdout")?))
                 }
+                Rule::goal_clause => match self.goal(parts, cspan)? {
+                    Some(goal) => RuleClauseKind::Goal(goal),
+                    None => continue,
+                },
                 _ => return Err(ShapeBug("rule clause")),
             };
             clauses.push(RuleClause { kind, span: cspan });
@@ -558,6 +562,52 @@ impl Builder {
             message,
             params,
         })
+    }
+
+    /// `goal EVENT [where COND] within D`; a `within` the condition swallowed
+    /// (`where big within 7 days`) is lifted back out, as in aggregates.
+    fn goal(&mut self, parts: Pairs<'_, Rule>, span: Span) -> Conv<Option<GoalClause>> {
+        let mut parts = parts.filter(|p| !is_token(p.as_rule()));
+        let event = self.ident(parts.next().ok_or(ShapeBug("goal event"))?);
+        let mut filter = None;
+        let mut within = None;
+        for p in parts {
+            match p.as_rule() {
+                Rule::where_cond => {
+                    let cond = next_content(&mut p.into_inner(), "goal where")?;
+                    filter = Some(self.expr(cond)?);
+                }
+                Rule::window => within = self.window(Some(p))?,
+                _ => return Err(ShapeBug("goal clause")),
+            }
+        }
+        if within.is_none() {
+            if let Some(f) = filter.take() {
+                let (f, w) = lift_window(f);
+                filter = Some(f);
+                within = w;
+            }
+        }
+        let Some(within) = within else {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Syntax,
+                    span,
+                    format!("goal `{}` has no window", event.name),
+                )
+                .with_label("a goal is reached within some time after the message")
+                .with_help(format!(
+                    "add the window, e.g. `goal {} within 7 days`",
+                    event.name
+                )),
+            );
+            return Ok(None);
+        };
+        Ok(Some(GoalClause {
+            event,
+            filter,
+            within,
+        }))
     }
 
     fn suppress(&mut self, pair: Pair<'_, Rule>) -> Conv<SuppressDef> {
