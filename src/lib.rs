@@ -67,7 +67,7 @@
 //! Cargo features: `cli` (default) builds the `nudge` tool and the rule test
 //! runner ([`testing`]); `gen` the synthetic customer generator; `server`
 //! the HTTP server. With `default-features = false` the library depends
-//! only on pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette,
+//! only on pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette, thiserror, libm,
 //! sha2 and strsim.
 
 // Library code never indexes with `[]` on input-dependent data (Cedar does
@@ -82,6 +82,7 @@ pub mod eval;
 #[cfg(feature = "gen")]
 pub mod gen;
 pub mod program;
+pub mod report;
 pub mod ruleset;
 #[cfg(feature = "server")]
 pub mod serve;

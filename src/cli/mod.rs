@@ -7,6 +7,7 @@ mod explain;
 mod fmt;
 mod gen;
 mod progress;
+mod report;
 #[cfg(feature = "server")]
 mod serve;
 mod test;
@@ -32,6 +33,7 @@ use clap::{Parser, Subcommand};
   nudge test rules --coverage            run the rule tests in rules/tests/
   nudge eval --rules rules --snapshots customers.ndjson --out decisions.ndjson --manifest run.json
   nudge explain --rules rules --customer customers.ndjson --id c_000006
+  nudge report --rules rules --decisions logs/ --outcomes today.ndjson --out lift.html
   nudge gen --count 1000000 | nudge eval --snapshots - --quiet > /dev/null   (a load test)"
 )]
 struct Cli {
@@ -46,6 +48,7 @@ enum Command {
     Eval(eval::Args),
     Explain(explain::Args),
     Gen(gen::Args),
+    Report(report::Args),
     Test(test::Args),
     #[cfg(feature = "server")]
     Serve(serve::Args),
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Gen(args) => gen::run(args),
+        Command::Report(args) => report::run(args),
         Command::Test(args) => test::run(args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args),

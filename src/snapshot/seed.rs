@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{Customer, EventLog, InvalidSnapshot, RejectedInput, SentMessage, Snapshot};
+use super::{
+    Customer, CustomerEvents, EventLog, InvalidSnapshot, RejectedInput, SentMessage, Snapshot,
+};
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
 
@@ -37,21 +39,44 @@ pub(super) struct Parsed {
     events: Vec<EventLog>,
     messages: Vec<SentMessage>,
     problems: Vec<String>,
+    /// Where in `problems` the first problem with an event occurrence is.
+    first_event_problem: Option<usize>,
     unknown: u32,
 }
 
 impl Parsed {
+    /// The id, which must be a string.
+    fn take_id(&mut self) -> Result<String, RejectedInput> {
+        match (self.id.take(), self.id_problem.take()) {
+            (Some(id), _) => Ok(id),
+            (None, Some(problem)) => Err(RejectedInput { message: problem }),
+            (None, None) => Err(RejectedInput {
+                message: String::from("missing `id`: every customer needs a string `id`"),
+            }),
+        }
+    }
+
+    /// Only the id and the events; attributes are not required. A problem
+    /// with an event occurrence rejects the customer.
+    pub(super) fn finish_events(mut self) -> Result<CustomerEvents, RejectedInput> {
+        let id = self.take_id()?;
+        if let Some(problem) = self.first_event_problem.and_then(|i| self.problems.get(i)) {
+            return Err(RejectedInput {
+                message: problem.clone(),
+            });
+        }
+        for log in &mut self.events {
+            log.sort();
+        }
+        Ok(CustomerEvents {
+            id,
+            events: self.events,
+        })
+    }
+
     /// Required attributes must be present; the id must be a string.
     pub(super) fn finish(mut self, schema: &Schema) -> Result<Customer, RejectedInput> {
-        let id = match (self.id, self.id_problem) {
-            (Some(id), _) => id,
-            (None, Some(problem)) => return Err(RejectedInput { message: problem }),
-            (None, None) => {
-                return Err(RejectedInput {
-                    message: String::from("missing `id`: every customer needs a string `id`"),
-                })
-            }
-        };
+        let id = self.take_id()?;
         let mut attributes = Vec::with_capacity(schema.attributes.len());
         for (slot, value) in self.attributes.into_iter().enumerate() {
             let Some(field) = schema.attributes.get(slot) else {
@@ -196,6 +221,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                 .collect(),
             messages: Vec::new(),
             problems: Vec::new(),
+            first_event_problem: None,
             unknown: 0,
         };
         while let Some(key) = map.next_key_seed(KeySeed(schema))? {
@@ -232,10 +258,16 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                         *s = Some(v);
                     }
                 }
-                Key::Events => map.next_value_seed(EventsSeed {
-                    schema,
-                    parsed: &mut parsed,
-                })?,
+                Key::Events => {
+                    let before = parsed.problems.len();
+                    map.next_value_seed(EventsSeed {
+                        schema,
+                        parsed: &mut parsed,
+                    })?;
+                    if parsed.problems.len() > before && parsed.first_event_problem.is_none() {
+                        parsed.first_event_problem = Some(before);
+                    }
+                }
                 Key::Messages => map.next_value_seed(MessagesSeed {
                     parsed: &mut parsed,
                 })?,

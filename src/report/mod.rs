@@ -1,0 +1,354 @@
+//! `nudge report` (LANGUAGE.md 12.11): did the messages work? For every
+//! rule with a `goal`, the customers it treated (`send`) against the ones it
+//! held out (`held_out`), their conversion rates read from outcome
+//! snapshots, and the lift with a 95% confidence interval and a p-value,
+//! overall and per variant. Rendered as Markdown, JSON or one
+//! self-contained HTML page with a chart.
+//!
+//! ```no_run
+//! use nudge::report::{self, Options};
+//! let ruleset = nudge::Ruleset::load("rules")?;
+//! let options = Options {
+//!     decisions: vec!["decisions.ndjson".into()],
+//!     outcomes: vec!["outcomes.ndjson".into()],
+//!     as_of: "2026-12-07T00:00:00Z".parse()?,
+//!     min_sample: report::DEFAULT_MIN_SAMPLE,
+//! };
+//! let result = report::build(ruleset.program(), &options)?;
+//! println!("{}", report::markdown(&result));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod cohort;
+mod html;
+mod input;
+mod markdown;
+pub mod stats;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use html::html;
+pub use input::{Problems, Rejected};
+pub use markdown::markdown;
+pub use stats::{Counts, Lift};
+
+use crate::program::Program;
+use crate::value::{format_time, Micros, MICROS_PER_SECOND};
+use cohort::{Arm, Cohort};
+
+/// Below this many customers in the treated or the control group, a
+/// comparison says "not enough data" instead of a lift.
+pub const DEFAULT_MIN_SAMPLE: u64 = 100;
+
+/// What to read and how to judge it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Decision logs: files, or directories of `.ndjson`/`.jsonl`/`.json` files.
+    pub decisions: Vec<PathBuf>,
+    /// Outcome snapshots: `.ndjson`/`.jsonl` (streamed), `.json` or `.yaml`.
+    pub outcomes: Vec<PathBuf>,
+    /// The instant the outcome snapshots describe: customers whose goal
+    /// window ends after it are still pending and left out.
+    pub as_of: DateTime<Utc>,
+    /// The smallest treated and control group that gets a verdict.
+    pub min_sample: u64,
+}
+
+/// A file that could not be read.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ReportError {
+    #[error("cannot read {}: {source}", path.display())]
+    #[diagnostic(code(nudge::io), help("check that the file exists and is readable"))]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl ReportError {
+    fn io(path: &Path, source: std::io::Error) -> ReportError {
+        ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// What a comparison shows, in words a growth manager reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The 95% interval of the lift is above zero.
+    Lift,
+    /// The 95% interval of the lift is below zero: the message hurts.
+    Harm,
+    /// The interval contains zero.
+    NoClearDifference,
+    /// A group is smaller than the minimum sample.
+    NotEnoughData,
+    /// No customer was held out (the rule has no `holdout`, or none matched).
+    NoControlGroup,
+}
+
+impl Verdict {
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Lift => "lift",
+            Verdict::Harm => "harm",
+            Verdict::NoClearDifference => "no clear difference",
+            Verdict::NotEnoughData => "not enough data",
+            Verdict::NoControlGroup => "no control group",
+        }
+    }
+}
+
+/// One group of customers and how many converted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    /// `control`, `treated`, or the variant's message.
+    pub label: String,
+    /// Customers whose goal window is complete (they count).
+    pub customers: u64,
+    pub converted: u64,
+    pub rate: f64,
+    /// 95% Wilson score interval of `rate`.
+    pub rate_ci: (f64, f64),
+    /// Counted customers with no outcome snapshot (counted as not converted).
+    pub without_outcome: u64,
+    /// Customers whose goal window ends after `as_of` (not counted).
+    pub pending: u64,
+}
+
+/// A treated group compared with the control group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub treated: Group,
+    pub verdict: Verdict,
+    /// Absent when the verdict is "not enough data" or "no control group".
+    pub lift: Option<Lift>,
+}
+
+/// One rule with a goal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleReport {
+    pub rule: String,
+    /// As written: `goal imported_data within 7 days`.
+    pub goal: String,
+    pub control: Group,
+    /// All treated customers against the control group.
+    pub overall: Comparison,
+    /// Each message against the control group (A/B rules; empty otherwise).
+    pub variants: Vec<Comparison>,
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub as_of: String,
+    pub min_sample: u64,
+    /// The interval and test, named.
+    pub method: &'static str,
+    pub decision_files: Vec<PathBuf>,
+    pub outcome_files: Vec<PathBuf>,
+    /// Decision records read, all outcomes and rules.
+    pub decision_records: u64,
+    /// Customers read from the outcome snapshots.
+    pub outcome_customers: u64,
+    pub rejected_lines: u64,
+    /// The first rejected lines, as `file:line: why`.
+    #[serde(serialize_with = "as_strings")]
+    pub problems: Vec<Rejected>,
+    /// Rules with a goal, by name.
+    pub rules: Vec<RuleReport>,
+}
+
+fn as_strings<S: serde::Serializer>(v: &[Rejected], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(ToString::to_string))
+}
+
+/// The method statement every format prints.
+pub const METHOD: &str = "95% confidence interval of the difference of conversion rates by \
+Newcombe's hybrid Wilson score method (Newcombe 1998, method 10); relative lift interval from \
+the log risk ratio; two-sided p-value of the pooled two-proportion z-test";
+
+/// Reads the decision logs and outcome snapshots and compares, for every
+/// rule with a goal, treated and control customers.
+pub fn build(program: &Program, options: &Options) -> Result<Report, ReportError> {
+    let mut problems = Problems::default();
+    let mut cohort = Cohort::new(program);
+    let decision_files = input::expand(&options.decisions)?;
+    for path in &decision_files {
+        cohort.read_decisions(path, &mut problems)?;
+    }
+    let outcome_files = input::expand(&options.outcomes)?;
+    let mut outcome_customers = 0;
+    for path in &outcome_files {
+        outcome_customers += cohort.read_outcomes(path, &mut problems)?;
+    }
+    let as_of = options.as_of.timestamp_micros();
+    let rules = tally(&cohort, as_of, options.min_sample);
+    Ok(Report {
+        as_of: format_time(as_of - as_of.rem_euclid(MICROS_PER_SECOND)),
+        min_sample: options.min_sample,
+        method: METHOD,
+        decision_files,
+        outcome_files,
+        decision_records: cohort.records,
+        outcome_customers,
+        rejected_lines: problems.count,
+        problems: problems.first,
+        rules,
+    })
+}
+
+/// Per experiment: the control tally and one per message.
+#[derive(Default, Clone)]
+struct Tally {
+    counts: Counts,
+    without_outcome: u64,
+    pending: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.counts.customers += other.counts.customers;
+        self.counts.converted += other.counts.converted;
+        self.without_outcome += other.without_outcome;
+        self.pending += other.pending;
+    }
+
+    fn group(&self, label: &str) -> Group {
+        Group {
+            label: label.to_string(),
+            customers: self.counts.customers,
+            converted: self.counts.converted,
+            rate: self.counts.rate(),
+            rate_ci: stats::wilson(self.counts),
+            without_outcome: self.without_outcome,
+            pending: self.pending,
+        }
+    }
+}
+
+fn tally(cohort: &Cohort<'_>, as_of: Micros, min_sample: u64) -> Vec<RuleReport> {
+    let mut control = vec![Tally::default(); cohort.experiments.len()];
+    let mut treated: Vec<Vec<Tally>> = cohort
+        .experiments
+        .iter()
+        .map(|e| vec![Tally::default(); e.messages.len()])
+        .collect();
+    for exposure in cohort.exposures.values().flatten() {
+        let i = exposure.experiment as usize;
+        let Some(exp) = cohort.experiments.get(i) else {
+            continue;
+        };
+        let slot = match exposure.arm {
+            Arm::Control => control.get_mut(i),
+            Arm::Treated(m) => treated.get_mut(i).and_then(|t| t.get_mut(m as usize)),
+        };
+        let Some(t) = slot else { continue };
+        if exposure.start.saturating_add(exp.goal.within) > as_of {
+            t.pending += 1;
+            continue;
+        }
+        t.counts.customers += 1;
+        t.counts.converted += u64::from(exposure.converted);
+        t.without_outcome += u64::from(!exposure.observed);
+    }
+    let mut out = Vec::new();
+    for (i, exp) in cohort.experiments.iter().enumerate() {
+        let control = control.get(i).cloned().unwrap_or_default();
+        let messages = treated.get(i).cloned().unwrap_or_default();
+        let mut all = Tally::default();
+        for m in &messages {
+            all.add(m);
+        }
+        let compare = |t: &Tally, label: &str| compare(t.group(label), &control, min_sample);
+        let variants = if exp.messages.len() > 1 {
+            exp.messages
+                .iter()
+                .zip(&messages)
+                .map(|(m, t)| compare(t, m))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        out.push(RuleReport {
+            rule: exp.rule.to_string(),
+            goal: exp.goal.text.clone(),
+            control: control.group("control"),
+            overall: compare(&all, "treated"),
+            variants,
+        });
+    }
+    out
+}
+
+fn compare(treated: Group, control: &Tally, min_sample: u64) -> Comparison {
+    let counts = Counts {
+        customers: treated.customers,
+        converted: treated.converted,
+    };
+    if control.counts.customers == 0 && control.pending == 0 {
+        return Comparison {
+            treated,
+            verdict: Verdict::NoControlGroup,
+            lift: None,
+        };
+    }
+    if counts.customers < min_sample.max(1) || control.counts.customers < min_sample.max(1) {
+        return Comparison {
+            treated,
+            verdict: Verdict::NotEnoughData,
+            lift: None,
+        };
+    }
+    let lift = stats::lift(counts, control.counts);
+    let verdict = match lift {
+        Some(l) if l.absolute_ci.0 > 0.0 => Verdict::Lift,
+        Some(l) if l.absolute_ci.1 < 0.0 => Verdict::Harm,
+        Some(_) => Verdict::NoClearDifference,
+        None => Verdict::NotEnoughData,
+    };
+    Comparison {
+        treated,
+        verdict,
+        lift,
+    }
+}
+
+/// The report as pretty JSON.
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
+}
+
+/// A rate as a percentage with one decimal: `12.3%`.
+pub(crate) fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+/// A difference in percentage points with a sign: `+2.1 pp`.
+pub(crate) fn points(diff: f64) -> String {
+    let v = diff * 100.0;
+    let v = if v.abs() < 0.05 { 0.0 } else { v };
+    format!("{v:+.1} pp")
+}
+
+/// A relative change with a sign: `+18%`.
+pub(crate) fn relative(r: f64) -> String {
+    let v = r * 100.0;
+    let v = if v.abs() < 0.5 { 0.0 } else { v };
+    format!("{v:+.0}%")
+}
+
+/// A p-value as people read it: `0.031`, `< 0.001`.
+pub(crate) fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        String::from("< 0.001")
+    } else {
+        format!("{p:.3}")
+    }
+}
