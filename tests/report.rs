@@ -66,6 +66,38 @@ fn secs(text: &str) -> i64 {
         .timestamp()
 }
 
+/// `nudge report` over an experiment directory's decisions and both outcome
+/// files, as of `as_of`, with `extra` arguments.
+fn report_in(dir: &Path, as_of: &str, extra: &[&str]) -> std::process::Output {
+    let decisions = dir.join("decisions.ndjson");
+    let outcomes = [dir.join("outcomes-1.ndjson"), dir.join("outcomes-2.ndjson")];
+    let mut args = vec![
+        "report",
+        "--rules",
+        RULES,
+        "--decisions",
+        decisions.to_str().unwrap(),
+        "--outcomes",
+        outcomes[0].to_str().unwrap(),
+        outcomes[1].to_str().unwrap(),
+        "--as-of",
+        as_of,
+    ];
+    args.extend_from_slice(extra);
+    nudge(&args)
+}
+
+/// [`report_in`], which must succeed.
+fn report_ok(dir: &Path, as_of: &str, extra: &[&str]) -> std::process::Output {
+    let out = report_in(dir, as_of, extra);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs the experiment: eval, simulated outcomes, report. Returns the JSON
 /// report and the directory holding every file.
 fn experiment(customers: usize, seed: u64) -> (Value, PathBuf) {
@@ -154,26 +186,7 @@ fn experiment(customers: usize, seed: u64) -> (Value, PathBuf) {
     let outcomes = [dir.join("outcomes-1.ndjson"), dir.join("outcomes-2.ndjson")];
     std::fs::write(&outcomes[0], first).unwrap();
     std::fs::write(&outcomes[1], second).unwrap();
-    let as_of = time(secs(NOW) + 30 * DAY);
-    let report = nudge(&[
-        "report",
-        "--rules",
-        RULES,
-        "--decisions",
-        decisions.to_str().unwrap(),
-        "--outcomes",
-        outcomes[0].to_str().unwrap(),
-        outcomes[1].to_str().unwrap(),
-        "--as-of",
-        &as_of,
-        "--format",
-        "json",
-    ]);
-    assert!(
-        report.status.success(),
-        "{}",
-        String::from_utf8_lossy(&report.stderr)
-    );
+    let report = report_ok(&dir, &time(secs(NOW) + 30 * DAY), &["--format", "json"]);
     let value: Value = serde_json::from_slice(&report.stdout).unwrap();
     std::fs::write(dir.join("report.json"), &report.stdout).unwrap();
     (value, dir)
@@ -236,6 +249,16 @@ fn synthetic_experiment_recovers_the_true_lift_and_finds_no_effect_where_there_i
         .collect();
     assert_eq!(variants, ["pitch_a", "pitch_b"]);
 
+    // The page of this experiment stays in target/tmp for
+    // bench/screenshot-report.sh to render.
+    let page = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lift-report.html");
+    report_in(
+        &dir,
+        "2026-12-23T09:00:00Z",
+        &["--out", page.to_str().unwrap()],
+    );
+    assert_no_external_requests(&std::fs::read_to_string(&page).unwrap());
+
     // The statistics, recomputed independently from the counts.
     let check = Command::new("python3")
         .arg(concat!(
@@ -263,27 +286,12 @@ fn small_samples_and_pending_windows_give_no_verdict() {
         assert_eq!(r["overall"]["lift"], Value::Null);
     }
     // As of the decision itself, every window is still open.
-    let decisions = dir.join("decisions.ndjson");
-    let outcomes = dir.join("outcomes-1.ndjson");
-    let out = nudge(&[
-        "report",
-        "--rules",
-        RULES,
-        "--decisions",
-        decisions.to_str().unwrap(),
-        "--outcomes",
-        outcomes.to_str().unwrap(),
-        "--as-of",
-        NOW,
-        "--format",
-        "markdown",
-    ]);
-    assert!(out.status.success());
+    let out = report_ok(&dir, NOW, &["--format", "markdown"]);
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.contains("## import_guide"), "{md}");
     assert!(md.contains("not enough data (needs 100 per group)"), "{md}");
     assert!(
-        md.contains("customers still inside their goal window are left out"),
+        md.contains("still inside the goal window are left out"),
         "{md}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -293,24 +301,10 @@ fn small_samples_and_pending_windows_give_no_verdict() {
 fn html_page_is_self_contained_with_a_chart() {
     let (_, dir) = experiment(3_000, 5);
     let page = dir.join("lift.html");
-    let out = nudge(&[
-        "report",
-        "--rules",
-        RULES,
-        "--decisions",
-        dir.join("decisions.ndjson").to_str().unwrap(),
-        "--outcomes",
-        dir.join("outcomes-1.ndjson").to_str().unwrap(),
-        dir.join("outcomes-2.ndjson").to_str().unwrap(),
-        "--as-of",
+    report_in(
+        &dir,
         "2026-12-23T09:00:00Z",
-        "--out",
-        page.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &["--out", page.to_str().unwrap()],
     );
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -334,38 +328,31 @@ fn assert_no_external_requests(html: &str) {
 #[test]
 fn bad_lines_are_reported_with_file_and_line() {
     let dir = temp_dir("bad");
-    let decisions = dir.join("d.ndjson");
     std::fs::write(
-        &decisions,
+        dir.join("decisions.ndjson"),
         "{\"customer\": \"c1\", \"rule\": \"import_guide\", \"outcome\": \"held_out\", \"now\": \"2026-11-23T09:00:00Z\"}\nnot json\n",
     )
     .unwrap();
-    let outcomes = dir.join("o.ndjson");
-    std::fs::write(&outcomes, "{\"id\": \"c1\", \"events\": {\"imported_data\": [\"2026-11-24T09:00:00Z\"]}}\n{\"events\": {}}\n").unwrap();
-    let out = nudge(&[
-        "report",
-        "--rules",
-        RULES,
-        "--decisions",
-        decisions.to_str().unwrap(),
-        "--outcomes",
-        outcomes.to_str().unwrap(),
-        "--as-of",
-        "2026-12-23T09:00:00Z",
-        "--format",
-        "json",
-    ]);
+    std::fs::write(
+        dir.join("outcomes-1.ndjson"),
+        "{\"id\": \"c1\", \"events\": {\"imported_data\": [\"2026-11-24T09:00:00Z\"]}}\n{\"events\": {}}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("outcomes-2.ndjson"), "").unwrap();
+    let out = report_in(&dir, "2026-12-23T09:00:00Z", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
-        stderr.contains("d.ndjson:2: not a decision record"),
+        stderr.contains("decisions.ndjson:2: not a decision record"),
         "{stderr}"
     );
-    assert!(stderr.contains("o.ndjson:2: missing `id`"), "{stderr}");
+    assert!(
+        stderr.contains("outcomes-1.ndjson:2: missing `id`"),
+        "{stderr}"
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let import = rule(&report, "import_guide");
     assert_eq!(import["control"]["converted"], 1);
     assert_eq!(import["overall"]["verdict"], "not_enough_data");
-    let _ = Path::new(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
 }

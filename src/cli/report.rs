@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, default_value = "rules")]
     rules: PathBuf,
     /// Decision logs written by `nudge eval`: files, or directories of
-    /// `.ndjson`/`.jsonl`/`.json` files. A customer's first `send` or
+    /// `.ndjson`/`.jsonl` files. A customer's first `send` or
     /// `held_out` decision for a rule puts it in that rule's groups.
     #[arg(long, required = true, num_args = 1..)]
     decisions: Vec<PathBuf>,

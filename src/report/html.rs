@@ -18,21 +18,21 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:0 0 2px}
 section{background:#fff;border:1px solid #e4e7eb;border-radius:10px;padding:18px 22px;margin:0 0 18px}
 code{background:#f0f4f8;padding:1px 5px;border-radius:4px;font-size:13px}
 .headline{font-size:16px;margin:10px 0 6px}
-.badge{display:inline-block;padding:2px 10px;border-radius:12px;font-size:13px;font-weight:600;color:#fff;vertical-align:middle}
+.badge{display:inline-block;white-space:nowrap;padding:2px 10px;border-radius:12px;font-size:13px;font-weight:600;color:#fff;vertical-align:middle}
 .lift{background:#1f9d55}.harm{background:#cc1f1a}.no_clear_difference{background:#7b8794}
 .not_enough_data,.no_control_group{background:#b08900}
 .charts{display:flex;flex-wrap:wrap;gap:10px 28px;margin:8px 0}
 .charts figure{margin:0}.charts figcaption{font-size:13px;color:#52606d;margin:0 0 2px}
 table{border-collapse:collapse;width:100%;font-size:13.5px;margin-top:8px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e4e7eb}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{color:#52606d;font-size:13px}
 svg text{font:12px system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;fill:#323f4b}
 ";
 
 const CONTROL: &str = "#9aa5b1";
 const TREATED: &str = "#2680c2";
-const VARIANTS: [&str; 4] = ["#2680c2", "#7c5e10", "#8e24aa", "#0e7c86"];
+const VARIANTS: [&str; 4] = ["#7c5cc4", "#d9822b", "#0e7c86", "#b83280"];
 
 /// Renders the report as a self-contained HTML page.
 pub fn html(report: &Report) -> String {
@@ -131,7 +131,8 @@ fn section(out: &mut String, rule: &RuleReport, min_sample: u64) {
     if pending > 0 || missing > 0 {
         let _ = writeln!(
             out,
-            "<p class=\"note\">{pending} customers still inside their goal window are left out; {missing} counted customers had no outcome snapshot (counted as not converted).</p>"
+            "<p class=\"note\">{}</p>",
+            super::pending_note(pending, missing)
         );
     }
     out.push_str("</section>\n");
@@ -168,8 +169,8 @@ fn nice_ceiling(v: f64) -> f64 {
         .unwrap_or(10.0 * mag)
 }
 
-const LABEL_W: f64 = 150.0;
-const PLOT_W: f64 = 260.0;
+const LABEL_W: f64 = 130.0;
+const PLOT_W: f64 = 220.0;
 const ROW_H: f64 = 30.0;
 
 /// Conversion rates as bars with 95% Wilson whiskers, on a 0-based axis.
@@ -234,7 +235,7 @@ fn lift_chart(out: &mut String, comparisons: &[&Comparison]) {
         .fold(0.0, f64::max);
     let max = nice_ceiling(reach.max(0.001));
     let height = ROW_H * comparisons.len() as f64 + 36.0;
-    let width = LABEL_W + PLOT_W + 20.0;
+    let width = LABEL_W + PLOT_W + 70.0;
     let x = |v: f64| LABEL_W + PLOT_W * ((v + max) / (2.0 * max)).clamp(0.0, 1.0);
     let _ = write!(
         out,
@@ -242,7 +243,12 @@ fn lift_chart(out: &mut String, comparisons: &[&Comparison]) {
     );
     axis(out, comparisons.len(), |i| {
         let v = -max + 2.0 * max * f64::from(i) / 4.0;
-        (x(v), points(v).replace(" pp", ""))
+        let label = if v.abs() < 1e-12 {
+            String::from("0")
+        } else {
+            format!("{:+.1}", v * 100.0)
+        };
+        (x(v), label)
     });
     let zero = x(0.0);
     let bottom = 8.0 + ROW_H * comparisons.len() as f64;
@@ -282,9 +288,9 @@ fn lift_chart(out: &mut String, comparisons: &[&Comparison]) {
         );
         let _ = write!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{color}\" font-weight=\"600\">{}</text>",
-            x(l.absolute),
-            mid - 8.0,
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{color}\" font-weight=\"600\">{}</text>",
+            hi + 6.0,
+            mid + 4.0,
             points(l.absolute)
         );
     }

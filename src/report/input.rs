@@ -47,8 +47,8 @@ impl Problems {
     }
 }
 
-/// The files to read: each path, or the `.ndjson`/`.jsonl`/`.json` files of a
-/// directory in path order.
+/// The files to read: each path, or the `.ndjson`/`.jsonl` files of a
+/// directory in path order (a run's `.json` manifest beside its log is not one).
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReportError> {
     let mut out = Vec::new();
     for p in paths {
@@ -60,7 +60,7 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReportError> {
                 let log = path
                     .extension()
                     .and_then(|e| e.to_str())
-                    .is_some_and(|e| matches!(e, "ndjson" | "jsonl" | "json"));
+                    .is_some_and(|e| matches!(e, "ndjson" | "jsonl"));
                 if log && path.is_file() {
                     files.push(path);
                 }

@@ -32,10 +32,7 @@ pub fn markdown(report: &Report) -> String {
         let pending = rule.control.pending + rule.overall.treated.pending;
         let missing = rule.control.without_outcome + rule.overall.treated.without_outcome;
         if pending > 0 || missing > 0 {
-            let _ = writeln!(
-                out,
-                "\n{pending} customers still inside their goal window are left out; {missing} counted customers had no outcome snapshot (counted as not converted)."
-            );
+            let _ = writeln!(out, "\n{}", super::pending_note(pending, missing));
         }
         out.push('\n');
     }

@@ -46,7 +46,7 @@ pub const DEFAULT_MIN_SAMPLE: u64 = 100;
 /// What to read and how to judge it.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Decision logs: files, or directories of `.ndjson`/`.jsonl`/`.json` files.
+    /// Decision logs: files, or directories of `.ndjson`/`.jsonl` files.
     pub decisions: Vec<PathBuf>,
     /// Outcome snapshots: `.ndjson`/`.jsonl` (streamed), `.json` or `.yaml`.
     pub outcomes: Vec<PathBuf>,
@@ -342,6 +342,19 @@ pub(crate) fn relative(r: f64) -> String {
     let v = r * 100.0;
     let v = if v.abs() < 0.5 { 0.0 } else { v };
     format!("{v:+.0}%")
+}
+
+/// Who is not in the rates: customers still inside their window, and
+/// counted customers without an outcome snapshot.
+pub(crate) fn pending_note(pending: u64, missing: u64) -> String {
+    let customers = |n: u64| format!("{n} customer{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{} still inside the goal window {} left out; {} without an outcome snapshot {} counted as not converted.",
+        customers(pending),
+        if pending == 1 { "is" } else { "are" },
+        customers(missing),
+        if missing == 1 { "is" } else { "are" },
+    )
 }
 
 /// A p-value as people read it: `0.031`, `< 0.001`.
