@@ -365,3 +365,148 @@ pub(crate) fn p_value(p: f64) -> String {
         format!("{p:.3}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = r#"
+        schema { plan: string  event upgraded { tier: string } }
+        policy { channels email }
+        rule pitch {
+          when plan == "trial"
+          send email { "a" 50% "b" 50% }
+          cooldown 7 days
+          holdout 50%
+          goal upgraded where tier == "pro" within 2 days
+        }
+        rule other { when plan == "pro" send email "o" cooldown 7 days }
+    "#;
+
+    fn record(customer: &str, outcome: &str, message: &str, now: &str, deliver: &str) -> String {
+        let deliver = if deliver.is_empty() {
+            String::new()
+        } else {
+            format!(r#", "deliver_at": "{deliver}""#)
+        };
+        format!(
+            r#"{{"customer": "{customer}", "rule": "pitch", "outcome": "{outcome}", "message": "{message}", "now": "{now}"{deliver}}}"#
+        )
+    }
+
+    fn run(decisions: &[String], outcomes: &[&str], as_of: &str) -> Report {
+        let ruleset = crate::Ruleset::from_sources([("r.nudge", RULES)]).unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "nudge-report-unit-{}-{}",
+            std::process::id(),
+            decisions.len() * 31 + outcomes.len()
+        ));
+        std::fs::create_dir_all(dir.join("logs")).unwrap();
+        std::fs::write(dir.join("logs/d.ndjson"), decisions.join("\n")).unwrap();
+        std::fs::write(dir.join("o.ndjson"), outcomes.join("\n")).unwrap();
+        let options = Options {
+            decisions: vec![dir.join("logs")],
+            outcomes: vec![dir.join("o.ndjson")],
+            as_of: as_of.parse().unwrap(),
+            min_sample: 1,
+        };
+        let report = build(ruleset.program(), &options).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        report
+    }
+
+    #[test]
+    fn windows_start_at_delivery_for_sends_and_at_now_for_holdouts() {
+        let decisions = [
+            // Deferred by quiet hours to 08:00: an upgrade at 07:00 is before
+            // its window; one exactly 2 days after delivery is inside.
+            record(
+                "t1",
+                "send",
+                "a",
+                "2026-11-23T01:00:00Z",
+                "2026-11-23T08:00:00Z",
+            ),
+            record(
+                "t2",
+                "send",
+                "b",
+                "2026-11-23T01:00:00Z",
+                "2026-11-23T01:00:00Z",
+            ),
+            record("c1", "held_out", "a", "2026-11-23T01:00:00Z", ""),
+            record("c2", "held_out", "b", "2026-11-23T01:00:00Z", ""),
+        ];
+        let outcomes = [
+            r#"{"id": "t1", "events": {"upgraded": [{"at": "2026-11-23T07:00:00Z", "tier": "pro"}]}}"#,
+            r#"{"id": "t2", "events": {"upgraded": [{"at": "2026-11-25T01:00:00Z", "tier": "pro"}]}}"#,
+            // Exactly at the start: not after it.
+            r#"{"id": "c1", "events": {"upgraded": [{"at": "2026-11-23T01:00:00Z", "tier": "pro"}]}}"#,
+            // Inside the window, but not the goal's tier.
+            r#"{"id": "c2", "events": {"upgraded": [{"at": "2026-11-24T01:00:00Z", "tier": "basic"}]}}"#,
+        ];
+        let report = run(&decisions, &outcomes, "2026-12-01T00:00:00Z");
+        assert_eq!(report.rules.len(), 1, "only rules with a goal");
+        let pitch = &report.rules[0];
+        assert_eq!((pitch.control.customers, pitch.control.converted), (2, 0));
+        let t = &pitch.overall.treated;
+        assert_eq!((t.customers, t.converted), (2, 1));
+        let labels: Vec<_> = pitch
+            .variants
+            .iter()
+            .map(|v| v.treated.label.as_str())
+            .collect();
+        assert_eq!(labels, ["a", "b"]);
+        assert_eq!(pitch.variants[1].treated.converted, 1);
+        assert_eq!(pitch.overall.lift.unwrap().absolute, 0.5);
+    }
+
+    #[test]
+    fn the_first_decision_decides_the_group_and_open_windows_wait() {
+        let decisions = [
+            // Read first, decided later: the earlier holdout wins.
+            record(
+                "x",
+                "send",
+                "a",
+                "2026-11-30T09:00:00Z",
+                "2026-11-30T09:00:00Z",
+            ),
+            record("x", "held_out", "a", "2026-11-23T09:00:00Z", ""),
+            record("x", "cooldown", "", "2026-11-24T09:00:00Z", ""),
+            // Window still open on Nov 26.
+            record(
+                "y",
+                "send",
+                "a",
+                "2026-11-25T09:00:00Z",
+                "2026-11-25T09:00:00Z",
+            ),
+            // No outcome snapshot: not converted, and counted as such.
+            record(
+                "z",
+                "send",
+                "b",
+                "2026-11-23T09:00:00Z",
+                "2026-11-23T09:00:00Z",
+            ),
+            String::from("{\"broken\": true}"),
+        ];
+        let outcomes = [
+            r#"{"id": "x", "events": {}}"#,
+            r#"{"id": "y", "events": {}}"#,
+        ];
+        let report = run(&decisions, &outcomes, "2026-11-26T09:00:00Z");
+        let pitch = &report.rules[0];
+        assert_eq!(pitch.control.customers, 1);
+        assert_eq!(pitch.overall.treated.customers, 1);
+        assert_eq!(pitch.overall.treated.pending, 1);
+        assert_eq!(pitch.overall.treated.without_outcome, 1);
+        assert_eq!(report.rejected_lines, 1);
+        assert!(report.problems[0]
+            .to_string()
+            .ends_with("d.ndjson:6: not a decision record: missing field `customer`"));
+        let md = markdown(&report);
+        assert!(md.contains("1 customer still inside the goal window is left out; 1 customer without an outcome snapshot is counted as not converted."), "{md}");
+    }
+}
