@@ -81,6 +81,8 @@ pub mod diagnostic;
 pub mod eval;
 #[cfg(feature = "gen")]
 pub mod gen;
+pub mod history;
+pub mod lines;
 pub mod program;
 pub mod report;
 pub mod ruleset;

@@ -392,7 +392,10 @@ impl Run<'_> {
                 .messages
                 .iter()
                 .filter(|m| {
-                    m.at <= self.now && m.at > from && cap_channel.is_none_or(|c| m.channel == c)
+                    !m.held_out
+                        && m.at <= self.now
+                        && m.at > from
+                        && cap_channel.is_none_or(|c| m.channel == c)
                 })
                 .count();
             let now_decided = self

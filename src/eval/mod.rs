@@ -248,7 +248,7 @@ impl<'a> Evaluator<'a> {
                     .messages
                     .iter()
                     .rev()
-                    .filter(|m| m.at <= self.now && from.is_none_or(|f| m.at > f))
+                    .filter(|m| !m.held_out && m.at <= self.now && from.is_none_or(|f| m.at > f))
                     .find(|m| m.message == *message)
                     .map(|m| m.at);
                 if self.trace.is_some() {

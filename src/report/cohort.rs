@@ -10,9 +10,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::input::{each_line, Problems};
 use super::ReportError;
 use crate::eval::Evaluator;
+use crate::lines::{each_line, Problems};
 use crate::program::{Goal, Message, Program};
 use crate::snapshot::{self, CustomerEvents, Snapshot};
 use crate::value::{parse_time, Micros, Value};
@@ -126,7 +126,8 @@ impl<'p> Cohort<'p> {
             if let Err(message) = self.add(&record) {
                 problems.push(path, line, message);
             }
-        })
+        })?;
+        Ok(())
     }
 
     fn add(&mut self, r: &Record<'_>) -> Result<(), String> {
@@ -200,7 +201,8 @@ impl<'p> Cohort<'p> {
         let mut customers = 0;
         match ext.as_str() {
             "json" | "yaml" | "yml" => {
-                let text = std::fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ReportError::from(crate::lines::ReadError::new(path, e)))?;
                 let items = if ext == "json" {
                     match serde_json::from_str::<serde_json::Value>(&text) {
                         Ok(serde_json::Value::Array(items)) => items

@@ -21,17 +21,16 @@
 
 mod cohort;
 mod html;
-mod input;
 mod markdown;
 pub mod stats;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use crate::lines::{Problems, ReadError, Rejected};
 pub use html::html;
-pub use input::{Problems, Rejected};
 pub use markdown::markdown;
 pub use stats::{Counts, Lift};
 
@@ -57,24 +56,12 @@ pub struct Options {
     pub min_sample: u64,
 }
 
-/// A file that could not be read.
+/// Why a report could not be made.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ReportError {
-    #[error("cannot read {}: {source}", path.display())]
-    #[diagnostic(code(nudge::io), help("check that the file exists and is readable"))]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-impl ReportError {
-    fn io(path: &Path, source: std::io::Error) -> ReportError {
-        ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Read(#[from] ReadError),
 }
 
 /// What a comparison shows, in words a growth manager reads.
@@ -179,11 +166,11 @@ the log risk ratio; two-sided p-value of the pooled two-proportion z-test";
 pub fn build(program: &Program, options: &Options) -> Result<Report, ReportError> {
     let mut problems = Problems::default();
     let mut cohort = Cohort::new(program);
-    let decision_files = input::expand(&options.decisions)?;
+    let decision_files = crate::lines::expand(&options.decisions)?;
     for path in &decision_files {
         cohort.read_decisions(path, &mut problems)?;
     }
-    let outcome_files = input::expand(&options.outcomes)?;
+    let outcome_files = crate::lines::expand(&options.outcomes)?;
     let mut outcome_customers = 0;
     for path in &outcome_files {
         outcome_customers += cohort.read_outcomes(path, &mut problems)?;

@@ -75,6 +75,10 @@ pub struct SentMessage {
     pub message: String,
     pub channel: String,
     pub at: Micros,
+    /// A `held_out` decision from an earlier run (`nudge eval --history`):
+    /// nothing was sent, so it counts only for its rule's cooldown, and
+    /// control customers come back at the treated customers' pace.
+    pub held_out: bool,
 }
 
 /// One customer's state, laid out by the schema.

@@ -939,6 +939,7 @@ impl<'de> Visitor<'de> for MessageSeed {
                 message,
                 channel,
                 at,
+                held_out: false,
             }),
             None => Err(format!(
                 "`at`: expected an RFC 3339 time, found {}",

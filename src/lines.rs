@@ -1,11 +1,30 @@
-//! Reading the report's inputs line by line with bounded memory: decision
-//! logs (and directories of them) and outcome snapshot files.
+//! Reading NDJSON files one line at a time with bounded memory (decision
+//! logs for `nudge report` and `nudge eval --history`, outcome snapshots),
+//! with every unusable line kept as `file:line: why`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use super::ReportError;
+use sha2::{Digest, Sha256};
+
+/// A file that could not be read.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot read {}: {source}", path.display())]
+#[diagnostic(code(nudge::io), help("check that the file exists and is readable"))]
+pub struct ReadError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl ReadError {
+    pub fn new(path: &Path, source: std::io::Error) -> ReadError {
+        ReadError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
 
 /// Lines longer than this are rejected (and skipped) instead of read.
 pub const MAX_LINE: usize = 64 << 20;
@@ -49,14 +68,14 @@ impl Problems {
 
 /// The files to read: each path, or the `.ndjson`/`.jsonl` files of a
 /// directory in path order (a run's `.json` manifest beside its log is not one).
-pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReportError> {
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let entries = std::fs::read_dir(p).map_err(|e| ReportError::io(p, e))?;
+            let entries = std::fs::read_dir(p).map_err(|e| ReadError::new(p, e))?;
             let mut files = Vec::new();
             for entry in entries {
-                let path = entry.map_err(|e| ReportError::io(p, e))?.path();
+                let path = entry.map_err(|e| ReadError::new(p, e))?.path();
                 let log = path
                     .extension()
                     .and_then(|e| e.to_str())
@@ -80,9 +99,20 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReportError> {
 pub fn each_line(
     path: &Path,
     problems: &mut Problems,
+    f: impl FnMut(u64, &str, &mut Problems),
+) -> Result<(), ReadError> {
+    each_line_hashed(path, problems, None, f)
+}
+
+/// [`each_line`], also feeding every byte of the file to `hasher` (for a
+/// manifest's SHA-256 without reading the file twice).
+pub fn each_line_hashed(
+    path: &Path,
+    problems: &mut Problems,
+    mut hasher: Option<&mut Sha256>,
     mut f: impl FnMut(u64, &str, &mut Problems),
-) -> Result<(), ReportError> {
-    let file = File::open(path).map_err(|e| ReportError::io(path, e))?;
+) -> Result<(), ReadError> {
+    let file = File::open(path).map_err(|e| ReadError::new(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut buf = Vec::new();
     let mut number = 0u64;
@@ -91,14 +121,18 @@ pub fn each_line(
         let read = (&mut reader)
             .take(MAX_LINE as u64)
             .read_until(b'\n', &mut buf)
-            .map_err(|e| ReportError::io(path, e))?;
+            .map_err(|e| ReadError::new(path, e))?;
         if read == 0 {
             return Ok(());
+        }
+        if let Some(h) = hasher.as_deref_mut() {
+            h.update(&buf);
         }
         number += 1;
         if buf.len() >= MAX_LINE && buf.last() != Some(&b'\n') {
             problems.push(path, number, "line longer than 64 MiB, skipped");
-            skip_rest_of_line(&mut reader).map_err(|e| ReportError::io(path, e))?;
+            skip_rest_of_line(&mut reader, hasher.as_deref_mut())
+                .map_err(|e| ReadError::new(path, e))?;
             continue;
         }
         match std::str::from_utf8(&buf) {
@@ -109,17 +143,24 @@ pub fn each_line(
     }
 }
 
-fn skip_rest_of_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+fn skip_rest_of_line(
+    reader: &mut impl BufRead,
+    mut hasher: Option<&mut Sha256>,
+) -> std::io::Result<()> {
     loop {
         let (done, used) = {
             let chunk = reader.fill_buf()?;
             if chunk.is_empty() {
                 return Ok(());
             }
-            match memchr_newline(chunk) {
+            let (done, used) = match memchr_newline(chunk) {
                 Some(i) => (true, i + 1),
                 None => (false, chunk.len()),
+            };
+            if let Some(h) = hasher.as_deref_mut() {
+                h.update(chunk.get(..used).unwrap_or(chunk));
             }
+            (done, used)
         };
         reader.consume(used);
         if done {
@@ -153,6 +194,12 @@ mod tests {
             [(1, "one".into()), (4, "four".into()), (5, "five".into())]
         );
         assert_eq!(problems.count, 0);
+        let mut hasher = Sha256::new();
+        each_line_hashed(&path, &mut problems, Some(&mut hasher), |_, _, _| {}).unwrap();
+        assert_eq!(
+            hasher.finalize().as_slice(),
+            Sha256::digest(std::fs::read(&path).unwrap()).as_slice()
+        );
         assert_eq!(expand(std::slice::from_ref(&dir)).unwrap(), [path]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
