@@ -10,12 +10,15 @@ use std::sync::Arc;
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 
-use crate::syntax::{SourceSet, Span};
+use crate::source::{SourceSet, Span};
 
+/// Whether a diagnostic stops the ruleset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The ruleset is refused.
     Error,
+    /// The ruleset loads; something is probably not what was meant.
     Warning,
 }
 
@@ -349,10 +352,13 @@ impl Serialize for Code {
 /// One finding about the source, with a primary span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
     /// Which catalogue entry this is, such as `nudge::unknown_name`.
     pub code: Code,
+    /// What went wrong, lowercase, no final period.
     pub message: String,
+    /// Where.
     pub span: Span,
     /// Short text under the underlined span.
     pub label: String,
@@ -363,6 +369,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error.
     pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -375,6 +382,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning.
     pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
@@ -382,21 +390,25 @@ impl Diagnostic {
         }
     }
 
+    /// Sets the text under the span.
     pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = label.into();
         self
     }
 
+    /// Sets the fix.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// Adds another place that explains this one.
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.related.push((span, label.into()));
         self
     }
 
+    /// Whether it is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -470,15 +482,25 @@ fn to_source_span(span: Span) -> SourceSpan {
 /// A diagnostic as JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct JsonDiagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// The catalogue code, e.g. `nudge::unknown_name`.
     pub code: Code,
+    /// What went wrong.
     pub message: String,
+    /// The file's name.
     pub file: String,
+    /// 1-based line of the start.
     pub line: usize,
+    /// 1-based column of the start.
     pub column: usize,
+    /// 1-based line of the end.
     pub end_line: usize,
+    /// 1-based column of the end.
     pub end_column: usize,
+    /// The text under the span.
     pub label: String,
+    /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
 }

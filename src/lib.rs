@@ -89,6 +89,7 @@ pub mod ruleset;
 #[cfg(feature = "server")]
 pub mod serve;
 pub mod snapshot;
+pub mod source;
 pub mod syntax;
 pub mod terminal;
 #[cfg(feature = "cli")]

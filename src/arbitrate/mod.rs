@@ -3,10 +3,12 @@
 //! holdout, cap or send; variants and quiet hours for sends.
 
 mod quiet;
+#[cfg(test)]
+mod tests;
 
 use crate::decision::{bucket, decision_id, Because, Decision, Detail, Outcome};
 use crate::eval::{EvalError, Evaluator};
-use crate::program::{Message, Program, Rule, SuppressionScope};
+use crate::program::{window, Message, Program, Rule, SuppressionScope};
 use crate::snapshot::{Customer, InvalidSnapshot, SentMessage, Snapshot};
 use crate::value::{format_duration, format_number, format_time, Micros, Value};
 
@@ -339,13 +341,12 @@ impl Run<'_> {
 
         // 2. Cooldown from the delivery history.
         if let Some(cooldown) = rule.cooldown {
-            let from = self.now.saturating_sub(cooldown);
             let last = self
                 .snapshot
                 .messages
                 .iter()
                 .rev()
-                .filter(|m| m.at <= self.now && m.at > from)
+                .filter(|m| window::contains(self.now, Some(cooldown), m.at))
                 .find(|m| belongs(m, rule, &channel));
             if let Some(m) = last {
                 let reason = format!(
@@ -385,7 +386,6 @@ impl Run<'_> {
             if cap.channel.is_some_and(|c| c != rule.channel) {
                 continue;
             }
-            let from = self.now.saturating_sub(cap.window);
             let cap_channel = cap.channel.map(|c| program.channel_name(c));
             let history = self
                 .snapshot
@@ -393,8 +393,7 @@ impl Run<'_> {
                 .iter()
                 .filter(|m| {
                     !m.held_out
-                        && m.at <= self.now
-                        && m.at > from
+                        && window::contains(self.now, Some(cap.window), m.at)
                         && cap_channel.is_none_or(|c| m.channel == c)
                 })
                 .count();

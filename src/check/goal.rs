@@ -7,7 +7,7 @@ use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::program::{self, Type};
 use crate::syntax::ast::{Expr, ExprKind, GoalClause};
-use crate::syntax::format;
+use crate::syntax::canonical;
 use crate::value::MICROS_PER_SECOND;
 
 /// Deeper `where` conditions are refused rather than walked.
@@ -24,7 +24,7 @@ impl Checker {
                     goal.within.span,
                     format!(
                         "a goal window of {} can never be reached",
-                        format::duration(&goal.within)
+                        canonical::duration(&goal.within)
                     ),
                 )
                 .with_label("zero window")
@@ -59,7 +59,7 @@ impl Checker {
             event,
             filter,
             within: goal.within.seconds().saturating_mul(MICROS_PER_SECOND),
-            text: format::goal(goal),
+            text: canonical::goal(goal),
         })
     }
 }

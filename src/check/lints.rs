@@ -6,12 +6,25 @@ use std::collections::HashMap;
 
 use super::{Checker, Def};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
-use crate::syntax::ast::{Item, MessageSpec, RuleClauseKind, SuppressScope};
+use crate::syntax::ast::{Item, MessageSpec, RuleClauseKind, RuleDef, SendClause, SuppressScope};
 use crate::syntax::Span;
 
 pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
-    let mut tags: Vec<String> = Vec::new();
-    let mut channels: Vec<String> = Vec::new();
+    let used = rules(checker, items);
+    suppressions(checker, items, &used);
+    unused(checker);
+}
+
+/// The tags and channels the rules use.
+#[derive(Default)]
+struct Used {
+    tags: Vec<String>,
+    channels: Vec<String>,
+}
+
+/// Rules without a cooldown, and two rules sending the same message.
+fn rules(checker: &mut Checker, items: &[&Item]) -> Used {
+    let mut used = Used::default();
     let mut sends: HashMap<(String, String), (String, Span)> = HashMap::new();
     for item in items {
         let Item::Rule(rule) = item else { continue };
@@ -19,34 +32,10 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
         for clause in &rule.clauses {
             match &clause.kind {
                 RuleClauseKind::Cooldown(_) => has_cooldown = true,
-                RuleClauseKind::Tags(t) => tags.extend(t.iter().map(|t| t.name.clone())),
+                RuleClauseKind::Tags(t) => used.tags.extend(t.iter().map(|t| t.name.clone())),
                 RuleClauseKind::Send(send) => {
-                    channels.push(send.channel.name.clone());
-                    let messages: Vec<&str> = match &send.message {
-                        MessageSpec::Single(m) => vec![m.value.as_str()],
-                        MessageSpec::Variants { variants, .. } => {
-                            variants.iter().map(|v| v.message.value.as_str()).collect()
-                        }
-                    };
-                    for m in messages {
-                        let k = (send.channel.name.clone(), m.to_string());
-                        match sends.get(&k) {
-                            Some((other, other_span)) => {
-                                let d = Diagnostic::warning(
-                                    Code::DuplicateSend,
-                                    rule.name.span,
-                                    format!("rules `{other}` and `{}` both send {} \"{m}\"", rule.name.name, send.channel.name),
-                                )
-                                .with_label("same channel and message as another rule")
-                                .with_help("give each rule its own message so that decisions, cooldowns and `sent` tell them apart")
-                                .with_related(*other_span, format!("`{other}` sends it too"));
-                                checker.report(d);
-                            }
-                            None => {
-                                sends.insert(k, (rule.name.name.clone(), rule.name.span));
-                            }
-                        }
-                    }
+                    used.channels.push(send.channel.name.clone());
+                    duplicate_send(checker, &mut sends, rule, send);
                 }
                 _ => {}
             }
@@ -63,10 +52,49 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
             );
         }
     }
+    used
+}
+
+/// A warning when another rule already sends one of this send's messages.
+fn duplicate_send(
+    checker: &mut Checker,
+    sends: &mut HashMap<(String, String), (String, Span)>,
+    rule: &RuleDef,
+    send: &SendClause,
+) {
+    let messages: Vec<&str> = match &send.message {
+        MessageSpec::Single(m) => vec![m.value.as_str()],
+        MessageSpec::Variants { variants, .. } => {
+            variants.iter().map(|v| v.message.value.as_str()).collect()
+        }
+    };
+    for m in messages {
+        let k = (send.channel.name.clone(), m.to_string());
+        match sends.get(&k) {
+            Some((other, other_span)) => {
+                let d = Diagnostic::warning(
+                    Code::DuplicateSend,
+                    rule.name.span,
+                    format!("rules `{other}` and `{}` both send {} \"{m}\"", rule.name.name, send.channel.name),
+                )
+                .with_label("same channel and message as another rule")
+                .with_help("give each rule its own message so that decisions, cooldowns and `sent` tell them apart")
+                .with_related(*other_span, format!("`{other}` sends it too"));
+                checker.report(d);
+            }
+            None => {
+                sends.insert(k, (rule.name.name.clone(), rule.name.span));
+            }
+        }
+    }
+}
+
+/// Suppressions scoped to a tag or channel no rule uses.
+fn suppressions(checker: &mut Checker, items: &[&Item], used: &Used) {
     for item in items {
         let Item::Suppress(s) = item else { continue };
         match &s.scope {
-            Some(SuppressScope::Tag(t)) if !tags.contains(&t.name) => {
+            Some(SuppressScope::Tag(t)) if !used.tags.contains(&t.name) => {
                 let mut d = Diagnostic::warning(
                     Code::SuppressionNeverApplies,
                     t.span,
@@ -76,7 +104,7 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
                     ),
                 )
                 .with_label("no rule has this tag");
-                d = match did_you_mean(&t.name, tags.iter().map(String::as_str)) {
+                d = match did_you_mean(&t.name, used.tags.iter().map(String::as_str)) {
                     Some(close) => d.with_help(format!("did you mean `{close}`?")),
                     None => d.with_help(
                         "tag the rules it should block (`tags …`) or remove the suppression",
@@ -85,7 +113,8 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
                 checker.report(d);
             }
             Some(SuppressScope::Channel(c))
-                if !channels.contains(&c.name) && checker.policy.channels.contains(&c.name) =>
+                if !used.channels.contains(&c.name)
+                    && checker.policy.channels.contains(&c.name) =>
             {
                 checker.report(
                     Diagnostic::warning(
@@ -103,6 +132,10 @@ pub(super) fn run(checker: &mut Checker, items: &[&Item]) {
             _ => {}
         }
     }
+}
+
+/// Segments and metrics nothing uses.
+fn unused(checker: &mut Checker) {
     let unused = |defs: &[Def], kind: &str| -> Vec<Diagnostic> {
         defs.iter()
             .filter(|d| d.uses == 0)

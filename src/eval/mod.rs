@@ -9,9 +9,10 @@ mod display;
 
 pub use display::show_value;
 
-use crate::program::{Aggregate, Expr, Program};
+use crate::program::{
+    window, Aggregate, AggregateKind, ArithOp, Builtin, CompareOp, Expr, Program,
+};
 use crate::snapshot::{EventLog, Snapshot};
-use crate::syntax::ast::{AggregateKind, ArithOp, Builtin, CompareOp};
 use crate::value::{Micros, Value, MICROS_PER_SECOND};
 
 /// A runtime fault (division by zero, overflow). The rule it occurs in gets
@@ -220,7 +221,7 @@ impl<'a> Evaluator<'a> {
             }
             Expr::Within(t, d) => {
                 let (t, d) = (self.time(t, occ)?, self.duration(d, occ)?);
-                Value::Bool(self.now.saturating_sub(d) < t && t <= self.now)
+                Value::Bool(window::contains(self.now, Some(d), t))
             }
             Expr::Inactive(d) => {
                 let Some(activity) = &self.program.policy.activity else {
@@ -242,13 +243,12 @@ impl<'a> Evaluator<'a> {
                 Value::Bool(n >= *count)
             }
             Expr::Sent { message, window } => {
-                let from = window.map(|w| self.now.saturating_sub(w));
                 let last = self
                     .snapshot
                     .messages
                     .iter()
                     .rev()
-                    .filter(|m| !m.held_out && m.at <= self.now && from.is_none_or(|f| m.at > f))
+                    .filter(|m| !m.held_out && window::contains(self.now, *window, m.at))
                     .find(|m| m.message == *message)
                     .map(|m| m.at);
                 if self.trace.is_some() {

@@ -263,19 +263,16 @@ impl<'p> Cohort<'p> {
     }
 }
 
-/// Whether `goal` is reached in `(start, start + within]`.
+/// Whether `goal` is reached in `(start, start + within]`: the evaluator's
+/// own half-open window of length `within` ending at `start + within`.
 pub fn reached(program: &Program, snapshot: &Snapshot, goal: &Goal, start: Micros) -> bool {
-    let Some(log) = snapshot.events.get(goal.event as usize) else {
-        return false;
-    };
     let end = start.saturating_add(goal.within);
-    let from = log.at.partition_point(|t| *t <= start);
-    let to = log.at.partition_point(|t| *t <= end);
-    let Some(filter) = &goal.filter else {
-        return to > from;
-    };
     let mut evaluator = Evaluator::new(program, snapshot, end);
-    (from..to).any(|i| {
+    let (log, range) = evaluator.window(goal.event, Some(goal.within));
+    let Some(filter) = &goal.filter else {
+        return !range.is_empty();
+    };
+    range.into_iter().any(|i| {
         matches!(
             evaluator.eval(filter, Some(log.props_of(i))),
             Ok(Value::Bool(true))

@@ -294,13 +294,7 @@ fn parse_duration(text: &str) -> Option<crate::value::Micros> {
     let split = text.find(|c: char| !c.is_ascii_digit())?;
     let amount: i64 = text.get(..split)?.parse().ok()?;
     let unit = text.get(split..)?.trim();
-    let seconds = match unit {
-        "w" | "week" | "weeks" => 604_800,
-        "d" | "day" | "days" => 86_400,
-        "h" | "hour" | "hours" => 3_600,
-        "min" | "mins" | "minute" | "minutes" => 60,
-        _ => return None,
-    };
+    let seconds = crate::program::DurationUnit::from_word(unit)?.seconds();
     amount
         .checked_mul(seconds)?
         .checked_mul(crate::value::MICROS_PER_SECOND)

@@ -1,19 +1,25 @@
 //! The syntax tree of one rule file: what the author wrote, with a span on
 //! every node, before names are resolved or types checked.
 
+pub use crate::program::ops::{AggregateKind, ArithOp, Builtin, CompareOp, DurationUnit};
+
 use super::Span;
 
 /// A name as written, with where it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
+    /// The name.
     pub name: String,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// A string literal, already unescaped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrLit {
+    /// The value, escapes resolved.
     pub value: String,
+    /// Where it is written, quotes included.
     pub span: Span,
 }
 
@@ -21,32 +27,14 @@ pub struct StrLit {
 /// the formatter can print it back the same way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DurationLit {
+    /// The number of units.
     pub amount: i64,
+    /// The unit.
     pub unit: DurationUnit,
     /// The unit word as written (`d`, `day`, `days`, ...).
     pub unit_text: String,
+    /// Where it is written.
     pub span: Span,
-}
-
-/// The units a duration can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DurationUnit {
-    Minute,
-    Hour,
-    Day,
-    Week,
-}
-
-impl DurationUnit {
-    /// Seconds in one unit.
-    pub fn seconds(self) -> i64 {
-        match self {
-            DurationUnit::Minute => 60,
-            DurationUnit::Hour => 3_600,
-            DurationUnit::Day => 86_400,
-            DurationUnit::Week => 604_800,
-        }
-    }
 }
 
 impl DurationLit {
@@ -59,37 +47,51 @@ impl DurationLit {
 /// A percentage such as `10%` or `2.5%`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PercentLit {
+    /// The percentage (`2.5` for `2.5%`).
     pub value: f64,
+    /// The digits as written.
     pub text: String,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// A clock time `HH:MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockLit {
+    /// Hour, 0 to 23.
     pub hour: u32,
+    /// Minute, 0 to 59.
     pub minute: u32,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// One parsed file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileAst {
+    /// The items in source order.
     pub items: Vec<Item>,
 }
 
 /// A top-level item.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
+    /// `schema { ... }`
     Schema(SchemaBlock),
+    /// `policy { ... }`
     Policy(PolicyBlock),
+    /// `segment NAME = EXPR`
     Segment(Definition),
+    /// `metric NAME = EXPR`
     Metric(Definition),
+    /// `rule NAME { ... }`
     Rule(RuleDef),
+    /// `suppress NAME when EXPR [for ...]`
     Suppress(SuppressDef),
 }
 
 impl Item {
+    /// Where the item is written.
     pub fn span(&self) -> Span {
         match self {
             Item::Schema(s) => s.span,
@@ -101,21 +103,28 @@ impl Item {
     }
 }
 
+/// `schema { ... }`: attributes and events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemaBlock {
+    /// The entries in source order.
     pub entries: Vec<SchemaEntry>,
     /// The `schema` keyword.
     pub keyword: Span,
+    /// The whole block.
     pub span: Span,
 }
 
+/// One entry of a schema block.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SchemaEntry {
+    /// `name: type`
     Attribute(FieldDecl),
+    /// `event name [{ props }]`
     Event(EventDecl),
 }
 
 impl SchemaEntry {
+    /// Where the entry is written.
     pub fn span(&self) -> Span {
         match self {
             SchemaEntry::Attribute(f) => f.span,
@@ -127,64 +136,98 @@ impl SchemaEntry {
 /// `name: type`, in the schema, a record or an event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldDecl {
+    /// The attribute, field or property name.
     pub name: Ident,
+    /// Its declared type.
     pub ty: TypeExpr,
+    /// The whole declaration.
     pub span: Span,
 }
 
 /// `event name { prop: type, ... }`
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventDecl {
+    /// The event's name.
     pub name: Ident,
+    /// Its properties.
     pub props: Vec<FieldDecl>,
+    /// The whole declaration.
     pub span: Span,
 }
 
+/// A type as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeExpr {
+    /// What type it is.
     pub kind: TypeKind,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// The forms of a type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {
     /// `string`, `int`, `number`, `bool`, `time`, `duration` (or an unknown word).
     Named(Ident),
+    /// `"a" | "b"`
     Enum(Vec<StrLit>),
+    /// `list<T>`
     List(Box<TypeExpr>),
+    /// `{ field: T, ... }`
     Record(Vec<FieldDecl>),
+    /// `T?`
     Optional(Box<TypeExpr>),
 }
 
+/// `policy { ... }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyBlock {
+    /// The clauses in source order.
     pub clauses: Vec<PolicyClause>,
+    /// The `policy` keyword.
     pub keyword: Span,
+    /// The whole block.
     pub span: Span,
 }
 
+/// One clause of the policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyClause {
+    /// What clause it is.
     pub kind: PolicyClauseKind,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// The clauses of a policy.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PolicyClauseKind {
+    /// `channels a, b`
     Channels(Vec<Ident>),
+    /// `activity EXPR`
     Activity(Expr),
+    /// `timezone EXPR`
     Timezone(Expr),
+    /// `quiet hours HH:MM to HH:MM [for channels]`
     QuietHours {
+        /// Start, local time.
         from: ClockLit,
+        /// End, local time (may wrap past midnight).
         to: ClockLit,
+        /// The channels it applies to; empty for all.
         channels: Vec<Ident>,
     },
+    /// `at most N [channel] messages per D`
     Cap {
+        /// The most messages.
         count: i64,
+        /// Where `N` is written.
         count_span: Span,
+        /// The channel; `None` for all.
         channel: Option<Ident>,
         /// `per day` is stored as `1 day` with `bare_unit` set.
         per: DurationLit,
+        /// Whether the window was a bare unit (`per day`).
         bare_unit: bool,
     },
 }
@@ -192,33 +235,57 @@ pub enum PolicyClauseKind {
 /// `segment name = expr` or `metric name = expr`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
+    /// The name.
     pub name: Ident,
+    /// The expression.
     pub expr: Expr,
+    /// The whole item.
     pub span: Span,
 }
 
+/// `rule NAME { clauses }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleDef {
+    /// The rule's name.
     pub name: Ident,
+    /// The clauses in source order.
     pub clauses: Vec<RuleClause>,
+    /// The whole item.
     pub span: Span,
 }
 
+/// One clause of a rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleClause {
+    /// What clause it is.
     pub kind: RuleClauseKind,
+    /// Where it is written.
     pub span: Span,
 }
 
+/// The clauses of a rule.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleClauseKind {
+    /// `describe "..."`
     Describe(StrLit),
+    /// `tags a, b`
     Tags(Vec<Ident>),
+    /// `when EXPR`
     When(Expr),
+    /// `send CHANNEL MESSAGE [with { ... }]`
     Send(SendClause),
-    Priority { value: i64, span: Span },
+    /// `priority N`
+    Priority {
+        /// The priority (higher goes first).
+        value: i64,
+        /// Where `N` is written.
+        span: Span,
+    },
+    /// `cooldown D`
     Cooldown(DurationLit),
+    /// `holdout P%`
     Holdout(PercentLit),
+    /// `goal EVENT [where COND] within D`
     Goal(GoalClause),
 }
 
@@ -242,223 +309,194 @@ impl RuleClauseKind {
 /// rule exists to cause. It changes no decision; `nudge report` measures it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GoalClause {
+    /// The goal event.
     pub event: Ident,
     /// Over the event's properties, by bare name.
     pub filter: Option<Expr>,
+    /// The window after delivery.
     pub within: DurationLit,
 }
 
+/// `send CHANNEL MESSAGE [with { ... }]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendClause {
+    /// The channel.
     pub channel: Ident,
+    /// One message or variants.
     pub message: MessageSpec,
+    /// The `with` parameters.
     pub params: Vec<Param>,
 }
 
+/// What a rule sends.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageSpec {
+    /// One message.
     Single(StrLit),
-    Variants { variants: Vec<Variant>, span: Span },
+    /// Variants: `{ "a" 50%, "b" 50% }`.
+    Variants {
+        /// The variants in source order.
+        variants: Vec<Variant>,
+        /// The whole variant block.
+        span: Span,
+    },
 }
 
+/// One A/B variant: a message and its share.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Variant {
+    /// The message.
     pub message: StrLit,
+    /// Its share.
     pub share: PercentLit,
 }
 
 /// `key: expr` in a `with { ... }` block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
+    /// The parameter's name.
     pub name: Ident,
+    /// Its value.
     pub value: Expr,
 }
 
+/// `suppress NAME when EXPR [for channel C | for tag T]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SuppressDef {
+    /// The suppression's name.
     pub name: Ident,
+    /// The condition.
     pub when: Expr,
+    /// What it applies to; `None` for every rule.
     pub scope: Option<SuppressScope>,
+    /// The whole item.
     pub span: Span,
 }
 
+/// What a suppression applies to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SuppressScope {
+    /// `for channel C`
     Channel(Ident),
+    /// `for tag T`
     Tag(Ident),
 }
 
+/// An expression with its span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
+    /// What expression it is.
     pub kind: ExprKind,
+    /// Where it is written.
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompareOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl CompareOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CompareOp::Eq => "==",
-            CompareOp::Ne => "!=",
-            CompareOp::Lt => "<",
-            CompareOp::Le => "<=",
-            CompareOp::Gt => ">",
-            CompareOp::Ge => ">=",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
-impl ArithOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            ArithOp::Add => "+",
-            ArithOp::Sub => "-",
-            ArithOp::Mul => "*",
-            ArithOp::Div => "/",
-        }
-    }
-}
-
-/// Aggregates over event occurrences.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AggregateKind {
-    Count,
-    Sum,
-    Min,
-    Max,
-    Avg,
-    Distinct,
-    Last,
-    First,
-}
-
-impl AggregateKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            AggregateKind::Count => "count",
-            AggregateKind::Sum => "sum",
-            AggregateKind::Min => "min",
-            AggregateKind::Max => "max",
-            AggregateKind::Avg => "avg",
-            AggregateKind::Distinct => "distinct",
-            AggregateKind::Last => "last",
-            AggregateKind::First => "first",
-        }
-    }
-}
-
-/// The small fixed set of scalar built-ins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Builtin {
-    Lower,
-    Len,
-    Min,
-    Max,
-    Abs,
-    Days,
-    Hours,
-}
-
-impl Builtin {
-    pub fn name(self) -> &'static str {
-        match self {
-            Builtin::Lower => "lower",
-            Builtin::Len => "len",
-            Builtin::Min => "min",
-            Builtin::Max => "max",
-            Builtin::Abs => "abs",
-            Builtin::Days => "days",
-            Builtin::Hours => "hours",
-        }
-    }
-
-    pub fn arity(self) -> usize {
-        match self {
-            Builtin::Min | Builtin::Max => 2,
-            _ => 1,
-        }
-    }
-}
-
+/// The forms of an expression (`docs/language.md#expressions`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
+    /// `a or b`
     Or(Box<Expr>, Box<Expr>),
+    /// `a and b`
     And(Box<Expr>, Box<Expr>),
+    /// `not a`
     Not(Box<Expr>),
+    /// `a OP b`
     Compare(CompareOp, Box<Expr>, Box<Expr>),
+    /// `x [not] in [literals]`
     In {
+        /// The value tested.
         value: Box<Expr>,
+        /// The literal list.
         list: Vec<Expr>,
+        /// `not in`
         negated: bool,
     },
+    /// `list contains x`
     Contains(Box<Expr>, Box<Expr>),
+    /// `x is present`
     IsPresent(Box<Expr>),
+    /// `x is missing`
     IsMissing(Box<Expr>),
+    /// `t older than D`
     OlderThan(Box<Expr>, Box<Expr>),
+    /// `t within D`
     Within(Box<Expr>, Box<Expr>),
+    /// `inactive for D`
     InactiveFor(DurationLit),
     /// `never E [within D]`
     Never {
+        /// The event.
         event: Ident,
+        /// The window, if any.
         window: Option<DurationLit>,
     },
     /// `E at least N times [within D]`
     AtLeast {
+        /// The event.
         event: Ident,
+        /// The least number of occurrences.
         count: i64,
+        /// Where `N` is written.
         count_span: Span,
         /// `time` or `times` as written.
         plural: bool,
+        /// The window, if any.
         window: Option<DurationLit>,
     },
     /// `sent "msg" [within D]`, or `never sent ...` when `negated`.
     Sent {
+        /// The message.
         message: StrLit,
+        /// The window, if any.
         window: Option<DurationLit>,
+        /// Whether it is `never sent`.
         negated: bool,
     },
+    /// `x ?? default`
     Default(Box<Expr>, Box<Expr>),
+    /// `a OP b`
     Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `-x`
     Neg(Box<Expr>),
+    /// `f(args)` of a scalar built-in.
     Call {
+        /// The built-in.
         func: Builtin,
+        /// Where its name is written.
         func_span: Span,
+        /// The arguments.
         args: Vec<Expr>,
     },
+    /// `agg(E[.p] [where c] [within D])`
     Aggregate {
+        /// Which aggregate.
         kind: AggregateKind,
+        /// Where its name is written.
         func_span: Span,
+        /// The event.
         event: Ident,
+        /// The property, for aggregates of a property.
         property: Option<Ident>,
+        /// The `where` condition.
         filter: Option<Box<Expr>>,
+        /// The window.
         window: Option<DurationLit>,
     },
     /// A dotted name: attribute, record field, segment, metric or event property.
     Path(Vec<Ident>),
+    /// A string literal.
     Str(String),
     /// The value and the digits as written (`1_000`).
     Int(i64, String),
+    /// A number literal and its digits as written.
     Number(f64, String),
+    /// `true` or `false`.
     Bool(bool),
+    /// A duration literal.
     Duration(DurationLit),
+    /// `now`
     Now,
+    /// `( x )`
     Paren(Box<Expr>),
 }
 

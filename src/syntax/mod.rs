@@ -1,141 +1,14 @@
-//! Source files, spans, the pest parser, the syntax tree and the formatter:
-//! everything about rule files as text, before any meaning is given to them.
+//! The pest parser, the syntax tree and the formatter: everything about rule
+//! files as text, before any meaning is given to them. Files and spans live
+//! one layer below, in [`source`](crate::source), and are re-exported here.
 
 pub mod ast;
+pub mod canonical;
 pub mod format;
+mod grammar;
 mod parse;
 mod parse_error;
 mod prescan;
 
-use std::sync::Arc;
-
+pub use crate::source::{FileId, Location, SourceFile, SourceSet, Span};
 pub use parse::parse_file;
-
-/// Index of a file in a [`SourceSet`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct FileId(pub u32);
-
-/// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Span {
-    pub file: FileId,
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start, end }
-    }
-
-    /// The smallest span covering both (same file assumed).
-    pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.start)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// One rule file: its name relative to the ruleset directory and its text.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    pub name: String,
-    pub text: Arc<String>,
-    line_starts: Vec<usize>,
-}
-
-/// A 1-based line and column (columns count characters, not bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Location {
-    pub line: usize,
-    pub column: usize,
-}
-
-impl SourceFile {
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        let text: String = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile {
-            name: name.into(),
-            text: Arc::new(text),
-            line_starts,
-        }
-    }
-
-    /// Line and column of a byte offset.
-    pub fn location(&self, offset: usize) -> Location {
-        let offset = offset.min(self.text.len());
-        let line_index = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
-        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(line_start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0)
-            + 1;
-        Location {
-            line: line_index + 1,
-            column,
-        }
-    }
-
-    /// The source text of a span ("" when out of range).
-    pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start..span.end).unwrap_or("")
-    }
-}
-
-/// All files of a ruleset, in path order. Spans index into it by [`FileId`].
-#[derive(Debug, Clone, Default)]
-pub struct SourceSet {
-    files: Vec<SourceFile>,
-}
-
-impl SourceSet {
-    pub fn new() -> SourceSet {
-        SourceSet::default()
-    }
-
-    pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
-        FileId(self.files.len() as u32 - 1)
-    }
-
-    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.0 as usize)
-    }
-
-    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    /// The source text of a span.
-    pub fn slice(&self, span: Span) -> &str {
-        self.get(span.file).map(|f| f.slice(span)).unwrap_or("")
-    }
-}

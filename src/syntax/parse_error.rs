@@ -3,7 +3,7 @@
 
 use pest::error::{ErrorVariant, InputLocation};
 
-use super::parse::Rule;
+use super::grammar::Rule;
 use super::{prescan, FileId, Span};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 
@@ -112,7 +112,7 @@ pub fn describe(
     file: FileId,
     offset: usize,
     chunk: &str,
-    error: &pest::error::Error<super::parse::Rule>,
+    error: &pest::error::Error<Rule>,
 ) -> Diagnostic {
     let pos = match error.location {
         InputLocation::Pos(p) => p,

@@ -2,33 +2,48 @@
 //! indices, expressions as a small tree over slots, rules in arbitration
 //! order, and the policy. Nothing here refers to source text by position.
 
+pub mod builtins;
+pub mod ops;
+pub mod window;
+
 use chrono_tz::Tz;
 
-use crate::syntax::ast::{AggregateKind, ArithOp, Builtin, CompareOp};
+pub use ops::{AggregateKind, ArithOp, Builtin, CompareOp, DurationUnit};
+
 use crate::value::{Micros, Value};
 
 /// A static type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Type {
+    /// `string`
     String,
+    /// `int`
     Int,
+    /// `number`
     Number,
+    /// `bool`
     Bool,
+    /// `time`
     Time,
+    /// `duration`
     Duration,
     /// Index into [`Schema::enums`].
     Enum(u32),
+    /// `list<T>`
     List(Box<Type>),
     /// Index into [`Schema::records`].
     Record(u32),
+    /// `T?`: the value may be missing.
     Optional(Box<Type>),
 }
 
 impl Type {
+    /// Whether values of the type may be missing.
     pub fn is_optional(&self) -> bool {
         matches!(self, Type::Optional(_))
     }
 
+    /// `int` or `number`.
     pub fn is_numeric(&self) -> bool {
         matches!(self, Type::Int | Type::Number)
     }
@@ -45,23 +60,31 @@ impl Type {
 /// A named, typed slot: an attribute, a record field or an event property.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
+    /// The name.
     pub name: String,
+    /// The type.
     pub ty: Type,
 }
 
+/// An event of the schema and its properties.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventDef {
+    /// The event's name.
     pub name: String,
+    /// Its properties, in declaration order.
     pub props: Vec<Field>,
 }
 
 /// The customer schema with every name resolved to an index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Schema {
+    /// The attributes, in slot order.
     pub attributes: Vec<Field>,
+    /// The events, in slot order.
     pub events: Vec<EventDef>,
     /// Each enum's members, in declaration order.
     pub enums: Vec<Vec<String>>,
+    /// The fields of each record type, by record id.
     pub records: Vec<Vec<Field>>,
     /// Attribute slots grouped by name length, for reading snapshots:
     /// a key is compared only with names of its own length.
@@ -86,6 +109,7 @@ impl Schema {
         self.attributes_by_length = by_length;
     }
 
+    /// The slot of an attribute.
     pub fn attribute_index(&self, name: &str) -> Option<usize> {
         match self.attributes_by_length.get(name.len()) {
             Some(bucket) if !self.attributes_by_length.is_empty() => bucket
@@ -99,6 +123,7 @@ impl Schema {
         }
     }
 
+    /// The slot of an event.
     pub fn event_index(&self, name: &str) -> Option<usize> {
         self.events.iter().position(|e| e.name == name)
     }
@@ -158,72 +183,114 @@ impl Schema {
 /// a string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// A literal value.
     Const(Value),
     /// An attribute by slot.
     Attr(u32),
     /// A record field of `base`; `record` says which record type.
     Field {
+        /// The record value.
         base: Box<Expr>,
+        /// Index into [`Schema::records`].
         record: u32,
+        /// The field's index in the record.
         index: u32,
     },
     /// A property of the occurrence under a `where` condition.
     Prop {
+        /// The event under the `where`.
         event: u32,
+        /// The property's index.
         index: u32,
     },
+    /// A segment by index into [`Program::segments`].
     Segment(u32),
+    /// A metric by index into [`Program::metrics`].
     Metric(u32),
+    /// The evaluation instant.
     Now,
+    /// `not a`
     Not(Box<Expr>),
+    /// `a and b`
     And(Box<Expr>, Box<Expr>),
+    /// `a or b`
     Or(Box<Expr>, Box<Expr>),
+    /// `a OP b`
     Compare(CompareOp, Box<Expr>, Box<Expr>),
+    /// `x [not] in [literals]`
     InList {
+        /// The value tested.
         value: Box<Expr>,
+        /// The literal values.
         list: Vec<Value>,
+        /// `not in`
         negated: bool,
     },
+    /// `list contains x`
     Contains(Box<Expr>, Box<Expr>),
+    /// `x is present`
     IsPresent(Box<Expr>),
+    /// `x is missing`
     IsMissing(Box<Expr>),
+    /// `t older than D`
     OlderThan(Box<Expr>, Box<Expr>),
+    /// `t within D`
     Within(Box<Expr>, Box<Expr>),
     /// `inactive for D`: the policy's activity is older than D.
     Inactive(Micros),
     /// `E at least N times [within D]` (and `never E` as its negation).
     AtLeast {
+        /// The event's slot.
         event: u32,
+        /// The least number of occurrences.
         count: i64,
+        /// The window, if any.
         window: Option<Micros>,
     },
     /// `sent "msg" [within D]`
     Sent {
+        /// The message name.
         message: String,
+        /// The window, if any.
         window: Option<Micros>,
     },
+    /// `x ?? default`
     Default(Box<Expr>, Box<Expr>),
+    /// `a OP b`
     Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `-x`
     Neg(Box<Expr>),
+    /// A scalar built-in call.
     Call(Builtin, Vec<Expr>),
+    /// An aggregate over an event.
     Aggregate(Box<Aggregate>),
 }
 
+/// An aggregate over the occurrences of an event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aggregate {
+    /// Which aggregate.
     pub kind: AggregateKind,
+    /// The event's slot.
     pub event: u32,
+    /// The property's index, for aggregates of a property.
     pub property: Option<u32>,
+    /// The `where` condition.
     pub filter: Option<Expr>,
+    /// The window, if any.
     pub window: Option<Micros>,
 }
 
 /// A segment or metric.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
+    /// The name.
     pub name: String,
+    /// Its type.
     pub ty: Type,
+    /// The compiled expression.
     pub expr: Expr,
+    /// Its canonical text.
     pub text: String,
 }
 
@@ -232,28 +299,39 @@ pub struct Definition {
 pub struct Conjunct {
     /// Canonical source text, as shown in `because`.
     pub text: String,
+    /// The compiled condition.
     pub expr: Expr,
 }
 
+/// What a rule sends.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
+    /// One message.
     Single(String),
     /// Variants with their share in hundredths of a percent (sum 10 000).
     Variants(Vec<(String, u32)>),
 }
 
+/// A checked rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// The rule's name.
     pub name: String,
+    /// Its `describe` text.
     pub describe: Option<String>,
+    /// Its tags.
     pub tags: Vec<String>,
     /// The `when`, split at top-level `and`: the rule matches when all hold.
     pub conjuncts: Vec<Conjunct>,
     /// Index into [`Policy::channels`].
     pub channel: u32,
+    /// The message or variants.
     pub message: Message,
+    /// The `with` parameters, in source order.
     pub params: Vec<(String, Expr)>,
+    /// Its priority (higher first).
     pub priority: i64,
+    /// Its cooldown, if any.
     pub cooldown: Option<Micros>,
     /// Holdout share in hundredths of a percent (`10%` is 1000).
     pub holdout: Option<u32>,
@@ -274,49 +352,71 @@ pub struct Goal {
     pub text: String,
 }
 
+/// What a suppression applies to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SuppressionScope {
+    /// Every rule.
     All,
+    /// Rules sending on this channel.
     Channel(u32),
+    /// Rules with this tag.
     Tag(String),
 }
 
+/// A checked suppression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suppression {
+    /// Its name.
     pub name: String,
+    /// The condition.
     pub when: Expr,
+    /// The condition's canonical text.
     pub text: String,
+    /// What it applies to.
     pub scope: SuppressionScope,
 }
 
+/// Quiet hours of the policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuietHours {
     /// Minutes after local midnight.
     pub from: u32,
+    /// Minutes after local midnight when they end.
     pub to: u32,
     /// Channels it applies to; `None` for all.
     pub channels: Option<Vec<u32>>,
+    /// As written, for explanations.
     pub text: String,
 }
 
+/// A frequency cap of the policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cap {
+    /// The most messages in the window.
     pub count: i64,
+    /// The channel; `None` for all.
     pub channel: Option<u32>,
+    /// The window length.
     pub window: Micros,
     /// As written, e.g. `at most 2 email messages per 7 days`.
     pub text: String,
 }
 
+/// The checked policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
+    /// The channel names; channel ids index this list.
     pub channels: Vec<String>,
+    /// The `activity` time, if declared.
     pub activity: Option<Expr>,
+    /// The `timezone` expression, if declared.
     pub timezone: Option<Expr>,
     /// The zone used when the customer's zone is unknown: the literal default
     /// of the `timezone` expression (`timezone ?? "UTC"`), else UTC.
     pub default_zone: Tz,
+    /// Quiet hours.
     pub quiet_hours: Vec<QuietHours>,
+    /// Frequency caps.
     pub caps: Vec<Cap>,
 }
 
@@ -336,16 +436,22 @@ impl Default for Policy {
 /// A checked ruleset, ready to evaluate.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Program {
+    /// The schema.
     pub schema: Schema,
+    /// The segments, in source order.
     pub segments: Vec<Definition>,
+    /// The metrics, in source order.
     pub metrics: Vec<Definition>,
     /// In arbitration order: priority high first, then name.
     pub rules: Vec<Rule>,
+    /// The suppressions, in source order.
     pub suppressions: Vec<Suppression>,
+    /// The policy.
     pub policy: Policy,
 }
 
 impl Program {
+    /// A channel's name (`?` for an unknown id).
     pub fn channel_name(&self, id: u32) -> &str {
         self.policy
             .channels
@@ -354,6 +460,7 @@ impl Program {
             .unwrap_or("?")
     }
 
+    /// The rule called `name`.
     pub fn rule(&self, name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.name == name)
     }

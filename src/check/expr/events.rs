@@ -1,0 +1,171 @@
+//! Events: aggregates, `E at least N times`, and event names.
+
+use super::{micros, typed, Scope, Typed};
+use crate::check::Checker;
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::program::{self, Expr as PExpr, Type};
+use crate::syntax::ast::{AggregateKind, DurationLit, Expr, ExprKind, Ident};
+use crate::syntax::Span;
+
+impl Checker {
+    pub(in crate::check) fn event(&mut self, ident: &Ident) -> Option<u32> {
+        if let Some(i) = self.schema.event_index(&ident.name) {
+            return Some(i as u32);
+        }
+        let mut d = Diagnostic::error(
+            Code::UnknownEvent,
+            ident.span,
+            format!("unknown event `{}`", ident.name),
+        )
+        .with_label("not an event of the schema");
+        let names: Vec<String> = self.schema.events.iter().map(|e| e.name.clone()).collect();
+        d = match did_you_mean(&ident.name, names.iter().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("declare it in the schema: `event {}`", ident.name)),
+        };
+        self.report(d);
+        None
+    }
+
+    pub(super) fn aggregate(
+        &mut self,
+        kind: AggregateKind,
+        event: &Ident,
+        property: Option<&Ident>,
+        filter: Option<&Expr>,
+        window: Option<&DurationLit>,
+        scope: &Scope,
+    ) -> Option<Typed> {
+        let ev = self.event(event)?;
+        let props = self.schema.events.get(ev as usize)?.props.clone();
+        let prop = match property {
+            Some(p) => match props.iter().position(|f| f.name == p.name) {
+                Some(i) => Some((i as u32, props.get(i)?.ty.clone(), p)),
+                None => {
+                    let mut d = Diagnostic::error(
+                        Code::UnknownProperty,
+                        p.span,
+                        format!("`{}` has no property `{}`", event.name, p.name),
+                    )
+                    .with_label("not a property of this event");
+                    d = match did_you_mean(&p.name, props.iter().map(|f| f.name.as_str())) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None if props.is_empty() => d.with_help(format!(
+                            "`{}` has no properties; declare them in the schema: `event {} {{ {}: number }}`",
+                            event.name, event.name, p.name
+                        )),
+                        None => d.with_help(format!(
+                            "the properties of `{}` are {}",
+                            event.name,
+                            props.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                        )),
+                    };
+                    self.report(d);
+                    return None;
+                }
+            },
+            None => None,
+        };
+        if let Some((_, ty, p)) = &prop {
+            let numeric = ty.required().is_numeric();
+            let scalar = matches!(
+                ty.required(),
+                Type::String | Type::Int | Type::Number | Type::Bool | Type::Time | Type::Enum(_)
+            );
+            let needs_numeric = matches!(
+                kind,
+                AggregateKind::Sum | AggregateKind::Min | AggregateKind::Max | AggregateKind::Avg
+            );
+            if (needs_numeric && !numeric) || !scalar {
+                self.mismatch(
+                    &Expr {
+                        kind: ExprKind::Bool(false),
+                        span: p.span,
+                    },
+                    format!(
+                        "`{}` needs a numeric property, but `{}.{}` is {}",
+                        kind.name(),
+                        event.name,
+                        p.name,
+                        self.schema.a_type(ty)
+                    ),
+                    format!("this is {}", self.schema.a_type(ty)),
+                    format!(
+                        "use `distinct({}.{} …)` to count different values, or aggregate a number",
+                        event.name, p.name
+                    ),
+                );
+                return None;
+            }
+        }
+        let filter = match filter {
+            Some(f) => {
+                let mut inner = scope.clone();
+                inner.event = Some(ev);
+                let t = self.check_expr(f, &inner)?;
+                if !self.expect_type(
+                    &t,
+                    &Type::Bool,
+                    f,
+                    "a `where` condition must be a condition",
+                ) {
+                    return None;
+                }
+                Some(t.expr)
+            }
+            None => None,
+        };
+        let ty = match kind {
+            AggregateKind::Count | AggregateKind::Distinct => Type::Int,
+            AggregateKind::Sum => Type::Number,
+            AggregateKind::Min | AggregateKind::Max | AggregateKind::Avg => {
+                Type::Optional(Box::new(Type::Number))
+            }
+            AggregateKind::Last | AggregateKind::First => Type::Optional(Box::new(Type::Time)),
+        };
+        typed(
+            ty,
+            PExpr::Aggregate(Box::new(program::Aggregate {
+                kind,
+                event: ev,
+                property: prop.map(|(i, _, _)| i),
+                filter,
+                window: window.map(micros),
+            })),
+        )
+    }
+
+    /// `E at least N times [within D]`.
+    pub(super) fn at_least(
+        &mut self,
+        event: &Ident,
+        count: i64,
+        count_span: Span,
+        window: Option<&DurationLit>,
+    ) -> Option<Typed> {
+        let ev = self.event(event)?;
+        if count < 1 {
+            self.report(
+                Diagnostic::error(
+                    Code::BadCount,
+                    count_span,
+                    "`at least 0 times` is always true",
+                )
+                .with_label("always true")
+                .with_help(format!(
+                    "use a count of 1 or more, or `never {}` for none",
+                    event.name
+                )),
+            );
+            return None;
+        }
+        typed(
+            Type::Bool,
+            PExpr::AtLeast {
+                event: ev,
+                count,
+                window: window.map(micros),
+            },
+        )
+    }
+}

@@ -1,0 +1,307 @@
+//! The policy block: channels, the activity and timezone expressions, quiet
+//! hours and frequency caps.
+
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+
+use super::Checker;
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::program::{Cap, QuietHours, Type};
+use crate::syntax::ast::{self, Item, PolicyClauseKind};
+use crate::syntax::{canonical, Span};
+
+impl Checker {
+    pub(super) fn policy(&mut self, items: &[&Item]) {
+        let policies: Vec<&ast::PolicyBlock> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Policy(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        let Some(policy) = policies.first() else {
+            return;
+        };
+        self.has_policy = true;
+        for extra in policies.iter().skip(1) {
+            self.report(
+                Diagnostic::error(Code::DuplicatePolicy, extra.keyword, "a second policy")
+                    .with_label("the ruleset already has a policy")
+                    .with_help("a ruleset has at most one `policy` block: merge the two")
+                    .with_related(policy.keyword, "first policy here"),
+            );
+        }
+        // Channels first: the other clauses refer to them.
+        self.policy_channels(policy);
+        for clause in &policy.clauses {
+            match &clause.kind {
+                PolicyClauseKind::Activity(e) => {
+                    self.activity_declared = true;
+                    if let Some(t) = self.check_root(e) {
+                        if self.expect_type(
+                            &t,
+                            &Type::Time,
+                            e,
+                            "the policy's `activity` must be a time",
+                        ) {
+                            self.policy.activity = Some(t.expr);
+                        }
+                    }
+                }
+                PolicyClauseKind::Timezone(e) => {
+                    if let Some(t) = self.check_root(e) {
+                        if self.expect_type(
+                            &t,
+                            &Type::String,
+                            e,
+                            "the policy's `timezone` must be a string",
+                        ) {
+                            self.policy.timezone = Some(t.expr);
+                        }
+                    }
+                    self.timezone_literals(e);
+                }
+                PolicyClauseKind::QuietHours { from, to, channels } => {
+                    self.quiet_hours(clause.span, from, to, channels)
+                }
+                PolicyClauseKind::Cap {
+                    count,
+                    channel,
+                    per,
+                    bare_unit,
+                    ..
+                } => self.cap(*count, channel.as_ref(), per, *bare_unit),
+                PolicyClauseKind::Channels(_) => {}
+            }
+        }
+    }
+
+    /// The `channels` clause, and each of `channels`, `activity` and
+    /// `timezone` given at most once.
+    fn policy_channels(&mut self, policy: &ast::PolicyBlock) {
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        for clause in &policy.clauses {
+            let key = match &clause.kind {
+                PolicyClauseKind::Channels(_) => "channels",
+                PolicyClauseKind::Activity(_) => "activity",
+                PolicyClauseKind::Timezone(_) => "timezone",
+                _ => continue,
+            };
+            if let Some(prev) = seen.get(key) {
+                let prev = *prev;
+                self.report(
+                    Diagnostic::error(
+                        Code::DuplicateClause,
+                        clause.span,
+                        format!("`{key}` is given twice in the policy"),
+                    )
+                    .with_label("given again here")
+                    .with_help(format!("keep one `{key}` clause"))
+                    .with_related(prev, "first given here"),
+                );
+                continue;
+            }
+            seen.insert(key, clause.span);
+            if let PolicyClauseKind::Channels(channels) = &clause.kind {
+                for ch in channels {
+                    if !self.declared_name(ch, "a channel") {
+                        continue;
+                    }
+                    if self.policy.channels.contains(&ch.name) {
+                        self.report(
+                            Diagnostic::error(
+                                Code::DuplicateName,
+                                ch.span,
+                                format!("channel `{}` is listed twice", ch.name),
+                            )
+                            .with_label("listed again")
+                            .with_help("remove the repetition"),
+                        );
+                        continue;
+                    }
+                    self.policy.channels.push(ch.name.clone());
+                    self.channel_spans.push(ch.span);
+                }
+            }
+        }
+    }
+
+    /// `quiet hours HH:MM to HH:MM [for channels]`.
+    fn quiet_hours(
+        &mut self,
+        span: Span,
+        from: &ast::ClockLit,
+        to: &ast::ClockLit,
+        channels: &[ast::Ident],
+    ) {
+        let minutes = |c: &ast::ClockLit| c.hour * 60 + c.minute;
+        if minutes(from) == minutes(to) {
+            self.report(
+                Diagnostic::error(
+                    Code::EmptyQuietHours,
+                    span,
+                    "quiet hours that start and end at the same time cover no time",
+                )
+                .with_label("empty range")
+                .with_help("give different times, e.g. `quiet hours 21:00 to 08:00`"),
+            );
+        }
+        let mut ids = Vec::new();
+        for ch in channels {
+            if let Some(id) = self.channel(ch) {
+                ids.push(id);
+            }
+        }
+        let text = format!(
+            "quiet hours {:02}:{:02} to {:02}:{:02}{}",
+            from.hour,
+            from.minute,
+            to.hour,
+            to.minute,
+            if channels.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " for {}",
+                    channels
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        self.policy.quiet_hours.push(QuietHours {
+            from: minutes(from),
+            to: minutes(to),
+            channels: (!channels.is_empty()).then_some(ids),
+            text,
+        });
+    }
+
+    /// `at most N [channel] messages per D`.
+    fn cap(
+        &mut self,
+        count: i64,
+        channel: Option<&ast::Ident>,
+        per: &ast::DurationLit,
+        bare_unit: bool,
+    ) {
+        let channel_id = match channel {
+            Some(ch) => match self.channel(ch) {
+                Some(id) => Some(id),
+                None => return,
+            },
+            None => None,
+        };
+        if per.seconds() <= 0 {
+            self.report(
+                Diagnostic::error(
+                    Code::BadDuration,
+                    per.span,
+                    "a cap's window must be longer than zero",
+                )
+                .with_label("empty window")
+                .with_help("write e.g. `per 7 days`"),
+            );
+            return;
+        }
+        let text = format!(
+            "at most {count} {}message{} per {}",
+            channel
+                .as_ref()
+                .map(|c| format!("{} ", c.name))
+                .unwrap_or_default(),
+            if count == 1 { "" } else { "s" },
+            if bare_unit {
+                per.unit_text.clone()
+            } else {
+                canonical::duration(per)
+            }
+        );
+        self.policy.caps.push(Cap {
+            count,
+            channel: channel_id,
+            window: per
+                .seconds()
+                .saturating_mul(crate::value::MICROS_PER_SECOND),
+            text,
+        });
+    }
+
+    /// String literals in the timezone expression must be IANA zone names;
+    /// the literal default (`?? "UTC"`) is the fallback zone.
+    pub(super) fn timezone_literals(&mut self, e: &ast::Expr) {
+        let mut literals = Vec::new();
+        collect_strings(e, &mut literals);
+        for (value, span) in &literals {
+            match value.parse::<Tz>() {
+                Ok(tz) => {
+                    if let ast::ExprKind::Default(_, rhs) = &e.kind {
+                        if rhs.span == *span {
+                            self.policy.default_zone = tz;
+                        }
+                    }
+                }
+                Err(_) => {
+                    let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                    let mut d = Diagnostic::error(
+                        Code::UnknownZone,
+                        *span,
+                        format!("unknown time zone `{value}`"),
+                    )
+                    .with_label("not an IANA time zone name");
+                    d = match did_you_mean(value, names) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(
+                            "use an IANA name such as `UTC`, `Europe/Paris` or `America/New_York`",
+                        ),
+                    };
+                    self.report(d);
+                }
+            }
+        }
+    }
+
+    /// Resolves a channel name against the policy's `channels`.
+    pub(super) fn channel(&mut self, ident: &ast::Ident) -> Option<u32> {
+        if let Some(i) = self.policy.channels.iter().position(|c| *c == ident.name) {
+            return Some(i as u32);
+        }
+        let mut d = Diagnostic::error(
+            Code::UnknownChannel,
+            ident.span,
+            format!("unknown channel `{}`", ident.name),
+        )
+        .with_label("not declared in the policy's `channels`");
+        let suggestion = did_you_mean(&ident.name, self.policy.channels.iter().map(String::as_str))
+            .map(str::to_string);
+        d = match (suggestion, self.policy.channels.is_empty()) {
+            (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+            (None, true) => d.with_help(format!(
+                "declare the channels in the policy: `policy {{ channels {} }}`",
+                ident.name
+            )),
+            (None, false) => d.with_help(format!(
+                "the channels are {}; add `{}` to the policy's `channels` to use it",
+                self.policy.channels.join(", "),
+                ident.name
+            )),
+        };
+        self.report(d);
+        None
+    }
+}
+
+fn collect_strings(e: &ast::Expr, out: &mut Vec<(String, Span)>) {
+    match &e.kind {
+        ast::ExprKind::Str(s) => out.push((s.clone(), e.span)),
+        ast::ExprKind::Default(a, b) => {
+            collect_strings(a, out);
+            collect_strings(b, out);
+        }
+        ast::ExprKind::Paren(x) => collect_strings(x, out),
+        _ => {}
+    }
+}

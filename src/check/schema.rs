@@ -1,0 +1,219 @@
+//! The schema: attributes, enums, records and events, checked and resolved
+//! into the program's [`Schema`](crate::program::Schema) of typed slots.
+
+use std::collections::HashMap;
+
+use super::Checker;
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::program::{self, Field, Type};
+use crate::syntax::ast::{self, Item, SchemaEntry, TypeKind};
+use crate::syntax::{FileId, Span};
+
+impl Checker {
+    pub(super) fn schema(&mut self, items: &[&Item], first_file: FileId) {
+        let schemas: Vec<&ast::SchemaBlock> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Schema(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let Some(first) = schemas.first() else {
+            self.report(
+                Diagnostic::error(
+                    Code::NoSchema,
+                    Span::new(first_file, 0, 0),
+                    "the ruleset has no schema",
+                )
+                .with_label("no `schema` block in any file")
+                .with_help(
+                    "add a `schema { … }` block that declares the customer attributes and events",
+                ),
+            );
+            return;
+        };
+        for extra in schemas.iter().skip(1) {
+            self.report(
+                Diagnostic::error(Code::DuplicateSchema, extra.keyword, "a second schema")
+                    .with_label("the ruleset already has a schema")
+                    .with_help("a ruleset has exactly one `schema` block: merge the two")
+                    .with_related(first.keyword, "first schema here"),
+            );
+        }
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for entry in &first.entries {
+            match entry {
+                SchemaEntry::Attribute(field) => {
+                    if !self.declared_name(&field.name, "an attribute") {
+                        continue;
+                    }
+                    if let Some(prev) = seen.get(&field.name.name) {
+                        let prev = *prev;
+                        self.duplicate_decl(&field.name, prev, "attribute");
+                        continue;
+                    }
+                    seen.insert(field.name.name.clone(), field.name.span);
+                    if let Some(ty) = self.resolve_type(&field.ty) {
+                        self.schema.attributes.push(Field {
+                            name: field.name.name.clone(),
+                            ty,
+                        });
+                    }
+                }
+                SchemaEntry::Event(event) => {
+                    if !self.declared_name(&event.name, "an event") {
+                        continue;
+                    }
+                    if let Some(prev) = seen.get(&event.name.name) {
+                        let prev = *prev;
+                        self.duplicate_decl(&event.name, prev, "event");
+                        continue;
+                    }
+                    seen.insert(event.name.name.clone(), event.name.span);
+                    let mut props = Vec::new();
+                    let mut prop_seen: HashMap<&str, Span> = HashMap::new();
+                    for prop in &event.props {
+                        if !self.declared_name(&prop.name, "an event property") {
+                            continue;
+                        }
+                        if prop.name.name == "at" {
+                            self.report(
+                                Diagnostic::error(
+                                    Code::ReservedName,
+                                    prop.name.span,
+                                    "`at` is the occurrence time and cannot be declared as a property",
+                                )
+                                .with_label("reserved")
+                                .with_help("every occurrence already has `at`; remove this property or rename it"),
+                            );
+                            continue;
+                        }
+                        if let Some(prev) = prop_seen.get(prop.name.name.as_str()) {
+                            let prev = *prev;
+                            self.duplicate_decl(&prop.name, prev, "property");
+                            continue;
+                        }
+                        prop_seen.insert(&prop.name.name, prop.name.span);
+                        if let Some(ty) = self.resolve_type(&prop.ty) {
+                            props.push(Field {
+                                name: prop.name.name.clone(),
+                                ty,
+                            });
+                        }
+                    }
+                    self.schema.events.push(program::EventDef {
+                        name: event.name.name.clone(),
+                        props,
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn duplicate_decl(&mut self, ident: &ast::Ident, prev: Span, what: &str) {
+        self.report(
+            Diagnostic::error(
+                Code::DuplicateName,
+                ident.span,
+                format!("{what} `{}` is declared twice", ident.name),
+            )
+            .with_label("declared again here")
+            .with_help("remove one of the declarations or rename it")
+            .with_related(prev, "first declared here"),
+        );
+    }
+
+    pub(super) fn resolve_type(&mut self, ty: &ast::TypeExpr) -> Option<Type> {
+        Some(match &ty.kind {
+            TypeKind::Named(name) => match name.name.as_str() {
+                "string" => Type::String,
+                "int" => Type::Int,
+                "number" => Type::Number,
+                "bool" => Type::Bool,
+                "time" => Type::Time,
+                "duration" => Type::Duration,
+                other => {
+                    let known = [
+                        "string", "int", "number", "bool", "time", "duration", "list",
+                    ];
+                    let mut d = Diagnostic::error(
+                        Code::UnknownType,
+                        name.span,
+                        format!("unknown type `{other}`"),
+                    )
+                    .with_label("not a type");
+                    d = match did_you_mean(other, known) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(
+                            "the types are string, int, number, bool, time, duration, list<T>, records `{ … }` and enums `\"a\" | \"b\"`",
+                        ),
+                    };
+                    self.report(d);
+                    return None;
+                }
+            },
+            TypeKind::Enum(literals) => {
+                let mut members: Vec<String> = Vec::new();
+                for lit in literals {
+                    if members.contains(&lit.value) {
+                        self.report(
+                            Diagnostic::error(
+                                Code::DuplicateName,
+                                lit.span,
+                                format!("`\"{}\"` is listed twice", lit.value),
+                            )
+                            .with_label("repeated member")
+                            .with_help("remove the repetition"),
+                        );
+                    } else {
+                        members.push(lit.value.clone());
+                    }
+                }
+                let id = match self.schema.enums.iter().position(|e| *e == members) {
+                    Some(i) => i,
+                    None => {
+                        self.schema.enums.push(members);
+                        self.schema.enums.len() - 1
+                    }
+                };
+                Type::Enum(id as u32)
+            }
+            TypeKind::List(inner) => Type::List(Box::new(self.resolve_type(inner)?)),
+            TypeKind::Record(fields) => {
+                let mut out: Vec<Field> = Vec::new();
+                for f in fields {
+                    if !self.declared_name(&f.name, "a record field") {
+                        continue;
+                    }
+                    if out.iter().any(|o| o.name == f.name.name) {
+                        self.report(
+                            Diagnostic::error(
+                                Code::DuplicateName,
+                                f.name.span,
+                                format!("field `{}` is declared twice", f.name.name),
+                            )
+                            .with_label("declared again here")
+                            .with_help("remove one of the declarations"),
+                        );
+                        continue;
+                    }
+                    let ty = self.resolve_type(&f.ty)?;
+                    out.push(Field {
+                        name: f.name.name.clone(),
+                        ty,
+                    });
+                }
+                self.schema.records.push(out);
+                Type::Record(self.schema.records.len() as u32 - 1)
+            }
+            TypeKind::Optional(inner) => {
+                let t = self.resolve_type(inner)?;
+                if t.is_optional() {
+                    t
+                } else {
+                    Type::Optional(Box::new(t))
+                }
+            }
+        })
+    }
+}

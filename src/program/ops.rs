@@ -1,0 +1,238 @@
+//! The language's fixed vocabulary of operators, shared by the syntax tree,
+//! the checked program and the evaluator: comparison and arithmetic
+//! operators, aggregate kinds, scalar built-ins and duration units. It lives
+//! here, below [`syntax`](crate::syntax), so that evaluation never imports
+//! the syntax tree.
+
+use super::builtins::{self, Function};
+
+/// A comparison operator: `==`, `!=`, `<`, `<=`, `>`, `>=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl CompareOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+}
+
+/// An arithmetic operator: `+`, `-`, `*`, `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl ArithOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+}
+
+/// Aggregates over event occurrences (see [`builtins::BUILTINS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateKind {
+    /// `count(E)`
+    Count,
+    /// `sum(E.p)`
+    Sum,
+    /// `min(E.p)`
+    Min,
+    /// `max(E.p)`
+    Max,
+    /// `avg(E.p)`
+    Avg,
+    /// `distinct(E.p)`
+    Distinct,
+    /// `last(E)`
+    Last,
+    /// `first(E)`
+    First,
+}
+
+impl AggregateKind {
+    /// Its entry in the table of built-in functions.
+    pub fn function(self) -> &'static Function {
+        match self {
+            AggregateKind::Count => &builtins::COUNT,
+            AggregateKind::Sum => &builtins::SUM,
+            AggregateKind::Min => &builtins::MIN_OF,
+            AggregateKind::Max => &builtins::MAX_OF,
+            AggregateKind::Avg => &builtins::AVG,
+            AggregateKind::Distinct => &builtins::DISTINCT,
+            AggregateKind::Last => &builtins::LAST,
+            AggregateKind::First => &builtins::FIRST,
+        }
+    }
+
+    /// The function's name, e.g. `count`.
+    pub fn name(self) -> &'static str {
+        self.function().name
+    }
+
+    /// Whether it reads an event property (`sum(E.p)`) rather than whole
+    /// occurrences (`count(E)`).
+    pub fn needs_property(self) -> bool {
+        !matches!(
+            self,
+            AggregateKind::Count | AggregateKind::Last | AggregateKind::First
+        )
+    }
+}
+
+/// The small fixed set of scalar built-ins (see [`builtins::BUILTINS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// `lower(s)`
+    Lower,
+    /// `len(x)`
+    Len,
+    /// `min(a, b)`
+    Min,
+    /// `max(a, b)`
+    Max,
+    /// `abs(x)`
+    Abs,
+    /// `days(d)`
+    Days,
+    /// `hours(d)`
+    Hours,
+}
+
+impl Builtin {
+    /// Its entry in the table of built-in functions.
+    pub fn function(self) -> &'static Function {
+        match self {
+            Builtin::Lower => &builtins::LOWER,
+            Builtin::Len => &builtins::LEN,
+            Builtin::Min => &builtins::MIN,
+            Builtin::Max => &builtins::MAX,
+            Builtin::Abs => &builtins::ABS,
+            Builtin::Days => &builtins::DAYS,
+            Builtin::Hours => &builtins::HOURS,
+        }
+    }
+
+    /// The function's name, e.g. `lower`.
+    pub fn name(self) -> &'static str {
+        self.function().name
+    }
+
+    /// How many arguments it takes.
+    pub fn arity(self) -> usize {
+        self.function().arity
+    }
+}
+
+/// The units a duration can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    /// `min`, `mins`, `minute`, `minutes`
+    Minute,
+    /// `h`, `hour`, `hours`
+    Hour,
+    /// `d`, `day`, `days`
+    Day,
+    /// `w`, `week`, `weeks`
+    Week,
+}
+
+/// Every word a duration unit can be written as, with its unit: the one
+/// table read by the parser and by snapshot values such as `"7 days"`.
+pub const DURATION_UNITS: [(&str, DurationUnit); 13] = [
+    ("w", DurationUnit::Week),
+    ("week", DurationUnit::Week),
+    ("weeks", DurationUnit::Week),
+    ("d", DurationUnit::Day),
+    ("day", DurationUnit::Day),
+    ("days", DurationUnit::Day),
+    ("h", DurationUnit::Hour),
+    ("hour", DurationUnit::Hour),
+    ("hours", DurationUnit::Hour),
+    ("min", DurationUnit::Minute),
+    ("mins", DurationUnit::Minute),
+    ("minute", DurationUnit::Minute),
+    ("minutes", DurationUnit::Minute),
+];
+
+impl DurationUnit {
+    /// The unit a word names (`d`, `day`, `days`, ...), if any.
+    pub fn from_word(word: &str) -> Option<DurationUnit> {
+        DURATION_UNITS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, unit)| *unit)
+    }
+
+    /// Seconds in one unit.
+    pub fn seconds(self) -> i64 {
+        match self {
+            DurationUnit::Minute => 60,
+            DurationUnit::Hour => 3_600,
+            DurationUnit::Day => 86_400,
+            DurationUnit::Week => 604_800,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_words() {
+        assert_eq!(DurationUnit::from_word("days"), Some(DurationUnit::Day));
+        assert_eq!(DurationUnit::from_word("min"), Some(DurationUnit::Minute));
+        assert_eq!(DurationUnit::from_word("w"), Some(DurationUnit::Week));
+        assert_eq!(DurationUnit::from_word("m"), None);
+        assert_eq!(DurationUnit::from_word("months"), None);
+        assert_eq!(
+            DurationUnit::Week.seconds(),
+            7 * DurationUnit::Day.seconds()
+        );
+    }
+
+    #[test]
+    fn operators_print_as_written() {
+        assert_eq!(CompareOp::Le.symbol(), "<=");
+        assert_eq!(ArithOp::Div.symbol(), "/");
+        assert_eq!(AggregateKind::Distinct.name(), "distinct");
+        assert_eq!(Builtin::Hours.name(), "hours");
+        assert_eq!(Builtin::Max.arity(), 2);
+        assert!(AggregateKind::Sum.needs_property());
+        assert!(!AggregateKind::Last.needs_property());
+    }
+}

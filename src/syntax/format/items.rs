@@ -1,0 +1,282 @@
+//! The lines of each item in the canonical layout: schema entries, policy
+//! clauses, rule clauses and the breaking of long `when` conditions.
+
+use super::{Lines, Role, MAX_WHEN_WIDTH};
+use crate::source::Span;
+use crate::syntax::ast::*;
+use crate::syntax::canonical::{duration, expr, goal, string};
+
+pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
+    match item {
+        Item::Schema(schema) => {
+            b.push(
+                Role::Item { block: true },
+                0,
+                0,
+                "schema {".to_string(),
+                schema.span.start,
+                schema.keyword.end,
+            );
+            let mut first = true;
+            for entry in &schema.entries {
+                let span = entry.span();
+                let text = match entry {
+                    SchemaEntry::Attribute(f) => field_text(f),
+                    SchemaEntry::Event(e) if e.props.is_empty() => format!("event {}", e.name.name),
+                    SchemaEntry::Event(e) => {
+                        format!("event {} {}", e.name.name, fields_text(&e.props))
+                    }
+                };
+                b.entry(&mut first, text, span.start, span.end);
+            }
+            b.close(schema.span, schema.entries.is_empty());
+        }
+        Item::Policy(policy) => {
+            b.push(
+                Role::Item { block: true },
+                0,
+                0,
+                "policy {".to_string(),
+                policy.span.start,
+                policy.keyword.end,
+            );
+            let mut first = true;
+            for clause in &policy.clauses {
+                let text = policy_clause_text(&clause.kind);
+                b.entry(&mut first, text, clause.span.start, clause.span.end);
+            }
+            b.close(policy.span, policy.clauses.is_empty());
+        }
+        Item::Segment(d) | Item::Metric(d) => {
+            let keyword = if matches!(item, Item::Segment(_)) {
+                "segment"
+            } else {
+                "metric"
+            };
+            b.push(
+                Role::Item { block: false },
+                0,
+                0,
+                format!("{keyword} {} = {}", d.name.name, expr(&d.expr)),
+                d.span.start,
+                d.span.end,
+            );
+        }
+        Item::Suppress(s) => {
+            let mut text = format!("suppress {} when {}", s.name.name, expr(&s.when));
+            match &s.scope {
+                Some(SuppressScope::Channel(c)) => {
+                    text.push_str(&format!(" for channel {}", c.name))
+                }
+                Some(SuppressScope::Tag(t)) => text.push_str(&format!(" for tag {}", t.name)),
+                None => {}
+            }
+            b.push(
+                Role::Item { block: false },
+                0,
+                0,
+                text,
+                s.span.start,
+                s.span.end,
+            );
+        }
+        Item::Rule(rule) => {
+            b.push(
+                Role::Item { block: true },
+                0,
+                0,
+                format!("rule {} {{", rule.name.name),
+                rule.span.start,
+                rule.name.span.end,
+            );
+            let mut first = true;
+            for clause in &rule.clauses {
+                rule_clause_lines(b, &mut first, clause);
+            }
+            b.close(rule.span, rule.clauses.is_empty());
+        }
+    }
+}
+
+fn names(list: &[Ident]) -> String {
+    list.iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn field_text(f: &FieldDecl) -> String {
+    format!("{}: {}", f.name.name, type_text(&f.ty))
+}
+
+/// `{ a: T, b: U }`
+fn fields_text(fields: &[FieldDecl]) -> String {
+    if fields.is_empty() {
+        return "{}".to_string();
+    }
+    let inner: Vec<String> = fields.iter().map(field_text).collect();
+    format!("{{ {} }}", inner.join(", "))
+}
+
+/// Canonical text of a schema type.
+fn type_text(t: &TypeExpr) -> String {
+    match &t.kind {
+        TypeKind::Named(name) => name.name.clone(),
+        TypeKind::Enum(literals) => literals
+            .iter()
+            .map(|l| string(&l.value))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        TypeKind::List(elem) => format!("list<{}>", type_text(elem)),
+        TypeKind::Record(fields) => fields_text(fields),
+        TypeKind::Optional(inner) => format!("{}?", type_text(inner)),
+    }
+}
+
+fn clock(c: &ClockLit) -> String {
+    format!("{:02}:{:02}", c.hour, c.minute)
+}
+
+fn policy_clause_text(kind: &PolicyClauseKind) -> String {
+    match kind {
+        PolicyClauseKind::Channels(list) => format!("channels {}", names(list)),
+        PolicyClauseKind::Activity(e) => format!("activity {}", expr(e)),
+        PolicyClauseKind::Timezone(e) => format!("timezone {}", expr(e)),
+        PolicyClauseKind::QuietHours { from, to, channels } => {
+            let mut text = format!("quiet hours {} to {}", clock(from), clock(to));
+            if !channels.is_empty() {
+                text.push_str(" for ");
+                text.push_str(&names(channels));
+            }
+            text
+        }
+        PolicyClauseKind::Cap {
+            count,
+            channel,
+            per,
+            bare_unit,
+            ..
+        } => {
+            let mut text = format!("at most {count}");
+            if let Some(c) = channel {
+                text.push(' ');
+                text.push_str(&c.name);
+            }
+            text.push_str(if *count == 1 {
+                " message per "
+            } else {
+                " messages per "
+            });
+            if *bare_unit {
+                text.push_str(&per.unit_text);
+            } else {
+                text.push_str(&duration(per));
+            }
+            text
+        }
+    }
+}
+
+/// ` with { a: x, b: y }`, or nothing without parameters.
+fn params_text(params: &[Param]) -> String {
+    if params.is_empty() {
+        return String::new();
+    }
+    let inner: Vec<String> = params
+        .iter()
+        .map(|p| format!("{}: {}", p.name.name, expr(&p.value)))
+        .collect();
+    format!(" with {{ {} }}", inner.join(", "))
+}
+
+fn rule_clause_lines(b: &mut Lines<'_>, first: &mut bool, clause: &RuleClause) {
+    let span = clause.span;
+    let text = match &clause.kind {
+        RuleClauseKind::Describe(s) => format!("describe {}", string(&s.value)),
+        RuleClauseKind::Tags(tags) => format!("tags {}", names(tags)),
+        RuleClauseKind::Priority { value, .. } => format!("priority {value}"),
+        RuleClauseKind::Cooldown(d) => format!("cooldown {}", duration(d)),
+        RuleClauseKind::Holdout(p) => format!("holdout {}%", p.text),
+        RuleClauseKind::Goal(g) => goal(g),
+        RuleClauseKind::When(e) => return when_lines(b, first, span, e),
+        RuleClauseKind::Send(send) => match &send.message {
+            MessageSpec::Single(m) => format!(
+                "send {} {}{}",
+                send.channel.name,
+                string(&m.value),
+                params_text(&send.params)
+            ),
+            MessageSpec::Variants {
+                variants,
+                span: vspan,
+            } => {
+                b.entry(
+                    first,
+                    format!("send {} {{", send.channel.name),
+                    span.start,
+                    send.channel.span.end,
+                );
+                for v in variants {
+                    b.push(
+                        Role::Cont,
+                        4,
+                        4,
+                        format!("{} {}%", string(&v.message.value), v.share.text),
+                        v.message.span.start,
+                        v.share.span.end,
+                    );
+                }
+                b.push(
+                    Role::Cont,
+                    2,
+                    4,
+                    format!("}}{}", params_text(&send.params)),
+                    vspan.end.saturating_sub(1),
+                    span.end,
+                );
+                return;
+            }
+        },
+    };
+    b.entry(first, text, span.start, span.end);
+}
+
+/// `when`: one line, or a top-level `and`/`or` chain one operand per line
+/// with the keyword right-aligned under `when`.
+fn when_lines(b: &mut Lines<'_>, first: &mut bool, span: Span, e: &Expr) {
+    let one_line = format!("when {}", expr(e));
+    let too_long = 2 + one_line.chars().count() > MAX_WHEN_WIDTH;
+    let breaks = |n: usize| n >= 3 || (n == 2 && too_long);
+    let conjuncts = e.conjuncts();
+    let disjuncts = e.disjuncts();
+    let (operands, keyword) = if breaks(conjuncts.len()) {
+        (conjuncts, "and")
+    } else if breaks(disjuncts.len()) {
+        (disjuncts, "or")
+    } else {
+        b.entry(first, one_line, span.start, span.end);
+        return;
+    };
+    let mut rest = operands.into_iter();
+    let Some(head) = rest.next() else {
+        b.entry(first, one_line, span.start, span.end);
+        return;
+    };
+    b.entry(
+        first,
+        format!("when {}", expr(head)),
+        span.start,
+        head.span.end,
+    );
+    let indent = 2 + "when".len().saturating_sub(keyword.len());
+    for operand in rest {
+        b.push(
+            Role::Cont,
+            indent,
+            2,
+            format!("{keyword} {}", expr(operand)),
+            operand.span.start,
+            operand.span.end,
+        );
+    }
+}
