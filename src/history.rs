@@ -274,3 +274,67 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[cfg(test)]
+mod across_runs {
+    use super::*;
+    use crate::snapshot::Customer;
+    use crate::Ruleset;
+
+    const RULES: &str = include_str!("../tests/fixtures/history/rules.nudge");
+
+    /// Day 1's decisions as history make day 2 `cooldown` for treated and
+    /// held-out customers alike; only sends fill caps.
+    #[test]
+    fn yesterdays_log_is_todays_history() {
+        let ruleset = Ruleset::from_sources([("rules.nudge", RULES)]).unwrap();
+        let day1 = "2026-11-23T09:00:00Z".parse().unwrap();
+        let day2: chrono::DateTime<chrono::Utc> = "2026-11-24T09:00:00Z".parse().unwrap();
+        let ids: Vec<String> = (0..40).map(|i| format!("c{i}")).collect();
+        let read = |id: &str| match ruleset
+            .read_customer(&format!(r#"{{"id": "{id}", "plan": "trial"}}"#))
+            .unwrap()
+        {
+            Customer::Valid(s) => s,
+            Customer::Invalid(i) => panic!("{i:?}"),
+        };
+        let mut log = String::new();
+        let mut held = Vec::new();
+        for id in &ids {
+            for d in ruleset.evaluate(&Customer::Valid(read(id)), day1) {
+                if d.outcome == crate::Outcome::HeldOut {
+                    held.push(id.clone());
+                }
+                log.push_str(&serde_json::to_string(&d).unwrap());
+                log.push('\n');
+            }
+        }
+        assert!(!held.is_empty() && held.len() < ids.len());
+        let dir = std::env::temp_dir().join(format!("nudge-history-runs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("day1.ndjson");
+        std::fs::write(&path, log).unwrap();
+        let history = History::load(&[path], day2.timestamp_micros()).unwrap();
+        assert_eq!(history.problems.count, 0);
+        for id in &ids {
+            let mut snapshot = read(id);
+            history.extend(&mut snapshot);
+            let decisions = ruleset.evaluate(&Customer::Valid(snapshot), day2);
+            let outcome = |rule: &str| {
+                decisions
+                    .iter()
+                    .find(|d| d.rule == rule)
+                    .map(|d| d.outcome)
+                    .unwrap()
+            };
+            assert_eq!(outcome("welcome"), crate::Outcome::Cooldown, "{id}");
+            let tip = if held.contains(id) {
+                crate::Outcome::Send
+            } else {
+                crate::Outcome::Capped
+            };
+            assert_eq!(outcome("tip"), tip, "{id}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

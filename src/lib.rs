@@ -62,13 +62,15 @@
 //! ([`syntax`]), checked into a [`Program`](program::Program) ([`check`]),
 //! snapshots are read into the schema's slots ([`snapshot`]), expressions
 //! are evaluated ([`eval`]) and arbitrated into decisions ([`arbitrate`],
-//! [`decision`]).
+//! [`decision`]). The loop closes with earlier decision logs as message
+//! history ([`history`]) and the lift report of each rule's goal
+//! ([`report`]).
 //!
 //! Cargo features: `cli` (default) builds the `nudge` tool and the rule test
 //! runner ([`testing`]); `gen` the synthetic customer generator; `server`
 //! the HTTP server. With `default-features = false` the library depends
-//! only on pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette, thiserror, libm,
-//! sha2 and strsim.
+//! only on pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette,
+//! thiserror, libm, sha2 and strsim.
 
 // Library code never indexes with `[]` on input-dependent data (Cedar does
 // the same): `.get()` and a fallback instead of a panic.
