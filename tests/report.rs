@@ -306,6 +306,9 @@ fn html_page_is_self_contained_with_a_chart() {
         "2026-12-23T09:00:00Z",
         &["--out", page.to_str().unwrap()],
     );
+    // The Markdown of the same experiment, pinned.
+    let md = report_ok(&dir, "2026-12-23T09:00:00Z", &[]);
+    insta::assert_snapshot!("report_markdown", String::from_utf8(md.stdout).unwrap());
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_eq!(html.matches("<svg").count(), 4, "two charts per rule");
@@ -354,5 +357,39 @@ fn bad_lines_are_reported_with_file_and_line() {
     let import = rule(&report, "import_guide");
     assert_eq!(import["control"]["converted"], 1);
     assert_eq!(import["overall"]["verdict"], "not_enough_data");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `explain` shows a rule's goal under its name.
+#[test]
+fn explain_shows_the_goal() {
+    let dir = temp_dir("explain");
+    let customer = dir.join("c.json");
+    std::fs::write(
+        &customer,
+        r#"{"id": "c1", "plan": "trial", "signed_up_at": "2026-11-01T09:00:00Z"}"#,
+    )
+    .unwrap();
+    let out = nudge(&[
+        "explain",
+        "--rules",
+        RULES,
+        "--customer",
+        customer.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let text = text
+        .lines()
+        .filter(|l| !l.starts_with("customer c1 at"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("explain_with_goals", text);
     std::fs::remove_dir_all(&dir).unwrap();
 }
