@@ -80,6 +80,12 @@ pub enum Code {
     Optional,
     /// A name reserved by the language or the snapshot format.
     ReservedName,
+    /// A runtime fault while evaluating a rule (division by zero, a missing value).
+    Runtime,
+    /// A customer snapshot that does not fit the schema.
+    SnapshotProblem,
+    /// Input that is not a customer at all (bad syntax, no `id`).
+    SnapshotRejected,
     /// A suppression whose condition can never hold.
     SuppressionNeverApplies,
     /// The text does not follow the grammar.
@@ -168,6 +174,9 @@ impl Code {
         Code::NotAValue,
         Code::Optional,
         Code::ReservedName,
+        Code::Runtime,
+        Code::SnapshotProblem,
+        Code::SnapshotRejected,
         Code::SuppressionNeverApplies,
         Code::Syntax,
         Code::TestBadTime,
@@ -228,6 +237,9 @@ impl Code {
             Code::NotAValue => "nudge::not_a_value",
             Code::Optional => "nudge::optional",
             Code::ReservedName => "nudge::reserved_name",
+            Code::Runtime => "nudge::eval::runtime",
+            Code::SnapshotProblem => "nudge::snapshot::problem",
+            Code::SnapshotRejected => "nudge::snapshot::rejected",
             Code::SuppressionNeverApplies => "nudge::suppression_never_applies",
             Code::Syntax => "nudge::syntax",
             Code::TestBadTime => "nudge::test::bad_time",
@@ -305,6 +317,11 @@ impl Code {
             Code::NotAValue => "a name that does not denote a value",
             Code::Optional => "an optional value used without a guard or default",
             Code::ReservedName => "a name reserved by the language or the snapshot format",
+            Code::Runtime => {
+                "a runtime fault while evaluating a rule (division by zero, a missing value)"
+            }
+            Code::SnapshotProblem => "a customer snapshot that does not fit the schema",
+            Code::SnapshotRejected => "input that is not a customer at all (bad syntax, no `id`)",
             Code::SuppressionNeverApplies => "a suppression whose condition can never hold",
             Code::Syntax => "the text does not follow the grammar",
             Code::TestBadTime => "a test time that is not an RFC 3339 instant",

@@ -8,25 +8,36 @@ use chrono::{DateTime, SecondsFormat, Utc};
 /// Microseconds since the Unix epoch (UTC) or, for durations, a length.
 pub type Micros = i64;
 
+/// Microseconds in a second.
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
 
+/// A value of the language at run time: an attribute, a property, a literal or a result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// An optional value that is absent (`null` or not given).
     Missing,
+    /// `true` or `false`.
     Bool(bool),
+    /// A whole number.
     Int(i64),
+    /// A number (a float).
     Number(f64),
+    /// A string.
     Str(Arc<str>),
     /// An enum member: enum id and member index.
     Enum(u32, u32),
+    /// An instant, in microseconds since the Unix epoch.
     Time(Micros),
+    /// A length of time, in microseconds.
     Duration(Micros),
+    /// A list.
     List(Arc<[Value]>),
+    /// A record's field values, in the record type's field order.
     Record(Arc<[Value]>),
 }
 
 impl Value {
+    /// Whether the value is absent.
     pub fn is_missing(&self) -> bool {
         matches!(self, Value::Missing)
     }

@@ -84,7 +84,7 @@ fn invalid_snapshot(
     invalid: &InvalidSnapshot,
     now: &str,
 ) -> Evaluation {
-    let summary = invalid.problems.join("; ");
+    let summary = invalid.summary();
     let decisions = program
         .rules
         .iter()
@@ -112,7 +112,7 @@ fn invalid_snapshot(
         customer: invalid.id.clone(),
         decisions,
         suppressions: Vec::new(),
-        problems: invalid.problems.clone(),
+        problems: invalid.problems.iter().map(ToString::to_string).collect(),
         unknown_keys: 0,
     }
 }
@@ -210,7 +210,7 @@ impl Run<'_> {
                         format!("evaluation failed, nothing is sent: {e}"),
                         because,
                     );
-                    d.detail.error = Some(e.0);
+                    d.detail.error = Some(e.to_string());
                     out.push(d);
                 }
                 Ok(true) => {
@@ -242,7 +242,7 @@ impl Run<'_> {
             let (value, error) = match result {
                 Ok(Value::Bool(b)) => (Some(b), None),
                 Ok(_) => (None, Some(String::from("not a condition"))),
-                Err(e) => (None, Some(e.0)),
+                Err(e) => (None, Some(e.to_string())),
             };
             stop = value != Some(true);
             out.push(Because {
@@ -328,7 +328,7 @@ impl Run<'_> {
             let (reason, error) = match result {
                 Err(e) => (
                     format!("suppressed by `{}` ({scope}): its condition failed ({e}), so it blocks (fail closed)", s.name),
-                    Some(e.0),
+                    Some(e.to_string()),
                 ),
                 _ => (format!("suppressed by `{}` ({}), which blocks {scope}", s.name, s.text), None),
             };
@@ -429,7 +429,7 @@ impl Run<'_> {
                         format!("evaluating `with {name}` failed, nothing is sent: {e}"),
                         because,
                     );
-                    d.detail.error = Some(e.0);
+                    d.detail.error = Some(e.to_string());
                     return d;
                 }
             }
@@ -512,7 +512,7 @@ impl Run<'_> {
                 result: match result {
                     Ok(Value::Bool(b)) => Ok(b),
                     Ok(_) => Err(String::from("not a condition")),
-                    Err(e) => Err(e.0),
+                    Err(e) => Err(e.to_string()),
                 },
                 consulted,
                 read: reads,

@@ -112,7 +112,7 @@ fn evaluate_one(
     now: DateTime<Utc>,
     explain: bool,
 ) -> Result<(Vec<u8>, Stats), String> {
-    let customer = customer.map_err(|e| e.message)?;
+    let customer = customer.map_err(|e| e.to_string())?;
     let evaluation = if explain {
         ruleset.evaluate_with_explain(&customer, now)
     } else {

@@ -6,26 +6,19 @@
 //! evaluating a snapshot at an earlier `now` replays the past exactly.
 
 mod display;
+mod error;
+mod ops;
 
 pub use display::show_value;
+pub use error::EvalError;
+pub use ops::equal;
+use ops::{arith, call, compare};
 
-use crate::program::{
-    window, Aggregate, AggregateKind, ArithOp, Builtin, CompareOp, Expr, Program,
-};
+use crate::program::{window, Aggregate, AggregateKind, Expr, Program};
 use crate::snapshot::{EventLog, Snapshot};
-use crate::value::{Micros, Value, MICROS_PER_SECOND};
+use crate::value::{Micros, Value};
 
-/// A runtime fault (division by zero, overflow). The rule it occurs in gets
-/// outcome `error` and never sends.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalError(pub String);
-
-impl std::fmt::Display for EvalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
+/// The result of evaluating one expression.
 pub type EvalResult = Result<Value, EvalError>;
 
 /// One snapshot value read while evaluating, as shown in `because`:
@@ -35,8 +28,11 @@ pub type Read = String;
 /// Evaluation state for one customer at one instant. Segments and metrics
 /// are computed at most once.
 pub struct Evaluator<'a> {
+    /// The checked program the expressions belong to.
     pub program: &'a Program,
+    /// The customer being evaluated.
     pub snapshot: &'a Snapshot,
+    /// The evaluation instant.
     pub now: Micros,
     /// Segment and metric results, allocated on first use.
     segments: Vec<Option<EvalResult>>,
@@ -49,11 +45,12 @@ pub struct Evaluator<'a> {
     traced_definitions: Vec<Option<(EvalResult, Vec<Read>)>>,
 }
 
-fn fault<T>(message: impl Into<String>) -> Result<T, EvalError> {
-    Err(EvalError(message.into()))
+fn fault<T>(error: EvalError) -> Result<T, EvalError> {
+    Err(error)
 }
 
 impl<'a> Evaluator<'a> {
+    /// An evaluator for `snapshot` at `now`; nothing is computed yet.
     pub fn new(program: &'a Program, snapshot: &'a Snapshot, now: Micros) -> Evaluator<'a> {
         Evaluator {
             program,
@@ -71,10 +68,9 @@ impl<'a> Evaluator<'a> {
     pub fn condition(&mut self, e: &Expr) -> Result<bool, EvalError> {
         match self.eval(e, None)? {
             Value::Bool(b) => Ok(b),
-            other => fault(format!(
-                "expected a condition, found {}",
-                show_value(self.program, &other, self.now)
-            )),
+            other => fault(EvalError::NotACondition {
+                found: show_value(self.program, &other, self.now),
+            }),
         }
     }
 
@@ -176,7 +172,7 @@ impl<'a> Evaluator<'a> {
                     .get(*index as usize)
                     .cloned()
                     .unwrap_or(Value::Missing),
-                None => return fault("an event property outside its aggregate"),
+                None => return fault(EvalError::PropertyOutsideAggregate),
             },
             Expr::Segment(i) => self.definition(true, *i as usize)?,
             Expr::Metric(i) => self.definition(false, *i as usize)?,
@@ -204,8 +200,8 @@ impl<'a> Evaluator<'a> {
                 let (l, i) = (self.eval(list, occ)?, self.eval(item, occ)?);
                 match l {
                     Value::List(items) => Value::Bool(items.iter().any(|x| equal(x, &i))),
-                    Value::Missing => return fault("a missing list"),
-                    _ => return fault("`contains` on a value that is not a list"),
+                    Value::Missing => return fault(EvalError::MissingList),
+                    _ => return fault(EvalError::ContainsOnNonList),
                 }
             }
             Expr::IsPresent(x) | Expr::IsMissing(x) => {
@@ -225,7 +221,7 @@ impl<'a> Evaluator<'a> {
             }
             Expr::Inactive(d) => {
                 let Some(activity) = &self.program.policy.activity else {
-                    return fault("`inactive for` without a policy `activity`");
+                    return fault(EvalError::NoActivity);
                 };
                 let activity = self.time(activity, occ)?;
                 Value::Bool(self.now.saturating_sub(activity) > *d)
@@ -271,14 +267,11 @@ impl<'a> Evaluator<'a> {
                 arith(*op, &x, &y)?
             }
             Expr::Neg(x) => match self.eval(x, occ)? {
-                Value::Int(i) => Value::Int(
-                    i.checked_neg()
-                        .ok_or_else(|| EvalError("integer overflow".into()))?,
-                ),
+                Value::Int(i) => Value::Int(i.checked_neg().ok_or(EvalError::IntegerOverflow)?),
                 Value::Number(n) => Value::Number(-n),
                 Value::Duration(d) => Value::Duration(-d),
-                Value::Missing => return fault("a missing value"),
-                _ => return fault("`-` on a value that is not a number"),
+                Value::Missing => return fault(EvalError::MissingValue),
+                _ => return fault(EvalError::NegateNonNumber),
             },
             Expr::Call(func, args) => {
                 let mut values = Vec::with_capacity(args.len());
@@ -309,23 +302,23 @@ impl<'a> Evaluator<'a> {
     fn truth(&mut self, e: &Expr, occ: Option<&[Value]>) -> Result<bool, EvalError> {
         match self.eval(e, occ)? {
             Value::Bool(b) => Ok(b),
-            Value::Missing => fault("a missing value used as a condition"),
-            _ => fault("a value used as a condition"),
+            Value::Missing => fault(EvalError::MissingCondition),
+            _ => fault(EvalError::ValueAsCondition),
         }
     }
 
     fn time(&mut self, e: &Expr, occ: Option<&[Value]>) -> Result<Micros, EvalError> {
         match self.eval(e, occ)? {
             Value::Time(t) => Ok(t),
-            Value::Missing => fault("a missing time"),
-            _ => fault("expected a time"),
+            Value::Missing => fault(EvalError::MissingTime),
+            _ => fault(EvalError::ExpectedTime),
         }
     }
 
     fn duration(&mut self, e: &Expr, occ: Option<&[Value]>) -> Result<Micros, EvalError> {
         match self.eval(e, occ)? {
             Value::Duration(d) => Ok(d),
-            _ => fault("expected a duration"),
+            _ => fault(EvalError::ExpectedDuration),
         }
     }
 
@@ -337,7 +330,7 @@ impl<'a> Evaluator<'a> {
             &self.program.metrics
         };
         let Some(def) = defs.get(i) else {
-            return fault("unknown definition");
+            return fault(EvalError::UnknownDefinition);
         };
         if self.trace.is_some() {
             return self.traced_definition(segment, i);
@@ -387,7 +380,7 @@ impl<'a> Evaluator<'a> {
             &program.metrics
         };
         let Some(def) = defs.get(i) else {
-            return fault("unknown definition");
+            return fault(EvalError::UnknownDefinition);
         };
         let outer = self.trace.replace(Vec::new());
         let result = self.eval(&def.expr, None);
@@ -577,152 +570,6 @@ fn window_text(window: Option<Micros>) -> String {
     window
         .map(|w| format!(" within {}", crate::value::format_duration(w)))
         .unwrap_or_default()
-}
-
-/// Equality with int/number widening.
-pub fn equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Int(x), Value::Number(y)) | (Value::Number(y), Value::Int(x)) => (*x as f64) == *y,
-        _ => a == b,
-    }
-}
-
-fn compare(op: CompareOp, a: &Value, b: &Value) -> Result<bool, EvalError> {
-    use std::cmp::Ordering;
-    let ordering: Option<Ordering> = match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
-        (Value::Time(x), Value::Time(y)) | (Value::Duration(x), Value::Duration(y)) => {
-            Some(x.cmp(y))
-        }
-        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
-        (x, y) if x.as_f64().is_some() && y.as_f64().is_some() => x
-            .as_f64()
-            .zip(y.as_f64())
-            .and_then(|(x, y)| x.partial_cmp(&y)),
-        (Value::Bool(_), Value::Bool(_)) | (Value::Enum(..), Value::Enum(..)) => {
-            return match op {
-                CompareOp::Eq => Ok(a == b),
-                CompareOp::Ne => Ok(a != b),
-                _ => fault("ordering on values without an order"),
-            };
-        }
-        (Value::Missing, _) | (_, Value::Missing) => {
-            return fault("a missing value in a comparison")
-        }
-        _ => None,
-    };
-    let Some(o) = ordering else {
-        return fault("values of different types compared");
-    };
-    Ok(match op {
-        CompareOp::Eq => o == Ordering::Equal,
-        CompareOp::Ne => o != Ordering::Equal,
-        CompareOp::Lt => o == Ordering::Less,
-        CompareOp::Le => o != Ordering::Greater,
-        CompareOp::Gt => o == Ordering::Greater,
-        CompareOp::Ge => o != Ordering::Less,
-    })
-}
-
-fn overflow() -> EvalError {
-    EvalError(String::from("arithmetic overflow"))
-}
-
-fn arith(op: ArithOp, a: &Value, b: &Value) -> EvalResult {
-    use Value::{Duration, Int, Number, Time};
-    Ok(match (op, a, b) {
-        (ArithOp::Div, x, y) if x.as_f64().is_some() && y.as_f64().is_some() => {
-            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
-            if y == 0.0 {
-                return fault("division by zero");
-            }
-            Number(x / y)
-        }
-        (ArithOp::Add, Int(x), Int(y)) => Int(x.checked_add(*y).ok_or_else(overflow)?),
-        (ArithOp::Sub, Int(x), Int(y)) => Int(x.checked_sub(*y).ok_or_else(overflow)?),
-        (ArithOp::Mul, Int(x), Int(y)) => Int(x.checked_mul(*y).ok_or_else(overflow)?),
-        (op, x, y) if x.as_f64().is_some() && y.as_f64().is_some() => {
-            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
-            Number(match op {
-                ArithOp::Add => x + y,
-                ArithOp::Sub => x - y,
-                _ => x * y,
-            })
-        }
-        (ArithOp::Add, Time(t), Duration(d)) | (ArithOp::Add, Duration(d), Time(t)) => {
-            Time(t.checked_add(*d).ok_or_else(overflow)?)
-        }
-        (ArithOp::Sub, Time(t), Duration(d)) => Time(t.checked_sub(*d).ok_or_else(overflow)?),
-        (ArithOp::Sub, Time(x), Time(y)) => Duration(x.checked_sub(*y).ok_or_else(overflow)?),
-        (ArithOp::Add, Duration(x), Duration(y)) => {
-            Duration(x.checked_add(*y).ok_or_else(overflow)?)
-        }
-        (ArithOp::Sub, Duration(x), Duration(y)) => {
-            Duration(x.checked_sub(*y).ok_or_else(overflow)?)
-        }
-        (ArithOp::Mul, Duration(d), n) | (ArithOp::Mul, n, Duration(d)) if n.as_f64().is_some() => {
-            Duration(scale(*d, n.as_f64().unwrap_or(0.0))?)
-        }
-        (ArithOp::Div, Duration(x), Duration(y)) => {
-            if *y == 0 {
-                return fault("division by zero");
-            }
-            Number(*x as f64 / *y as f64)
-        }
-        (ArithOp::Div, Duration(d), n) if n.as_f64().is_some() => {
-            let n = n.as_f64().unwrap_or(0.0);
-            if n == 0.0 {
-                return fault("division by zero");
-            }
-            Duration(scale(*d, 1.0 / n)?)
-        }
-        (_, Value::Missing, _) | (_, _, Value::Missing) => {
-            return fault("a missing value in arithmetic")
-        }
-        _ => return fault("arithmetic on values of the wrong types"),
-    })
-}
-
-fn scale(d: Micros, factor: f64) -> Result<Micros, EvalError> {
-    let v = d as f64 * factor;
-    if v.is_finite() && v.abs() < 9.0e18 {
-        Ok(v.round() as Micros)
-    } else {
-        Err(overflow())
-    }
-}
-
-fn call(func: Builtin, args: &[Value]) -> EvalResult {
-    Ok(match (func, args) {
-        (Builtin::Lower, [Value::Str(s)]) => Value::Str(s.to_lowercase().into()),
-        (Builtin::Len, [Value::List(l)]) => Value::Int(l.len() as i64),
-        (Builtin::Len, [Value::Str(s)]) => Value::Int(s.chars().count() as i64),
-        (Builtin::Min | Builtin::Max, [a, b]) => {
-            let a_first = compare(CompareOp::Le, a, b)?;
-            let pick_a = if func == Builtin::Min {
-                a_first
-            } else {
-                !a_first
-            };
-            let v = if pick_a { a } else { b };
-            match (a, b, v) {
-                (Value::Int(_), Value::Int(_), v) => v.clone(),
-                (_, _, v) => v.as_f64().map(Value::Number).unwrap_or_else(|| v.clone()),
-            }
-        }
-        (Builtin::Abs, [Value::Int(i)]) => Value::Int(i.checked_abs().ok_or_else(overflow)?),
-        (Builtin::Abs, [Value::Number(n)]) => Value::Number(n.abs()),
-        (Builtin::Abs, [Value::Duration(d)]) => {
-            Value::Duration(d.checked_abs().ok_or_else(overflow)?)
-        }
-        (Builtin::Days, [Value::Duration(d)]) => {
-            Value::Number(*d as f64 / (86_400.0 * MICROS_PER_SECOND as f64))
-        }
-        (Builtin::Hours, [Value::Duration(d)]) => {
-            Value::Number(*d as f64 / (3_600.0 * MICROS_PER_SECOND as f64))
-        }
-        _ => return fault(format!("`{}` on values of the wrong types", func.name())),
-    })
 }
 
 #[cfg(test)]

@@ -219,24 +219,17 @@ impl<'p> Cohort<'p> {
                     yaml_customers(self.program, &text)
                 };
                 for (i, item) in items.into_iter().enumerate() {
-                    match item {
-                        Ok(c) => {
-                            customers += 1;
-                            self.observe(c);
-                        }
-                        Err(e) => {
-                            problems.push(path, i as u64 + 1, format!("customer {}: {e}", i + 1))
-                        }
+                    let n = i as u64 + 1;
+                    match self.observe(item) {
+                        Ok(()) => customers += 1,
+                        Err(e) => problems.push(path, n, format!("customer {n}: {e}")),
                     }
                 }
             }
             _ => each_line(path, problems, |line, text, problems| {
-                match snapshot::events_from_json_str(self.program, text) {
-                    Ok(c) => {
-                        customers += 1;
-                        self.observe(c);
-                    }
-                    Err(e) => problems.push(path, line, e.message),
+                match self.observe(snapshot::events_from_json_str(self.program, text)) {
+                    Ok(()) => customers += 1,
+                    Err(e) => problems.push(path, line, e),
                 }
             })?,
         }
@@ -244,10 +237,19 @@ impl<'p> Cohort<'p> {
     }
 
     /// Marks the customer's exposures observed, and converted when the goal
-    /// event (matching its condition) occurs in its window.
-    fn observe(&mut self, customer: CustomerEvents) {
+    /// event (matching its condition) occurs in its window. A customer that
+    /// cannot be read, or with an event occurrence that does not fit the
+    /// schema, is refused with why.
+    fn observe(
+        &mut self,
+        customer: Result<CustomerEvents, snapshot::RejectedInput>,
+    ) -> Result<(), String> {
+        let customer = customer.map_err(|e| e.to_string())?;
+        if let Some(problem) = customer.problems.first() {
+            return Err(problem.to_string());
+        }
         let Some(list) = self.exposures.get_mut(customer.id.as_str()) else {
-            return;
+            return Ok(());
         };
         let snapshot = customer.into_snapshot();
         for exposure in list.iter_mut() {
@@ -260,6 +262,7 @@ impl<'p> Cohort<'p> {
             };
             exposure.converted = reached(self.program, &snapshot, exp.goal, exposure.start);
         }
+        Ok(())
     }
 }
 
@@ -296,9 +299,7 @@ fn yaml_customers(
             }
             Ok(serde_yaml::Value::Null) => {}
             Ok(v) => out.push(snapshot::events_from_deserializer(program, v)),
-            Err(e) => out.push(Err(snapshot::RejectedInput {
-                message: e.to_string(),
-            })),
+            Err(e) => out.push(Err(snapshot::RejectedInput::Malformed(e.to_string()))),
         }
     }
     out

@@ -277,10 +277,7 @@ async fn evaluate(State(state): State<AppState>, body: Result<Bytes, BytesReject
             state.metrics.rejected();
             return error(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!(
-                    "`customer` is not a customer snapshot: {}",
-                    rejected.message
-                ),
+                format!("`customer` is not a customer snapshot: {rejected}"),
                 json!({}),
             );
         }
@@ -292,9 +289,12 @@ async fn evaluate(State(state): State<AppState>, body: Result<Bytes, BytesReject
             format!(
                 "customer {} does not fit the schema: {}",
                 invalid.id,
-                invalid.problems.join("; ")
+                invalid.summary()
             ),
-            json!({ "customer": invalid.id, "problems": invalid.problems }),
+            json!({
+                "customer": invalid.id,
+                "problems": invalid.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }),
         );
     }
     let decisions = if request.explain.unwrap_or(false) {
@@ -532,7 +532,7 @@ impl Batch<'_> {
         let ruleset = &self.loaded.ruleset;
         let customer = match ruleset.read_customer(text) {
             Ok(customer) => customer,
-            Err(rejected) => return self.reject(rejected.message),
+            Err(rejected) => return self.reject(rejected.to_string()),
         };
         if matches!(customer, Customer::Invalid(_)) {
             self.state.metrics.invalid();

@@ -3,11 +3,14 @@
 //! every mismatch collected as a problem instead of aborting, so an invalid
 //! customer still gets its `error` decisions.
 
+mod history;
+mod problem;
 mod seed;
 
-use std::fmt;
-
 use serde::de::DeserializeSeed;
+
+pub use history::MESSAGE_KEYS;
+pub use problem::{FieldPath, KeyPlace, Problem, ProblemKind, RejectedInput, Step, UnknownKey};
 
 use crate::program::Program;
 use crate::value::{Micros, Value};
@@ -25,6 +28,7 @@ pub struct EventLog {
 }
 
 impl EventLog {
+    /// An empty log for an event with `width` properties.
     pub fn new(width: usize) -> EventLog {
         EventLog {
             at: Vec::new(),
@@ -33,10 +37,12 @@ impl EventLog {
         }
     }
 
+    /// The number of occurrences.
     pub fn len(&self) -> usize {
         self.at.len()
     }
 
+    /// Whether the event never occurred.
     pub fn is_empty(&self) -> bool {
         self.at.is_empty()
     }
@@ -71,9 +77,13 @@ impl EventLog {
 /// A message already sent to the customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentMessage {
+    /// The rule that sent it, when known.
     pub rule: Option<String>,
+    /// The message name.
     pub message: String,
+    /// The channel it went out on.
     pub channel: String,
+    /// When it was sent.
     pub at: Micros,
     /// A `held_out` decision from an earlier run (`nudge eval --history`):
     /// nothing was sent, so it counts only for its rule's cooldown, and
@@ -84,6 +94,7 @@ pub struct SentMessage {
 /// One customer's state, laid out by the schema.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
+    /// The customer's id.
     pub id: String,
     /// Attribute values by slot.
     pub attributes: Vec<Value>,
@@ -99,18 +110,31 @@ pub struct Snapshot {
 /// and every rule gets outcome `error` naming the problems.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidSnapshot {
+    /// The customer's id.
     pub id: String,
-    pub problems: Vec<String>,
+    /// Every way the snapshot does not fit the schema, in input order.
+    pub problems: Vec<Problem>,
+}
+
+impl InvalidSnapshot {
+    /// The problems as one line, separated by `; `.
+    pub fn summary(&self) -> String {
+        let texts: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
+        texts.join("; ")
+    }
 }
 
 /// The result of reading one customer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Customer {
+    /// The customer fits the schema.
     Valid(Snapshot),
+    /// The customer has an id but does not fit the schema.
     Invalid(InvalidSnapshot),
 }
 
 impl Customer {
+    /// The customer's id.
     pub fn id(&self) -> &str {
         match self {
             Customer::Valid(s) => &s.id,
@@ -119,32 +143,14 @@ impl Customer {
     }
 }
 
-/// Input that is not a customer at all (bad syntax, not an object, no id):
-/// the line is rejected and the run goes on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RejectedInput {
-    pub message: String,
-}
-
-impl fmt::Display for RejectedInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for RejectedInput {}
-
 /// Reads one customer from JSON text (one NDJSON line).
 pub fn from_json_str(program: &Program, text: &str) -> Result<Customer, RejectedInput> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = seed::CustomerSeed::new(&program.schema)
         .deserialize(&mut de)
-        .map_err(|e| RejectedInput {
-            message: describe_json_error(&e),
-        })?;
-    de.end().map_err(|e| RejectedInput {
-        message: describe_json_error(&e),
-    })?;
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
+    de.end()
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
     parsed.finish(&program.schema)
 }
 
@@ -155,9 +161,7 @@ pub fn from_json_value(
 ) -> Result<Customer, RejectedInput> {
     seed::CustomerSeed::new(&program.schema)
         .deserialize(value)
-        .map_err(|e| RejectedInput {
-            message: describe_json_error(&e),
-        })?
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?
         .finish(&program.schema)
 }
 
@@ -168,9 +172,7 @@ pub fn from_deserializer<'de, D: serde::Deserializer<'de>>(
 ) -> Result<Customer, RejectedInput> {
     seed::CustomerSeed::new(&program.schema)
         .deserialize(de)
-        .map_err(|e| RejectedInput {
-            message: e.to_string(),
-        })?
+        .map_err(|e| RejectedInput::Malformed(e.to_string()))?
         .finish(&program.schema)
 }
 
@@ -178,9 +180,12 @@ pub fn from_deserializer<'de, D: serde::Deserializer<'de>>(
 /// attributes: what `nudge report` needs from outcome snapshots.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerEvents {
+    /// The customer id.
     pub id: String,
     /// Occurrences by event slot, sorted by time.
     pub events: Vec<EventLog>,
+    /// Event occurrences that do not fit the schema (left out of `events`).
+    pub problems: Vec<Problem>,
 }
 
 impl CustomerEvents {
@@ -203,12 +208,9 @@ pub fn events_from_json_str(
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = seed::CustomerSeed::new(&program.schema)
         .deserialize(&mut de)
-        .map_err(|e| RejectedInput {
-            message: describe_json_error(&e),
-        })?;
-    de.end().map_err(|e| RejectedInput {
-        message: describe_json_error(&e),
-    })?;
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
+    de.end()
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
     parsed.finish_events()
 }
 
@@ -219,9 +221,7 @@ pub fn events_from_deserializer<'de, D: serde::Deserializer<'de>>(
 ) -> Result<CustomerEvents, RejectedInput> {
     seed::CustomerSeed::new(&program.schema)
         .deserialize(de)
-        .map_err(|e| RejectedInput {
-            message: e.to_string(),
-        })?
+        .map_err(|e| RejectedInput::Malformed(e.to_string()))?
         .finish_events()
 }
 
@@ -230,9 +230,8 @@ pub fn from_json_array(
     program: &Program,
     text: &str,
 ) -> Result<Vec<Result<Customer, RejectedInput>>, RejectedInput> {
-    let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| RejectedInput {
-        message: describe_json_error(&e),
-    })?;
+    let values: Vec<serde_json::Value> = serde_json::from_str(text)
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
     Ok(values.iter().map(|v| from_json_value(program, v)).collect())
 }
 
@@ -249,12 +248,23 @@ pub fn from_yaml_str(program: &Program, text: &str) -> Vec<Result<Customer, Reje
             }
             Ok(serde_yaml::Value::Null) => {}
             Ok(value) => out.push(from_deserializer(program, value)),
-            Err(e) => out.push(Err(RejectedInput {
-                message: e.to_string(),
-            })),
+            Err(e) => out.push(Err(RejectedInput::Malformed(e.to_string()))),
         }
     }
     out
+}
+
+/// Reads a customer object, or part of one (a test file's `defaults`),
+/// and lists the keys the schema does not know, with where they are.
+/// Nothing else is checked: no `id` is needed.
+pub fn unknown_keys<'de, D: serde::Deserializer<'de>>(
+    program: &Program,
+    de: D,
+) -> Result<Vec<UnknownKey>, RejectedInput> {
+    let parsed = seed::CustomerSeed::listing_unknown_keys(&program.schema)
+        .deserialize(de)
+        .map_err(|e| RejectedInput::Malformed(e.to_string()))?;
+    Ok(parsed.unknown.keys.unwrap_or_default())
 }
 
 /// serde_json's message without its "at line L column C" tail, for callers
@@ -276,3 +286,6 @@ fn describe_json_error(e: &serde_json::Error) -> String {
         msg
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,76 +7,124 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::history::{EventsSeed, MessagesSeed};
+use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
 use super::{
     Customer, CustomerEvents, EventLog, InvalidSnapshot, RejectedInput, SentMessage, Snapshot,
 };
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
 
-/// Where a value sits in the snapshot, rendered only for problems.
+/// Where a value sits in the snapshot, made owned only for problems.
 #[derive(Clone, Copy)]
-enum Path<'a> {
+pub(super) enum Path<'a> {
     Root(&'a str),
     Field(&'a Path<'a>, &'a str),
     Index(&'a Path<'a>, usize),
 }
 
-impl fmt::Display for Path<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Path<'_> {
+    /// The owned path, for a problem.
+    pub(super) fn to_owned(self) -> FieldPath {
+        let mut steps = Vec::new();
+        self.push_to(&mut steps);
+        FieldPath(steps)
+    }
+
+    /// The owned path of `key` inside this one.
+    pub(super) fn with_key(self, key: &str) -> FieldPath {
+        let mut path = self.to_owned();
+        path.0.push(Step::Key(key.to_string()));
+        path
+    }
+
+    fn push_to(self, steps: &mut Vec<Step>) {
         match self {
-            Path::Root(name) => f.write_str(name),
-            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
-            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            Path::Root(name) => steps.push(Step::Key(name.to_string())),
+            Path::Field(parent, name) => {
+                parent.push_to(steps);
+                steps.push(Step::Key(name.to_string()));
+            }
+            Path::Index(parent, i) => {
+                parent.push_to(steps);
+                steps.push(Step::Index(i));
+            }
         }
+    }
+}
+
+/// Keys the schema does not know: counted, and listed with where they are
+/// when the caller asks (the rule test runner reports them).
+#[derive(Default)]
+pub(super) struct Unknown {
+    pub(super) count: u32,
+    pub(super) keys: Option<Vec<UnknownKey>>,
+}
+
+impl Unknown {
+    /// Counts an unknown key, and lists it when asked.
+    pub(super) fn note(&mut self, key: Option<String>, path: impl FnOnce(String) -> UnknownKey) {
+        self.count += 1;
+        self.list(key, path);
+    }
+
+    /// Lists an unknown key without counting it.
+    pub(super) fn list(&mut self, key: Option<String>, path: impl FnOnce(String) -> UnknownKey) {
+        if let (Some(keys), Some(key)) = (&mut self.keys, key) {
+            keys.push(path(key));
+        }
+    }
+
+    /// Whether keys are listed (and so their names are needed).
+    pub(super) fn listing(&self) -> bool {
+        self.keys.is_some()
     }
 }
 
 /// What one customer object held, before the final checks.
 pub(super) struct Parsed {
     id: Option<String>,
-    id_problem: Option<String>,
+    id_problem: Option<RejectedInput>,
     attributes: Vec<Option<Value>>,
-    events: Vec<EventLog>,
-    messages: Vec<SentMessage>,
-    problems: Vec<String>,
-    /// Where in `problems` the first problem with an event occurrence is.
-    first_event_problem: Option<usize>,
-    unknown: u32,
+    pub(super) events: Vec<EventLog>,
+    pub(super) messages: Vec<SentMessage>,
+    pub(super) problems: Vec<Problem>,
+    /// Where in `problems` the problems with event occurrences are.
+    event_problems: std::ops::Range<usize>,
+    pub(super) unknown: Unknown,
 }
 
 impl Parsed {
-    /// The id, which must be a string.
-    fn take_id(&mut self) -> Result<String, RejectedInput> {
-        match (self.id.take(), self.id_problem.take()) {
-            (Some(id), _) => Ok(id),
-            (None, Some(problem)) => Err(RejectedInput { message: problem }),
-            (None, None) => Err(RejectedInput {
-                message: String::from("missing `id`: every customer needs a string `id`"),
-            }),
-        }
-    }
-
-    /// Only the id and the events; attributes are not required. A problem
-    /// with an event occurrence rejects the customer.
+    /// Only the id and the events; attributes are not required. The
+    /// problems with event occurrences come along.
     pub(super) fn finish_events(mut self) -> Result<CustomerEvents, RejectedInput> {
-        let id = self.take_id()?;
-        if let Some(problem) = self.first_event_problem.and_then(|i| self.problems.get(i)) {
-            return Err(RejectedInput {
-                message: problem.clone(),
-            });
-        }
+        let id = match (self.id, self.id_problem) {
+            (Some(id), _) => id,
+            (None, Some(problem)) => return Err(problem),
+            (None, None) => return Err(RejectedInput::MissingId),
+        };
+        let problems = self
+            .problems
+            .get(self.event_problems.clone())
+            .map(<[Problem]>::to_vec)
+            .unwrap_or_default();
         for log in &mut self.events {
             log.sort();
         }
         Ok(CustomerEvents {
             id,
             events: self.events,
+            problems,
         })
     }
 
     /// Required attributes must be present; the id must be a string.
     pub(super) fn finish(mut self, schema: &Schema) -> Result<Customer, RejectedInput> {
-        let id = self.take_id()?;
+        let id = match (self.id, self.id_problem) {
+            (Some(id), _) => id,
+            (None, Some(problem)) => return Err(problem),
+            (None, None) => return Err(RejectedInput::MissingId),
+        };
         let mut attributes = Vec::with_capacity(schema.attributes.len());
         for (slot, value) in self.attributes.into_iter().enumerate() {
             let Some(field) = schema.attributes.get(slot) else {
@@ -86,10 +134,11 @@ impl Parsed {
                 Some(v) => attributes.push(v),
                 None if field.ty.is_optional() => attributes.push(Value::Missing),
                 None => {
-                    self.problems.push(format!(
-                        "missing required attribute `{}` (expected {})",
-                        field.name,
-                        schema.type_name(&field.ty)
+                    self.problems.push(Problem::new(
+                        FieldPath::keys([field.name.as_str()]),
+                        ProblemKind::MissingAttribute {
+                            expected: schema.type_name(&field.ty),
+                        },
                     ));
                     attributes.push(Value::Missing);
                 }
@@ -110,18 +159,33 @@ impl Parsed {
             attributes,
             events: self.events,
             messages: self.messages,
-            unknown_keys: self.unknown,
+            unknown_keys: self.unknown.count,
         }))
     }
 }
 
+/// Reads one customer object.
 pub(super) struct CustomerSeed<'s> {
     schema: &'s Schema,
+    /// List unknown keys with their paths (not only count them).
+    list_unknown: bool,
 }
 
 impl<'s> CustomerSeed<'s> {
+    /// A reader that counts unknown keys.
     pub(super) fn new(schema: &'s Schema) -> Self {
-        CustomerSeed { schema }
+        CustomerSeed {
+            schema,
+            list_unknown: false,
+        }
+    }
+
+    /// A reader that also lists unknown keys with their paths.
+    pub(super) fn listing_unknown_keys(schema: &'s Schema) -> Self {
+        CustomerSeed {
+            schema,
+            list_unknown: true,
+        }
     }
 }
 
@@ -133,26 +197,59 @@ impl<'de> DeserializeSeed<'de> for CustomerSeed<'_> {
     }
 }
 
+/// Keys that are not strings (YAML allows `7: x`): when unknown keys are
+/// listed they are unknown keys, named as written; otherwise the input is
+/// rejected as before (each visitor has an `other_key` method).
+macro_rules! non_string_keys {
+    () => {
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            self.other_key(v.to_string(), de::Unexpected::Unsigned(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            self.other_key(v.to_string(), de::Unexpected::Signed(v))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            self.other_key(v.to_string(), de::Unexpected::Float(v))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            self.other_key(v.to_string(), de::Unexpected::Bool(v))
+        }
+    };
+}
+pub(super) use non_string_keys;
+
 /// A top-level key, classified without allocating.
 enum Key {
     Id,
     Events,
     Messages,
     Attribute(usize),
-    Unknown,
+    /// Not in the schema (the name, when unknown keys are listed).
+    Unknown(Option<String>),
 }
 
-struct KeySeed<'s>(&'s Schema);
+/// Classifies a top-level key; the flag keeps the names of unknown ones.
+struct KeySeed<'s>(&'s Schema, bool);
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Key;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_any(self)
+    }
+}
+
+impl KeySeed<'_> {
+    fn other_key<E: de::Error>(self, name: String, found: de::Unexpected<'_>) -> Result<Key, E> {
+        match self.1 {
+            true => Ok(Key::Unknown(Some(name))),
+            false => Err(E::invalid_type(found, &self)),
+        }
     }
 }
 
 impl Visitor<'_> for KeySeed<'_> {
     type Value = Key;
+    non_string_keys!();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an attribute name")
     }
@@ -163,30 +260,52 @@ impl Visitor<'_> for KeySeed<'_> {
             "messages" => Key::Messages,
             _ => match self.0.attribute_index(key) {
                 Some(i) => Key::Attribute(i),
-                None => Key::Unknown,
+                None => Key::Unknown(self.1.then(|| key.to_string())),
             },
         })
     }
 }
 
-/// A key matched against a list of fields (record fields, event properties).
-struct FieldKey<'a>(&'a [Field], &'a [&'a str]);
+/// A key matched against a list of fields (record fields, event
+/// properties) and extra names (`at`); the flag keeps unknown names.
+pub(super) struct FieldKey<'a>(
+    pub(super) &'a [Field],
+    pub(super) &'a [&'a str],
+    pub(super) bool,
+);
 
-enum FieldKeyKind {
+pub(super) enum FieldKeyKind {
+    /// One of the fields (its index).
     Field(usize),
+    /// One of the extra names (its index).
     Extra(usize),
-    Unknown,
+    /// Neither (the name, when unknown keys are listed).
+    Unknown(Option<String>),
 }
 
 impl<'de> DeserializeSeed<'de> for FieldKey<'_> {
     type Value = FieldKeyKind;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<FieldKeyKind, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_any(self)
+    }
+}
+
+impl FieldKey<'_> {
+    fn other_key<E: de::Error>(
+        self,
+        name: String,
+        found: de::Unexpected<'_>,
+    ) -> Result<FieldKeyKind, E> {
+        match self.2 {
+            true => Ok(FieldKeyKind::Unknown(Some(name))),
+            false => Err(E::invalid_type(found, &self)),
+        }
     }
 }
 
 impl Visitor<'_> for FieldKey<'_> {
     type Value = FieldKeyKind;
+    non_string_keys!();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
@@ -196,7 +315,7 @@ impl Visitor<'_> for FieldKey<'_> {
         }
         Ok(match self.0.iter().position(|f| f.name == key) {
             Some(i) => FieldKeyKind::Field(i),
-            None => FieldKeyKind::Unknown,
+            None => FieldKeyKind::Unknown(self.2.then(|| key.to_string())),
         })
     }
 }
@@ -221,10 +340,13 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                 .collect(),
             messages: Vec::new(),
             problems: Vec::new(),
-            first_event_problem: None,
-            unknown: 0,
+            event_problems: 0..0,
+            unknown: Unknown {
+                count: 0,
+                keys: self.list_unknown.then(Vec::new),
+            },
         };
-        while let Some(key) = map.next_key_seed(KeySeed(schema))? {
+        while let Some(key) = map.next_key_seed(KeySeed(schema, self.list_unknown))? {
             match key {
                 Key::Id => {
                     let v = map.next_value_seed(ValueSeed {
@@ -238,7 +360,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                         Value::Str(s) => parsed.id = Some(s.to_string()),
                         _ => {
                             parsed.problems.pop();
-                            parsed.id_problem = Some(String::from("`id` must be a string"));
+                            parsed.id_problem = Some(RejectedInput::IdNotString);
                         }
                     }
                 }
@@ -264,16 +386,18 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                         schema,
                         parsed: &mut parsed,
                     })?;
-                    if parsed.problems.len() > before && parsed.first_event_problem.is_none() {
-                        parsed.first_event_problem = Some(before);
-                    }
+                    parsed.event_problems = before..parsed.problems.len();
                 }
                 Key::Messages => map.next_value_seed(MessagesSeed {
                     parsed: &mut parsed,
                 })?,
-                Key::Unknown => {
+                Key::Unknown(name) => {
                     map.next_value::<IgnoredAny>()?;
-                    parsed.unknown += 1;
+                    parsed.unknown.note(name, |key| UnknownKey {
+                        path: FieldPath::default(),
+                        key,
+                        place: KeyPlace::Attribute,
+                    });
                 }
             }
         }
@@ -282,7 +406,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
 }
 
 /// What a JSON value looks like, for problems: `"abc"`, `42`, a list, …
-fn found_str(s: &str) -> String {
+pub(super) fn found_str(s: &str) -> String {
     let shown: String = s.chars().take(40).collect();
     let ellipsis = if s.chars().count() > 40 { "…" } else { "" };
     format!("\"{shown}{ellipsis}\"")
@@ -301,22 +425,30 @@ fn parse_duration(text: &str) -> Option<crate::value::Micros> {
 }
 
 /// Reads one value of a known type.
-struct ValueSeed<'a> {
-    ty: &'a Type,
-    schema: &'a Schema,
-    path: Path<'a>,
-    problems: &'a mut Vec<String>,
-    unknown: &'a mut u32,
+pub(super) struct ValueSeed<'a> {
+    pub(super) ty: &'a Type,
+    pub(super) schema: &'a Schema,
+    pub(super) path: Path<'a>,
+    pub(super) problems: &'a mut Vec<Problem>,
+    pub(super) unknown: &'a mut Unknown,
 }
 
 impl ValueSeed<'_> {
-    fn mismatch(self, found: String) -> Value {
-        self.problems.push(format!(
-            "`{}`: expected {}, found {found}",
-            self.path,
-            self.schema.type_name(self.ty.required())
-        ));
+    /// The declared type, as the schema writes it.
+    fn expected(&self) -> String {
+        self.schema.type_name(self.ty.required())
+    }
+
+    /// Records a problem with this value; the value reads as missing.
+    fn problem(self, kind: ProblemKind) -> Value {
+        self.problems.push(Problem::new(self.path.to_owned(), kind));
         Value::Missing
+    }
+
+    /// Records a value of the wrong type.
+    fn mismatch(self, found: String) -> Value {
+        let expected = self.expected();
+        self.problem(ProblemKind::WrongType { expected, found })
     }
 }
 
@@ -371,28 +503,28 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             Type::Time => match parse_time(v) {
                 Some(t) => Value::Time(t),
                 None => {
-                    let found = format!(
-                        "{} (not an RFC 3339 time such as \"2026-11-12T17:30:00Z\")",
-                        found_str(v)
-                    );
-                    self.mismatch(found)
+                    let expected = self.expected();
+                    let found = found_str(v);
+                    self.problem(ProblemKind::BadTime { expected, found })
                 }
             },
             Type::Duration => match parse_duration(v) {
                 Some(d) => Value::Duration(d),
                 None => {
-                    let found = format!(
-                        "{} (write a duration such as \"7 days\", \"12h\" or \"30min\")",
-                        found_str(v)
-                    );
-                    self.mismatch(found)
+                    let expected = self.expected();
+                    let found = found_str(v);
+                    self.problem(ProblemKind::BadDuration { expected, found })
                 }
             },
             Type::Enum(id) => {
                 let members = self.schema.enums.get(*id as usize);
                 match members.and_then(|m| m.iter().position(|x| x == v)) {
                     Some(i) => Value::Enum(*id, i as u32),
-                    None => self.mismatch(found_str(v)),
+                    None => {
+                        let expected = self.expected();
+                        let found = found_str(v);
+                        self.problem(ProblemKind::UnknownEnumValue { expected, found })
+                    }
                 }
             }
             _ => self.mismatch(found_str(v)),
@@ -447,7 +579,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         let mut values: Vec<Option<Value>> = vec![None; fields.len()];
-        while let Some(key) = map.next_key_seed(FieldKey(fields, &[]))? {
+        let listing = self.unknown.listing();
+        while let Some(key) = map.next_key_seed(FieldKey(fields, &[], listing))? {
             match key {
                 FieldKeyKind::Field(i) => {
                     let Some(field) = fields.get(i) else { continue };
@@ -462,9 +595,17 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                         *slot = Some(v);
                     }
                 }
-                _ => {
+                FieldKeyKind::Unknown(name) => {
                     map.next_value::<IgnoredAny>()?;
-                    *self.unknown += 1;
+                    let path = self.path;
+                    self.unknown.note(name, |key| UnknownKey {
+                        path: path.to_owned(),
+                        key,
+                        place: KeyPlace::Field { record: *id },
+                    });
+                }
+                FieldKeyKind::Extra(_) => {
+                    map.next_value::<IgnoredAny>()?;
                 }
             }
         }
@@ -474,500 +615,16 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 Some(v) => out.push(v),
                 None if field.ty.is_optional() => out.push(Value::Missing),
                 None => {
-                    self.problems.push(format!(
-                        "`{}.{}`: missing required field (expected {})",
-                        self.path,
-                        field.name,
-                        self.schema.type_name(&field.ty)
+                    self.problems.push(Problem::new(
+                        self.path.with_key(&field.name),
+                        ProblemKind::MissingField {
+                            expected: self.schema.type_name(&field.ty),
+                        },
                     ));
                     out.push(Value::Missing);
                 }
             }
         }
         Ok(Value::Record(Arc::from(out)))
-    }
-}
-
-/// `events`: a map from event name to its occurrences.
-struct EventsSeed<'a> {
-    schema: &'a Schema,
-    parsed: &'a mut Parsed,
-}
-
-impl<'de> DeserializeSeed<'de> for EventsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-struct EventName<'s>(&'s Schema);
-
-impl<'de> DeserializeSeed<'de> for EventName<'_> {
-    type Value = Option<usize>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for EventName<'_> {
-    type Value = Option<usize>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an event name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.event_index(v))
-    }
-}
-
-impl<'de> Visitor<'de> for EventsSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object mapping event names to occurrence lists")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(event) = map.next_key_seed(EventName(self.schema))? {
-            match event {
-                Some(e) => {
-                    let Some(log) = self.parsed.events.get_mut(e) else {
-                        map.next_value::<IgnoredAny>()?;
-                        continue;
-                    };
-                    map.next_value_seed(OccurrencesSeed {
-                        schema: self.schema,
-                        event: e,
-                        log,
-                        problems: &mut self.parsed.problems,
-                        unknown: &mut self.parsed.unknown,
-                    })?;
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                    self.parsed.unknown += 1;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.parsed.problems.push(String::from(
-            "`events`: expected an object of event name → occurrences, found a list",
-        ));
-        Ok(())
-    }
-}
-
-struct OccurrencesSeed<'a> {
-    schema: &'a Schema,
-    event: usize,
-    log: &'a mut EventLog,
-    problems: &'a mut Vec<String>,
-    unknown: &'a mut u32,
-}
-
-impl<'de> DeserializeSeed<'de> for OccurrencesSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of occurrences")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Some(def) = self.schema.events.get(self.event) else {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            return Ok(());
-        };
-        // A repeated key replaces the earlier list.
-        self.log.at.clear();
-        self.log.props.clear();
-        if let Some(n) = seq.size_hint() {
-            self.log.at.reserve(n);
-        }
-        let mut index = 0;
-        while seq
-            .next_element_seed(OccurrenceSeed {
-                schema: self.schema,
-                props: &def.props,
-                log: self.log,
-                path: Path::Index(&Path::Field(&Path::Root("events"), &def.name), index),
-                problems: self.problems,
-                unknown: self.unknown,
-            })?
-            .is_some()
-        {
-            index += 1;
-        }
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        let name = self
-            .schema
-            .events
-            .get(self.event)
-            .map(|e| e.name.as_str())
-            .unwrap_or("?");
-        self.problems.push(format!(
-            "`events.{name}`: expected a list of occurrences, found an object"
-        ));
-        Ok(())
-    }
-}
-
-/// One occurrence: a time string, or an object with `at` and properties.
-/// It is appended to the event's log; a bad one is a problem and leaves the
-/// log as it was.
-struct OccurrenceSeed<'a> {
-    schema: &'a Schema,
-    props: &'a [Field],
-    log: &'a mut EventLog,
-    path: Path<'a>,
-    problems: &'a mut Vec<String>,
-    unknown: &'a mut u32,
-}
-
-impl<'de> DeserializeSeed<'de> for OccurrenceSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl OccurrenceSeed<'_> {
-    fn problem(self, what: String) {
-        self.problems.push(format!("`{}`: {what}", self.path));
-    }
-}
-
-impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a time or an object with `at`")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        if !self.props.iter().all(|p| p.ty.is_optional()) {
-            let names: Vec<&str> = self.props.iter().map(|p| p.name.as_str()).collect();
-            let what = format!(
-                "a bare time has no properties; write an object with `at` and {}",
-                names.join(", ")
-            );
-            self.problem(what);
-            return Ok(());
-        }
-        match parse_time(v) {
-            Some(at) => {
-                self.log.at.push(at);
-                self.log
-                    .props
-                    .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
-            }
-            None => self.problem(format!("expected an RFC 3339 time, found {}", found_str(v))),
-        }
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut at = None;
-        let mut at_problem = false;
-        // Properties go straight into the log; unset ones are marked here.
-        let base = self.log.props.len();
-        self.log
-            .props
-            .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
-        let mut set: u64 = 0;
-        while let Some(key) = map.next_key_seed(FieldKey(self.props, &["at"]))? {
-            match key {
-                FieldKeyKind::Extra(_) => {
-                    let v = map.next_value_seed(ValueSeed {
-                        ty: &Type::Time,
-                        schema: self.schema,
-                        path: Path::Field(&self.path, "at"),
-                        problems: self.problems,
-                        unknown: self.unknown,
-                    })?;
-                    match v {
-                        Value::Time(t) => at = Some(t),
-                        _ => at_problem = true,
-                    }
-                }
-                FieldKeyKind::Field(i) => {
-                    let Some(prop) = self.props.get(i) else {
-                        continue;
-                    };
-                    let v = map.next_value_seed(ValueSeed {
-                        ty: &prop.ty,
-                        schema: self.schema,
-                        path: Path::Field(&self.path, &prop.name),
-                        problems: self.problems,
-                        unknown: self.unknown,
-                    })?;
-                    if let Some(slot) = self.log.props.get_mut(base + i) {
-                        *slot = v;
-                    }
-                    set |= 1u64.checked_shl(i as u32).unwrap_or(0);
-                }
-                FieldKeyKind::Unknown => {
-                    map.next_value::<IgnoredAny>()?;
-                    *self.unknown += 1;
-                }
-            }
-        }
-        let missing: Vec<&str> = self
-            .props
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| {
-                !p.ty.is_optional() && set & 1u64.checked_shl(*i as u32).unwrap_or(0) == 0
-            })
-            .map(|(_, p)| p.name.as_str())
-            .collect();
-        let Some(at) = at.filter(|_| missing.is_empty()) else {
-            self.log.props.truncate(base);
-            if at_problem {
-                return Ok(());
-            }
-            let what = if missing.is_empty() {
-                String::from("missing `at`: every occurrence needs a time")
-            } else {
-                format!("missing required property `{}`", missing.join("`, `"))
-            };
-            self.problem(what);
-            return Ok(());
-        };
-        self.log.at.push(at);
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.problem(format!("expected a time or an object with `at`, found {v}"));
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.problem(format!("expected a time or an object with `at`, found {v}"));
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.problem(format!("expected a time or an object with `at`, found {v}"));
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.problem(format!("expected a time or an object with `at`, found {v}"));
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.problem(String::from(
-            "expected a time or an object with `at`, found null",
-        ));
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.problem(String::from(
-            "expected a time or an object with `at`, found a list",
-        ));
-        Ok(())
-    }
-}
-
-/// `messages`: the delivery history.
-struct MessagesSeed<'a> {
-    parsed: &'a mut Parsed,
-}
-
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MessagesSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of sent messages")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0;
-        while let Some(entry) = seq.next_element_seed(MessageSeed)? {
-            match entry {
-                Ok(m) => self.parsed.messages.push(m),
-                Err(problem) => self
-                    .parsed
-                    .problems
-                    .push(format!("`messages[{i}]`: {problem}")),
-            }
-            i += 1;
-        }
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        self.parsed.problems.push(String::from(
-            "`messages`: expected a list of sent messages, found an object",
-        ));
-        Ok(())
-    }
-}
-
-/// One history entry, read field by field; a malformed entry becomes a
-/// problem, never a failure of the whole customer.
-struct MessageSeed;
-
-impl<'de> DeserializeSeed<'de> for MessageSeed {
-    type Value = Result<SentMessage, String>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-/// A string field of a history entry (anything else is remembered as wrong).
-struct TextSeed;
-
-impl<'de> DeserializeSeed<'de> for TextSeed {
-    type Value = Option<String>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TextSeed {
-    type Value = Option<String>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-}
-
-const MESSAGE_KEYS: [&str; 4] = ["rule", "message", "channel", "at"];
-const MESSAGE_SHAPE: &str =
-    "expected an object with string `message`, `channel` and `at` (and optional `rule`)";
-
-impl<'de> Visitor<'de> for MessageSeed {
-    type Value = Result<SentMessage, String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a sent message")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut fields: [Option<String>; 4] = [None, None, None, None];
-        while let Some(key) = map.next_key_seed(FieldKey(&[], &MESSAGE_KEYS))? {
-            match key {
-                FieldKeyKind::Extra(i) => {
-                    let value = map.next_value_seed(TextSeed)?;
-                    if let Some(slot) = fields.get_mut(i) {
-                        *slot = value;
-                    }
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let [rule, message, channel, at] = fields;
-        let (Some(message), Some(channel), Some(at)) = (message, channel, at) else {
-            return Ok(Err(String::from(MESSAGE_SHAPE)));
-        };
-        Ok(match parse_time(&at) {
-            Some(at) => Ok(SentMessage {
-                rule,
-                message,
-                channel,
-                at,
-                held_out: false,
-            }),
-            None => Err(format!(
-                "`at`: expected an RFC 3339 time, found {}",
-                found_str(&at)
-            )),
-        })
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Err(String::from(MESSAGE_SHAPE)))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Err(String::from(MESSAGE_SHAPE)))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Err(String::from(MESSAGE_SHAPE)))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Err(String::from(MESSAGE_SHAPE)))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Err(String::from(MESSAGE_SHAPE)))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Err(String::from(MESSAGE_SHAPE)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Err(String::from(MESSAGE_SHAPE)))
     }
 }

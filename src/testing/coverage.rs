@@ -7,15 +7,21 @@ use std::fmt::Write;
 use crate::decision::{Decision, Outcome};
 use crate::program::Program;
 
+/// How often one condition of a rule was true and false over the cases.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConditionCoverage {
+    /// The condition as written.
     pub text: String,
+    /// Cases in which it held.
     pub seen_true: usize,
+    /// Cases in which it did not hold.
     pub seen_false: usize,
 }
 
+/// Which outcomes and conditions of one rule the cases reached.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RuleCoverage {
+    /// The rule's name.
     pub name: String,
     /// Cases where it sent.
     pub sent: usize,
@@ -23,6 +29,7 @@ pub struct RuleCoverage {
     pub not_sent: usize,
     /// Cases where its `when` held (it was a candidate).
     pub matched: usize,
+    /// Its `when` conditions, in order.
     pub conditions: Vec<ConditionCoverage>,
 }
 
@@ -38,6 +45,7 @@ impl RuleCoverage {
     }
 }
 
+/// What the test cases exercised, rule by rule.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Coverage {
     /// In arbitration order.
@@ -47,6 +55,7 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// Empty coverage for every rule of `program`.
     pub fn new(program: &Program) -> Coverage {
         Coverage {
             rules: program

@@ -10,7 +10,9 @@ use super::file::{parse_instant, Expect};
 pub struct Failure {
     /// Which check: `send`, `suppressed`, `message of import_guide`, …
     pub check: String,
+    /// What the case expected, as shown in the report.
     pub expected: String,
+    /// What the decisions gave, as shown in the report.
     pub got: String,
     /// The rules whose decisions explain the difference (their `because` is
     /// shown with the failure).

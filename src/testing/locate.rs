@@ -11,11 +11,14 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 /// One step of a path into a YAML document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
+    /// A map key.
     Key(String),
+    /// A list index (0-based).
     Index(usize),
 }
 
 impl Seg {
+    /// A key segment.
     pub fn key(name: impl Into<String>) -> Seg {
         Seg::Key(name.into())
     }
@@ -42,7 +45,9 @@ pub fn display_path(path: &[Seg]) -> String {
 /// (the value of a key, an element of a list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
+    /// The key itself.
     Key,
+    /// The node's value.
     Value,
 }
 

@@ -35,18 +35,25 @@ pub use snapshots::{SnapshotMode, SnapshotStatus};
 pub struct Options {
     /// Run only cases whose name (or file name) contains this text, ignoring case.
     pub filter: Option<String>,
+    /// Whether decision snapshots are checked, written or updated.
     pub snapshots: SnapshotMode,
 }
 
 /// Why the tests could not run at all.
 #[derive(Debug)]
 pub enum TestError {
+    /// A test file or directory cannot be read.
     Io {
+        /// The path that failed.
         path: PathBuf,
+        /// Why.
         error: std::io::Error,
     },
     /// `DIR/tests/` holds no `.yaml` file.
-    NoTests { path: PathBuf },
+    NoTests {
+        /// The directory searched.
+        path: PathBuf,
+    },
 }
 
 impl fmt::Display for TestError {
@@ -67,6 +74,7 @@ impl std::error::Error for TestError {}
 /// One case's result.
 #[derive(Debug, Clone)]
 pub struct CaseResult {
+    /// The case's name.
     pub name: String,
     /// 1-based line of the case in its file.
     pub line: usize,
@@ -74,13 +82,16 @@ pub struct CaseResult {
     pub invalid: bool,
     /// Those errors, one line each (`file:line:column: message`).
     pub errors: Vec<String>,
+    /// The expectations that did not hold.
     pub failures: Vec<Failure>,
+    /// How the case's decisions compare with its stored snapshot.
     pub snapshot: SnapshotStatus,
     /// Every rule's decision (with `no_match`), in arbitration order.
     pub decisions: Vec<Decision>,
 }
 
 impl CaseResult {
+    /// Whether the case ran, met every expectation and matched its snapshot.
     pub fn passed(&self) -> bool {
         !self.invalid && self.failures.is_empty() && !self.snapshot.is_failure()
     }
@@ -91,12 +102,14 @@ impl CaseResult {
 pub struct FileResult {
     /// The path as shown: `rules/tests/onboarding.yaml`.
     pub name: String,
+    /// Where the file's decision snapshots are stored.
     pub snapshot_path: PathBuf,
     /// The file could not be read as a test file (see the diagnostics): it
     /// counts as one failure.
     pub broken: bool,
     /// The file's errors, one line each (`file:line:column: message`).
     pub errors: Vec<String>,
+    /// Its cases, in file order.
     pub cases: Vec<CaseResult>,
     /// The snapshot file was written or updated.
     pub snapshot_written: bool,
@@ -113,12 +126,14 @@ pub struct TestRun {
     pub sources: SourceSet,
     /// Mistakes in the test files.
     pub diagnostics: Vec<Diagnostic>,
+    /// The test files, in path order.
     pub files: Vec<FileResult>,
     /// Over the cases that ran.
     pub coverage: Coverage,
 }
 
 impl TestRun {
+    /// Cases that passed, over all files.
     pub fn passed(&self) -> usize {
         self.files
             .iter()

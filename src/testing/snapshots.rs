@@ -21,12 +21,18 @@ pub enum SnapshotStatus {
     Missing,
     /// It differs: a failure. The texts are the stored and the actual
     /// decisions, as YAML.
-    Changed { stored: String, actual: String },
+    Changed {
+        /// The stored decisions.
+        stored: String,
+        /// The decisions now.
+        actual: String,
+    },
     /// The case did not run (it has errors).
     NotRun,
 }
 
 impl SnapshotStatus {
+    /// Whether this status fails the case.
     pub fn is_failure(&self) -> bool {
         matches!(
             self,

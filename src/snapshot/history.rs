@@ -1,0 +1,557 @@
+//! The customer's history as the schema-driven deserializer reads it:
+//! `events` (each event's occurrences, with their properties) and
+//! `messages` (the delivery history). Malformed entries become problems.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
+use super::seed::{
+    found_str, non_string_keys, FieldKey, FieldKeyKind, Parsed, Path, Unknown, ValueSeed,
+};
+use super::{EventLog, SentMessage};
+use crate::program::{Field, Schema, Type};
+use crate::value::{parse_time, Value};
+
+/// `events`: a map from event name to its occurrences.
+pub(super) struct EventsSeed<'a> {
+    pub(super) schema: &'a Schema,
+    pub(super) parsed: &'a mut Parsed,
+}
+
+impl<'de> DeserializeSeed<'de> for EventsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// An event name: its slot, or else (when unknown keys are listed) the name.
+struct EventName<'s>(&'s Schema, bool);
+
+impl<'de> DeserializeSeed<'de> for EventName<'_> {
+    type Value = Result<usize, Option<String>>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl EventName<'_> {
+    fn other_key<E: de::Error>(
+        self,
+        name: String,
+        found: de::Unexpected<'_>,
+    ) -> Result<Result<usize, Option<String>>, E> {
+        match self.1 {
+            true => Ok(Err(Some(name))),
+            false => Err(E::invalid_type(found, &self)),
+        }
+    }
+}
+
+impl Visitor<'_> for EventName<'_> {
+    type Value = Result<usize, Option<String>>;
+    non_string_keys!();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .0
+            .event_index(v)
+            .ok_or_else(|| self.1.then(|| v.to_string())))
+    }
+}
+
+impl<'de> Visitor<'de> for EventsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object mapping event names to occurrence lists")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let listing = self.parsed.unknown.listing();
+        while let Some(event) = map.next_key_seed(EventName(self.schema, listing))? {
+            match event {
+                Ok(e) => {
+                    let Some(log) = self.parsed.events.get_mut(e) else {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    };
+                    map.next_value_seed(OccurrencesSeed {
+                        schema: self.schema,
+                        event: e,
+                        log,
+                        problems: &mut self.parsed.problems,
+                        unknown: &mut self.parsed.unknown,
+                    })?;
+                }
+                Err(name) => {
+                    map.next_value::<IgnoredAny>()?;
+                    self.parsed.unknown.note(name, |key| UnknownKey {
+                        path: FieldPath::keys(["events"]),
+                        key,
+                        place: KeyPlace::Event,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.parsed.problems.push(Problem::new(
+            FieldPath::keys(["events"]),
+            ProblemKind::EventsNotAnObject,
+        ));
+        Ok(())
+    }
+}
+
+struct OccurrencesSeed<'a> {
+    schema: &'a Schema,
+    event: usize,
+    log: &'a mut EventLog,
+    problems: &'a mut Vec<Problem>,
+    unknown: &'a mut Unknown,
+}
+
+impl<'de> DeserializeSeed<'de> for OccurrencesSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of occurrences")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Some(def) = self.schema.events.get(self.event) else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(());
+        };
+        // A repeated key replaces the earlier list.
+        self.log.at.clear();
+        self.log.props.clear();
+        if let Some(n) = seq.size_hint() {
+            self.log.at.reserve(n);
+        }
+        let mut index = 0;
+        while seq
+            .next_element_seed(OccurrenceSeed {
+                schema: self.schema,
+                event: self.event,
+                props: &def.props,
+                log: self.log,
+                path: Path::Index(&Path::Field(&Path::Root("events"), &def.name), index),
+                problems: self.problems,
+                unknown: self.unknown,
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        let name = self
+            .schema
+            .events
+            .get(self.event)
+            .map(|e| e.name.as_str())
+            .unwrap_or("?");
+        self.problems.push(Problem::new(
+            FieldPath::keys(["events", name]),
+            ProblemKind::OccurrencesNotAList,
+        ));
+        Ok(())
+    }
+}
+
+/// One occurrence: a time string, or an object with `at` and properties.
+/// It is appended to the event's log; a bad one is a problem and leaves the
+/// log as it was.
+struct OccurrenceSeed<'a> {
+    schema: &'a Schema,
+    /// The event's slot.
+    event: usize,
+    props: &'a [Field],
+    log: &'a mut EventLog,
+    path: Path<'a>,
+    problems: &'a mut Vec<Problem>,
+    unknown: &'a mut Unknown,
+}
+
+impl<'de> DeserializeSeed<'de> for OccurrenceSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl OccurrenceSeed<'_> {
+    fn problem(self, kind: ProblemKind) {
+        self.problems.push(Problem::new(self.path.to_owned(), kind));
+    }
+}
+
+impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a time or an object with `at`")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        if !self.props.iter().all(|p| p.ty.is_optional()) {
+            let properties = self.props.iter().map(|p| p.name.clone()).collect();
+            self.problem(ProblemKind::BareTime { properties });
+            return Ok(());
+        }
+        match parse_time(v) {
+            Some(at) => {
+                self.log.at.push(at);
+                self.log
+                    .props
+                    .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
+            }
+            None => self.problem(ProblemKind::BadOccurrenceTime {
+                found: found_str(v),
+            }),
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut at = None;
+        let mut at_problem = false;
+        // Properties go straight into the log; unset ones are marked here.
+        let base = self.log.props.len();
+        self.log
+            .props
+            .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
+        let mut set: u64 = 0;
+        let listing = self.unknown.listing();
+        while let Some(key) = map.next_key_seed(FieldKey(self.props, &["at"], listing))? {
+            match key {
+                FieldKeyKind::Extra(_) => {
+                    let v = map.next_value_seed(ValueSeed {
+                        ty: &Type::Time,
+                        schema: self.schema,
+                        path: Path::Field(&self.path, "at"),
+                        problems: self.problems,
+                        unknown: self.unknown,
+                    })?;
+                    match v {
+                        Value::Time(t) => at = Some(t),
+                        _ => at_problem = true,
+                    }
+                }
+                FieldKeyKind::Field(i) => {
+                    let Some(prop) = self.props.get(i) else {
+                        continue;
+                    };
+                    let v = map.next_value_seed(ValueSeed {
+                        ty: &prop.ty,
+                        schema: self.schema,
+                        path: Path::Field(&self.path, &prop.name),
+                        problems: self.problems,
+                        unknown: self.unknown,
+                    })?;
+                    if let Some(slot) = self.log.props.get_mut(base + i) {
+                        *slot = v;
+                    }
+                    set |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                }
+                FieldKeyKind::Unknown(name) => {
+                    map.next_value::<IgnoredAny>()?;
+                    let (path, event) = (self.path, self.event);
+                    self.unknown.note(name, |key| UnknownKey {
+                        path: path.to_owned(),
+                        key,
+                        place: KeyPlace::Property { event },
+                    });
+                }
+            }
+        }
+        let missing: Vec<String> = self
+            .props
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| {
+                !p.ty.is_optional() && set & 1u64.checked_shl(*i as u32).unwrap_or(0) == 0
+            })
+            .map(|(_, p)| p.name.clone())
+            .collect();
+        let Some(at) = at.filter(|_| missing.is_empty()) else {
+            self.log.props.truncate(base);
+            if at_problem {
+                return Ok(());
+            }
+            self.problem(if missing.is_empty() {
+                ProblemKind::MissingOccurrenceTime
+            } else {
+                ProblemKind::MissingProperties { names: missing }
+            });
+            return Ok(());
+        };
+        self.log.at.push(at);
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.problem(ProblemKind::NotAnOccurrence {
+            found: v.to_string(),
+        });
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.problem(ProblemKind::NotAnOccurrence {
+            found: v.to_string(),
+        });
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.problem(ProblemKind::NotAnOccurrence {
+            found: v.to_string(),
+        });
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.problem(ProblemKind::NotAnOccurrence {
+            found: v.to_string(),
+        });
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.problem(ProblemKind::NotAnOccurrence {
+            found: String::from("null"),
+        });
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.problem(ProblemKind::NotAnOccurrence {
+            found: String::from("a list"),
+        });
+        Ok(())
+    }
+}
+
+/// `messages`: the delivery history.
+pub(super) struct MessagesSeed<'a> {
+    pub(super) parsed: &'a mut Parsed,
+}
+
+impl<'de> DeserializeSeed<'de> for MessagesSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessagesSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of sent messages")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(entry) = seq.next_element_seed(MessageSeed {
+            index: i,
+            unknown: &mut self.parsed.unknown,
+        })? {
+            match entry {
+                Ok(m) => self.parsed.messages.push(m),
+                Err(kind) => self.parsed.problems.push(Problem::new(
+                    FieldPath(vec![Step::Key(String::from("messages")), Step::Index(i)]),
+                    kind,
+                )),
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        self.parsed.problems.push(Problem::new(
+            FieldPath::keys(["messages"]),
+            ProblemKind::MessagesNotAList,
+        ));
+        Ok(())
+    }
+}
+
+/// One history entry, read field by field; a malformed entry becomes a
+/// problem, never a failure of the whole customer. Unknown keys are listed
+/// when asked, but not counted (the count is of schema keys).
+struct MessageSeed<'a> {
+    index: usize,
+    unknown: &'a mut Unknown,
+}
+
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
+    type Value = Result<SentMessage, ProblemKind>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A string field of a history entry (anything else is remembered as wrong).
+struct TextSeed;
+
+impl<'de> DeserializeSeed<'de> for TextSeed {
+    type Value = Option<String>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+/// The keys of a `messages` entry.
+pub const MESSAGE_KEYS: [&str; 4] = ["rule", "message", "channel", "at"];
+
+impl<'de> Visitor<'de> for MessageSeed<'_> {
+    type Value = Result<SentMessage, ProblemKind>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sent message")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields: [Option<String>; 4] = [None, None, None, None];
+        let listing = self.unknown.listing();
+        while let Some(key) = map.next_key_seed(FieldKey(&[], &MESSAGE_KEYS, listing))? {
+            match key {
+                FieldKeyKind::Extra(i) => {
+                    let value = map.next_value_seed(TextSeed)?;
+                    if let Some(slot) = fields.get_mut(i) {
+                        *slot = value;
+                    }
+                }
+                FieldKeyKind::Unknown(name) => {
+                    map.next_value::<IgnoredAny>()?;
+                    let index = self.index;
+                    self.unknown.list(name, |key| UnknownKey {
+                        path: FieldPath(vec![
+                            Step::Key(String::from("messages")),
+                            Step::Index(index),
+                        ]),
+                        key,
+                        place: KeyPlace::MessageKey,
+                    });
+                }
+                FieldKeyKind::Field(_) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let [rule, message, channel, at] = fields;
+        let (Some(message), Some(channel), Some(at)) = (message, channel, at) else {
+            return Ok(Err(ProblemKind::MessageShape));
+        };
+        Ok(match parse_time(&at) {
+            Some(at) => Ok(SentMessage {
+                rule,
+                message,
+                channel,
+                at,
+                held_out: false,
+            }),
+            None => Err(ProblemKind::BadMessageTime {
+                found: found_str(&at),
+            }),
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err(ProblemKind::MessageShape))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err(ProblemKind::MessageShape))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err(ProblemKind::MessageShape))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err(ProblemKind::MessageShape))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err(ProblemKind::MessageShape))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err(ProblemKind::MessageShape))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err(ProblemKind::MessageShape))
+    }
+}

@@ -1,0 +1,282 @@
+//! What can be wrong with a customer snapshot, as typed values: a
+//! [`Problem`] (the customer is read, but every rule gets outcome `error`)
+//! or a [`RejectedInput`] (the input is not a customer at all).
+//!
+//! Their `Display` is the text decision records, `explain` and the server
+//! show; callers that need to know *what* went wrong (the rule test runner,
+//! an editor) match on [`ProblemKind`] and [`FieldPath`], never on the text.
+
+use std::fmt;
+
+use crate::diagnostic::Code;
+
+/// One step of a [`FieldPath`]: a key of an object or an index of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// An object key: an attribute, a record field, an event or a property.
+    Key(String),
+    /// A position in a list (0-based).
+    Index(usize),
+}
+
+/// Where a value sits in a snapshot, from the customer object down:
+/// `events.watched[0].minutes`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldPath(pub Vec<Step>);
+
+impl FieldPath {
+    /// A path of object keys only.
+    pub fn keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> FieldPath {
+        FieldPath(keys.into_iter().map(|k| Step::Key(k.to_string())).collect())
+    }
+
+    /// The steps from the customer object down.
+    pub fn steps(&self) -> &[Step] {
+        &self.0
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, step) in self.0.iter().enumerate() {
+            match step {
+                Step::Key(k) if i == 0 => f.write_str(k)?,
+                Step::Key(k) => write!(f, ".{k}")?,
+                Step::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The shape every entry of `messages` must have.
+const MESSAGE_SHAPE: &str =
+    "expected an object with string `message`, `channel` and `at` (and optional `rule`)";
+
+/// The kind of a [`Problem`]. Types are named as the schema writes them
+/// (`expected`); values found are shown as in the input (`found`, strings
+/// quoted and cut at 40 characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProblemKind {
+    /// A required attribute is absent (the path names it).
+    #[error("missing required attribute (expected {expected})")]
+    MissingAttribute {
+        /// The attribute's declared type.
+        expected: String,
+    },
+    /// A required field of a record is absent (the path names it).
+    #[error("missing required field (expected {expected})")]
+    MissingField {
+        /// The field's declared type.
+        expected: String,
+    },
+    /// A value of another type than the schema declares.
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        /// The declared type.
+        expected: String,
+        /// The value found.
+        found: String,
+    },
+    /// A string where a time is declared that is not RFC 3339.
+    #[error(
+        "expected {expected}, found {found} (not an RFC 3339 time such as \"2026-11-12T17:30:00Z\")"
+    )]
+    BadTime {
+        /// The declared type.
+        expected: String,
+        /// The string found.
+        found: String,
+    },
+    /// A string where a duration is declared that is not one.
+    #[error(
+        "expected {expected}, found {found} (write a duration such as \"7 days\", \"12h\" or \"30min\")"
+    )]
+    BadDuration {
+        /// The declared type.
+        expected: String,
+        /// The string found.
+        found: String,
+    },
+    /// A string that is not one of the enum's values.
+    #[error("expected {expected}, found {found}")]
+    UnknownEnumValue {
+        /// The enum's name.
+        expected: String,
+        /// The string found.
+        found: String,
+    },
+    /// `events` is a list instead of an object.
+    #[error("expected an object of event name → occurrences, found a list")]
+    EventsNotAnObject,
+    /// An event's occurrences are an object instead of a list.
+    #[error("expected a list of occurrences, found an object")]
+    OccurrencesNotAList,
+    /// A bare time for an event with required properties.
+    #[error("a bare time has no properties; write an object with `at` and {}", .properties.join(", "))]
+    BareTime {
+        /// The event's properties.
+        properties: Vec<String>,
+    },
+    /// An occurrence time that is not RFC 3339.
+    #[error("expected an RFC 3339 time, found {found}")]
+    BadOccurrenceTime {
+        /// The string found.
+        found: String,
+    },
+    /// An occurrence object without `at`.
+    #[error("missing `at`: every occurrence needs a time")]
+    MissingOccurrenceTime,
+    /// An occurrence without some of its event's required properties.
+    #[error("missing required property `{}`", .names.join("`, `"))]
+    MissingProperties {
+        /// The properties missing.
+        names: Vec<String>,
+    },
+    /// An occurrence that is neither a time nor an object.
+    #[error("expected a time or an object with `at`, found {found}")]
+    NotAnOccurrence {
+        /// The value found.
+        found: String,
+    },
+    /// `messages` is an object instead of a list.
+    #[error("expected a list of sent messages, found an object")]
+    MessagesNotAList,
+    /// A `messages` entry without string `message`, `channel` and `at`.
+    #[error("{MESSAGE_SHAPE}")]
+    MessageShape,
+    /// A `messages` entry whose `at` is not RFC 3339.
+    #[error("`at`: expected an RFC 3339 time, found {found}")]
+    BadMessageTime {
+        /// The string found.
+        found: String,
+    },
+}
+
+/// A way a customer does not fit the schema: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where in the customer object.
+    pub path: FieldPath,
+    /// What is wrong there.
+    pub kind: ProblemKind,
+}
+
+impl Problem {
+    /// A problem at `path`.
+    pub fn new(path: FieldPath, kind: ProblemKind) -> Problem {
+        Problem { path, kind }
+    }
+
+    /// Whether the problem is a time that is not RFC 3339.
+    pub fn is_bad_time(&self) -> bool {
+        matches!(
+            self.kind,
+            ProblemKind::BadTime { .. }
+                | ProblemKind::BadOccurrenceTime { .. }
+                | ProblemKind::BadMessageTime { .. }
+        )
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ProblemKind::MissingAttribute { expected } => write!(
+                f,
+                "missing required attribute `{}` (expected {expected})",
+                self.path
+            ),
+            kind => write!(f, "`{}`: {kind}", self.path),
+        }
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl miette::Diagnostic for Problem {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(Code::SnapshotProblem))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let help = match &self.kind {
+            ProblemKind::MissingAttribute { .. } => "add the attribute to the customer",
+            _ if self.is_bad_time() => "write times as RFC 3339, e.g. `2026-11-12T17:30:00Z`",
+            _ => "the value must match the type declared in the schema",
+        };
+        Some(Box::new(help))
+    }
+}
+
+/// Where a key the schema does not know was found, which says what it
+/// should have been (and so which names to suggest instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPlace {
+    /// A top-level key of the customer: an attribute.
+    Attribute,
+    /// A field of a record value (the record type's index in the schema).
+    Field {
+        /// The record type.
+        record: u32,
+    },
+    /// A key of `events`: an event name.
+    Event,
+    /// A key of an occurrence object: a property (the event's slot).
+    Property {
+        /// The event.
+        event: usize,
+    },
+    /// A key of a `messages` entry.
+    MessageKey,
+}
+
+/// A key in a customer that the schema does not know. Evaluation ignores
+/// (and counts) such keys; the rule test runner reports them as mistakes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownKey {
+    /// The object that holds the key (empty for the customer itself).
+    pub path: FieldPath,
+    /// The key as written.
+    pub key: String,
+    /// What kind of name was expected there.
+    pub place: KeyPlace,
+}
+
+/// Input that is not a customer at all (bad syntax, not an object, no id):
+/// the line is rejected and the run goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RejectedInput {
+    /// The text is not valid JSON or YAML, or not an object (the parser's
+    /// message, with the column for JSON lines).
+    #[error("{0}")]
+    Malformed(String),
+    /// The object has no `id`.
+    #[error("missing `id`: every customer needs a string `id`")]
+    MissingId,
+    /// The `id` is not a string.
+    #[error("`id` must be a string")]
+    IdNotString,
+}
+
+impl RejectedInput {
+    /// Whether the input was rejected for its `id`.
+    pub fn is_about_id(&self) -> bool {
+        matches!(self, RejectedInput::MissingId | RejectedInput::IdNotString)
+    }
+}
+
+impl miette::Diagnostic for RejectedInput {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(Code::SnapshotRejected))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let help = if self.is_about_id() {
+            "give every customer a string `id`"
+        } else {
+            "a customer is a JSON object of attributes, `id`, `events` and `messages`"
+        };
+        Some(Box::new(help))
+    }
+}

@@ -1,0 +1,246 @@
+//! The snapshot reader's problems, rejections and unknown keys, as typed
+//! values and as the text records show.
+
+use super::*;
+use crate::Ruleset;
+
+fn ruleset() -> Ruleset {
+    Ruleset::from_sources([(
+        "r.nudge",
+        "schema {\n  plan: \"trial\" | \"pro\"\n  seen: time?\n  seats: int\n  \
+         trial: duration?\n  company: { name: string }?\n  \
+         event watched { minutes: number }\n}\n\
+         policy { channels email }\n\
+         rule a { when seats > 0 send email \"a\" cooldown 1 day }",
+    )])
+    .unwrap()
+}
+
+fn problems(json: &str) -> Vec<Problem> {
+    match from_json_str(ruleset().program(), json).unwrap() {
+        Customer::Invalid(invalid) => invalid.problems,
+        Customer::Valid(_) => Vec::new(),
+    }
+}
+
+fn path(steps: &[Step]) -> FieldPath {
+    FieldPath(steps.to_vec())
+}
+
+fn key(k: &str) -> Step {
+    Step::Key(k.to_string())
+}
+
+#[test]
+fn a_valid_customer_has_no_problems() {
+    assert!(problems(r#"{"id": "c", "plan": "pro", "seats": 2}"#).is_empty());
+}
+
+#[test]
+fn wrong_types_name_the_path_the_type_and_the_value() {
+    let found = problems(
+        r#"{"id": "c", "plan": "gold", "seats": "many", "seen": "soon", "trial": "long"}"#,
+    );
+    assert_eq!(
+        found,
+        vec![
+            Problem::new(
+                FieldPath::keys(["plan"]),
+                ProblemKind::UnknownEnumValue {
+                    expected: String::from("\"trial\" | \"pro\""),
+                    found: String::from("\"gold\""),
+                },
+            ),
+            Problem::new(
+                FieldPath::keys(["seats"]),
+                ProblemKind::WrongType {
+                    expected: String::from("int"),
+                    found: String::from("\"many\""),
+                },
+            ),
+            Problem::new(
+                FieldPath::keys(["seen"]),
+                ProblemKind::BadTime {
+                    expected: String::from("time"),
+                    found: String::from("\"soon\""),
+                },
+            ),
+            Problem::new(
+                FieldPath::keys(["trial"]),
+                ProblemKind::BadDuration {
+                    expected: String::from("duration"),
+                    found: String::from("\"long\""),
+                },
+            ),
+        ]
+    );
+    assert_eq!(
+        found.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        vec![
+            "`plan`: expected \"trial\" | \"pro\", found \"gold\"",
+            "`seats`: expected int, found \"many\"",
+            "`seen`: expected time, found \"soon\" (not an RFC 3339 time such as \"2026-11-12T17:30:00Z\")",
+            "`trial`: expected duration, found \"long\" (write a duration such as \"7 days\", \"12h\" or \"30min\")",
+        ]
+    );
+    assert!(found.get(2).is_some_and(Problem::is_bad_time));
+}
+
+#[test]
+fn missing_attributes_and_fields_are_problems() {
+    let found = problems(r#"{"id": "c", "plan": "pro", "company": {}}"#);
+    let texts: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "`company.name`: missing required field (expected string)",
+            "missing required attribute `seats` (expected int)",
+        ]
+    );
+    assert_eq!(
+        found.first().map(|p| &p.path),
+        Some(&FieldPath::keys(["company", "name"]))
+    );
+    assert!(matches!(
+        found.get(1).map(|p| &p.kind),
+        Some(ProblemKind::MissingAttribute { .. })
+    ));
+}
+
+#[test]
+fn history_problems_point_at_the_entry() {
+    let found = problems(
+        r#"{"id": "c", "plan": "pro", "seats": 1,
+            "events": {"watched": ["2026-11-01T00:00:00Z", {"minutes": 3}, {"at": "x", "minutes": 1}, 5]},
+            "messages": [{"message": "m", "channel": "email", "at": "later"}, 7]}"#,
+    );
+    let watched = |i| path(&[key("events"), key("watched"), Step::Index(i)]);
+    let messages = |i| path(&[key("messages"), Step::Index(i)]);
+    assert_eq!(
+        found,
+        vec![
+            Problem::new(
+                watched(0),
+                ProblemKind::BareTime {
+                    properties: vec![String::from("minutes")]
+                }
+            ),
+            Problem::new(watched(1), ProblemKind::MissingOccurrenceTime),
+            Problem::new(
+                path(&[key("events"), key("watched"), Step::Index(2), key("at")]),
+                ProblemKind::BadTime {
+                    expected: String::from("time"),
+                    found: String::from("\"x\""),
+                }
+            ),
+            Problem::new(
+                watched(3),
+                ProblemKind::NotAnOccurrence {
+                    found: String::from("5")
+                }
+            ),
+            Problem::new(
+                messages(0),
+                ProblemKind::BadMessageTime {
+                    found: String::from("\"later\"")
+                }
+            ),
+            Problem::new(messages(1), ProblemKind::MessageShape),
+        ]
+    );
+    assert_eq!(
+        found.last().map(ToString::to_string).unwrap(),
+        "`messages[1]`: expected an object with string `message`, `channel` and `at` (and optional `rule`)"
+    );
+}
+
+#[test]
+fn input_that_is_not_a_customer_is_rejected_by_kind() {
+    let ruleset = ruleset();
+    let read = |text| from_json_str(ruleset.program(), text).unwrap_err();
+    assert_eq!(read(r#"{"plan": "pro"}"#), RejectedInput::MissingId);
+    assert_eq!(read(r#"{"id": 5}"#), RejectedInput::IdNotString);
+    assert!(read(r#"{"id": 5}"#).is_about_id());
+    let malformed = read(r#"{"id": "c""#);
+    assert!(matches!(malformed, RejectedInput::Malformed(_)));
+    assert!(!malformed.is_about_id());
+    assert_eq!(
+        RejectedInput::MissingId.to_string(),
+        "missing `id`: every customer needs a string `id`"
+    );
+}
+
+#[test]
+fn unknown_keys_are_counted_and_listed_on_request() {
+    let ruleset = ruleset();
+    let text = r#"{"id": "c", "plan": "pro", "seats": 1, "plna": 1, "company": {"nme": "x", "name": "y"},
+        "events": {"wached": [], "watched": [{"at": "2026-11-01T00:00:00Z", "minutes": 1, "min": 2}]},
+        "messages": [{"message": "m", "channel": "email", "at": "2026-11-01T00:00:00Z", "chanel": "x"}]}"#;
+    let Customer::Valid(snapshot) = from_json_str(ruleset.program(), text).unwrap() else {
+        panic!("valid customer expected");
+    };
+    // Message keys are listed but not counted: the count is of schema keys.
+    assert_eq!(snapshot.unknown_keys, 4);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let listed = unknown_keys(ruleset.program(), &mut de).unwrap();
+    let summary: Vec<(String, String, KeyPlace)> = listed
+        .into_iter()
+        .map(|k| (k.path.to_string(), k.key, k.place))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (String::new(), String::from("plna"), KeyPlace::Attribute),
+            (
+                String::from("company"),
+                String::from("nme"),
+                KeyPlace::Field { record: 0 }
+            ),
+            (
+                String::from("events"),
+                String::from("wached"),
+                KeyPlace::Event
+            ),
+            (
+                String::from("events.watched[0]"),
+                String::from("min"),
+                KeyPlace::Property { event: 0 }
+            ),
+            (
+                String::from("messages[0]"),
+                String::from("chanel"),
+                KeyPlace::MessageKey
+            ),
+        ]
+    );
+}
+
+#[test]
+fn problems_are_miette_diagnostics_with_catalogue_codes() {
+    use miette::Diagnostic as _;
+    let found = problems(r#"{"id": "c", "plan": "pro", "seats": "x"}"#);
+    let problem = found.first().unwrap();
+    assert_eq!(
+        problem.code().map(|c| c.to_string()),
+        Some(String::from("nudge::snapshot::problem"))
+    );
+    assert!(problem.help().is_some());
+    assert_eq!(
+        RejectedInput::IdNotString.code().map(|c| c.to_string()),
+        Some(String::from("nudge::snapshot::rejected"))
+    );
+}
+
+#[test]
+fn a_key_that_is_not_a_string_is_rejected_but_listed_when_asked() {
+    let ruleset = ruleset();
+    let yaml: serde_yaml::Value = serde_yaml::from_str("{ id: c, 7: x, seats: 1 }").unwrap();
+    let rejected = from_deserializer(ruleset.program(), yaml.clone()).unwrap_err();
+    assert_eq!(
+        rejected.to_string(),
+        "invalid type: integer `7`, expected an attribute name"
+    );
+    let listed = unknown_keys(ruleset.program(), yaml).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed.first().map(|k| k.key.as_str()), Some("7"));
+}
