@@ -7,9 +7,15 @@
 #   - a parse-only pass over the same file into serde_json::Value with the
 #     same chunked rayon pipeline (examples/parse_only.rs),
 # and prints customers/s, the eval/parse ratio, the 2-vs-1 thread speed-up
-# and peak memory (/usr/bin/time -v).
+# and peak memory (/usr/bin/time -v). The input is hashed only when a
+# manifest is written, so `nudge eval --manifest` is timed too.
 #
-# usage: bench/throughput.sh [N]
+# With BASELINE=path/to/an/older/nudge, that binary is timed in the same run
+# (same file, same moment), since the machine is shared and noisy.
+#
+# NO_BUILD=1 times the binaries already in target/release.
+#
+# usage: [BASELINE=nudge-old] [NO_BUILD=1] bench/throughput.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +30,7 @@ if ! command -v /usr/bin/time >/dev/null 2>&1 || ! /usr/bin/time -v true >/dev/n
   (apt-get update -qq && apt-get install -y -qq time) >/dev/null
 fi
 
-cargo build --release -q --bin nudge --example parse_only
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q --bin nudge --example parse_only
 NUDGE=target/release/nudge
 PARSE=target/release/examples/parse_only
 
@@ -56,6 +62,12 @@ for threads in 1 2; do
   T[eval$threads]=$e_s; T[parse$threads]=$p_s
   printf "%-28s %8.2f %14.0f %10.1f\n" "nudge eval, $threads thread(s)" "$e_s" "$(echo "$N / $e_s" | bc -l)" "$(echo "$e_kb / 1024" | bc -l)"
   printf "%-28s %8.2f %14.0f %10.1f\n" "parse-only, $threads thread(s)" "$p_s" "$(echo "$N / $p_s" | bc -l)" "$(echo "$p_kb / 1024" | bc -l)"
+  read -r m_s m_kb < <(measure "$NUDGE" eval --rules rules --snapshots "$FILE" --now "$NOW" --threads "$threads" --quiet --manifest "$DATA/manifest.json")
+  printf "%-28s %8.2f %14.0f %10.1f\n" "nudge eval --manifest, $threads" "$m_s" "$(echo "$N / $m_s" | bc -l)" "$(echo "$m_kb / 1024" | bc -l)"
+  if [ -n "${BASELINE:-}" ]; then
+    read -r b_s b_kb < <(measure "$BASELINE" eval --rules rules --snapshots "$FILE" --now "$NOW" --threads "$threads" --quiet --manifest "$DATA/manifest-baseline.json")
+    printf "%-28s %8.2f %14.0f %10.1f\n" "baseline --manifest, $threads" "$b_s" "$(echo "$N / $b_s" | bc -l)" "$(echo "$b_kb / 1024" | bc -l)"
+  fi
 done
 echo
 printf "eval / parse-only ratio:  1 thread %.2f, 2 threads %.2f  (target <= 1.0)\n" \

@@ -62,28 +62,35 @@
 //! ([`syntax`]), checked into a [`Program`](program::Program) ([`check`]),
 //! snapshots are read into the schema's slots ([`snapshot`]), expressions
 //! are evaluated ([`eval`]) and arbitrated into decisions ([`arbitrate`],
-//! [`decision`]). The loop closes with earlier decision logs as message
-//! history ([`history`]) and the lift report of each rule's goal
-//! ([`report`]).
+//! [`decision`]). [`batch`] streams whole files of customers through a
+//! ruleset in parallel, in input order, into any [`batch::Sink`]; `nudge
+//! eval`, the server's batch route and the examples all run it. The loop
+//! closes with earlier decision logs as message history ([`history`]) and
+//! the lift report of each rule's goal ([`report`]).
 //!
 //! Cargo features: `cli` (default) builds the `nudge` tool and the rule test
 //! runner ([`testing`]); `gen` the synthetic customer generator; `server`
-//! the HTTP server. With `default-features = false` the library depends
-//! only on pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette,
-//! thiserror, libm, sha2 and strsim.
+//! the HTTP server; `parallel` (part of `cli`) the rayon pool of the batch
+//! engine. With `default-features = false` the library depends only on
+//! pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette, sha2,
+//! strsim, thiserror, memchr and libm.
 
 // Library code never indexes with `[]` on input-dependent data (Cedar does
 // the same): `.get()` and a fallback instead of a panic.
 #![deny(clippy::indexing_slicing)]
 
 pub mod arbitrate;
+pub mod atomic_file;
+pub mod batch;
 pub mod check;
 pub mod decision;
 pub mod diagnostic;
+pub mod digest;
 pub mod eval;
 #[cfg(feature = "gen")]
 pub mod gen;
 pub mod history;
+pub mod instant;
 pub mod lines;
 pub mod program;
 pub mod report;
@@ -98,7 +105,6 @@ pub mod terminal;
 pub mod testing;
 pub mod value;
 
-pub use arbitrate::Evaluation;
-pub use decision::{Decision, Outcome};
+pub use decision::{Decision, Evaluation, Outcome};
 pub use ruleset::{LoadError, Ruleset};
 pub use snapshot::{Customer, RejectedInput};

@@ -6,11 +6,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::check;
+use crate::decision::{Decision, Evaluation};
 use crate::diagnostic::{Code, Diagnostic, Report};
+pub use crate::digest::hex;
 use crate::program::Program;
+use crate::snapshot::{Customer, RejectedInput};
 use crate::syntax::{self, SourceFile, SourceSet};
 
 /// A checked ruleset, ready to evaluate. Cloning shares it (an `Arc`
@@ -221,17 +225,6 @@ pub fn hash_sources(sources: &SourceSet) -> String {
     hex(&hasher.finalize())
 }
 
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(digit(b >> 4));
-        s.push(digit(b & 0x0f));
-    }
-    s
-}
-
 impl Ruleset {
     /// Loads and checks every `.nudge` file under `dir` (in path order).
     ///
@@ -309,10 +302,7 @@ impl Ruleset {
 /// Evaluation: the library's main entry points for embedding services.
 impl Ruleset {
     /// Reads one customer snapshot from JSON text.
-    pub fn read_customer(
-        &self,
-        json: &str,
-    ) -> Result<crate::snapshot::Customer, crate::snapshot::RejectedInput> {
+    pub fn read_customer(&self, json: &str) -> Result<Customer, RejectedInput> {
         crate::snapshot::from_json_str(self.program(), json)
     }
 
@@ -320,7 +310,7 @@ impl Ruleset {
     pub fn read_customer_value(
         &self,
         value: &serde_json::Value,
-    ) -> Result<crate::snapshot::Customer, crate::snapshot::RejectedInput> {
+    ) -> Result<Customer, RejectedInput> {
         crate::snapshot::from_json_value(self.program(), value)
     }
 
@@ -329,24 +319,38 @@ impl Ruleset {
     ///
     /// Evaluation is a pure function of (ruleset, snapshot, `now`): the same
     /// inputs give the same decisions, with the same `decision_id`s.
-    pub fn evaluate(
-        &self,
-        customer: &crate::snapshot::Customer,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Vec<crate::decision::Decision> {
+    pub fn evaluate(&self, customer: &Customer, now: DateTime<Utc>) -> Vec<Decision> {
+        self.evaluation(customer, now, false).decisions
+    }
+
+    /// Everything about one customer at `now`: the decisions, the snapshot's
+    /// problems when it did not fit the schema, the number of unknown keys,
+    /// and (through [`Evaluation::warnings`]) the warnings. With `explain`,
+    /// also a `no_match` decision for every other rule (its `because` shows
+    /// the failing condition) and the suppressions' results.
+    ///
+    /// ```
+    /// # let ruleset = nudge::Ruleset::from_sources([("r.nudge", "schema { vip: bool }\npolicy { channels email }\nrule vip_note { when vip send email \"note\" cooldown 7 days }")])?;
+    /// let now = nudge::instant::parse("2026-11-23T09:00:00Z")?;
+    /// let customer = ruleset.read_customer(r#"{"id": "c2", "vip": "yes", "shoe_size": 42}"#)?;
+    /// let evaluation = ruleset.evaluation(&customer, now, false);
+    /// assert!(evaluation.is_invalid());
+    /// assert_eq!(evaluation.decisions[0].outcome, nudge::Outcome::Error);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluation(&self, customer: &Customer, now: DateTime<Utc>, explain: bool) -> Evaluation {
         crate::arbitrate::evaluate(
             self.program(),
             self.hash(),
             customer,
             now.timestamp_micros(),
-            false,
+            explain,
         )
-        .decisions
     }
 
     /// Like [`Ruleset::evaluate`], but with a `no_match` decision for every
     /// other rule (its `because` shows the failing condition) and the
-    /// suppressions' results.
+    /// suppressions' results: [`Ruleset::evaluation`] with `explain`.
     ///
     /// ```
     /// # let ruleset = nudge::Ruleset::from_sources([("r.nudge", "schema { vip: bool }\npolicy { channels email }\nrule vip_note { when vip send email \"note\" cooldown 7 days }")])?;
@@ -356,26 +360,16 @@ impl Ruleset {
     /// assert_eq!(evaluation.decisions[0].reason, "`vip` is false");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn evaluate_with_explain(
-        &self,
-        customer: &crate::snapshot::Customer,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> crate::arbitrate::Evaluation {
-        crate::arbitrate::evaluate(
-            self.program(),
-            self.hash(),
-            customer,
-            now.timestamp_micros(),
-            true,
-        )
+    pub fn evaluate_with_explain(&self, customer: &Customer, now: DateTime<Utc>) -> Evaluation {
+        self.evaluation(customer, now, true)
     }
 
     /// Reads and evaluates a JSON snapshot in one call.
     pub fn evaluate_json(
         &self,
         value: &serde_json::Value,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<crate::decision::Decision>, crate::snapshot::RejectedInput> {
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Decision>, RejectedInput> {
         Ok(self.evaluate(&self.read_customer_value(value)?, now))
     }
 }

@@ -227,3 +227,54 @@ fn large_inputs_cross_block_boundaries() {
     let expected = sha2::Sha256::digest(std::fs::read(&ndjson).unwrap());
     assert_eq!(m["inputs"][0]["sha256"], nudge::ruleset::hex(&expected));
 }
+
+/// Without `--now`, `nudge explain` and `nudge eval` take the same default
+/// instant (now, to the second), so the same customer gets the same
+/// decision ids from both within the same second.
+#[test]
+fn explain_and_eval_default_to_the_same_instant() {
+    let dir = temp_dir("default-now");
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let file = dir.join("one.ndjson");
+    std::fs::write(&file, customers.lines().next().unwrap()).unwrap();
+    let run = |command: &str, input: &str| {
+        Command::new(env!("CARGO_BIN_EXE_nudge"))
+            .args([command, "--rules", "tests/fixtures/arbitration", input])
+            .arg(file.to_str().unwrap())
+            .output()
+            .unwrap()
+    };
+    // A run that straddles a second boundary is retried.
+    for _ in 0..5 {
+        let eval = run("eval", "--snapshots");
+        let explain = run("explain", "--customer");
+        let decisions: Vec<serde_json::Value> = String::from_utf8(eval.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(!decisions.is_empty());
+        let explained = String::from_utf8(explain.stdout).unwrap();
+        let now = explained
+            .lines()
+            .next()
+            .and_then(|l| l.split(" at ").nth(1))
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap()
+            .to_string();
+        if decisions[0]["now"] != now.as_str() {
+            continue;
+        }
+        for d in &decisions {
+            let id = nudge::decision::decision_id(
+                d["ruleset"].as_str().unwrap(),
+                d["customer"].as_str().unwrap(),
+                d["rule"].as_str().unwrap(),
+                &now,
+            );
+            assert_eq!(d["decision_id"], id.as_str());
+        }
+        return;
+    }
+    panic!("`nudge explain` and `nudge eval` never agreed on the default instant");
+}

@@ -1,4 +1,4 @@
-//! From rule results to outcomes (LANGUAGE.md section 8): candidates in
+//! From rule results to outcomes (docs/language.md#how-arbitration-decides): candidates in
 //! priority order, then for each the first of suppression, cooldown,
 //! holdout, cap or send; variants and quiet hours for sends.
 
@@ -6,36 +6,13 @@ mod quiet;
 #[cfg(test)]
 mod tests;
 
+pub use crate::decision::{Evaluation, SuppressionCheck};
+
 use crate::decision::{bucket, decision_id, Because, Decision, Detail, Outcome};
 use crate::eval::{EvalError, Evaluator};
 use crate::program::{window, Message, Program, Rule, SuppressionScope};
 use crate::snapshot::{Customer, InvalidSnapshot, SentMessage, Snapshot};
 use crate::value::{format_duration, format_number, format_time, Micros, Value};
-
-/// What a suppression said for a customer (for `explain`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SuppressionCheck {
-    pub name: String,
-    pub scope: String,
-    pub condition: String,
-    pub result: Result<bool, String>,
-    /// Whether arbitration needed it (a candidate in its scope reached it).
-    pub consulted: bool,
-    pub read: Vec<String>,
-}
-
-/// Everything decided for one customer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Evaluation {
-    pub customer: String,
-    /// One per rule in arbitration order; `no_match` only when explaining.
-    pub decisions: Vec<Decision>,
-    /// Filled when explaining.
-    pub suppressions: Vec<SuppressionCheck>,
-    /// Problems that made the snapshot invalid.
-    pub problems: Vec<String>,
-    pub unknown_keys: u32,
-}
 
 /// Evaluates every rule for one customer at `now` and arbitrates.
 pub fn evaluate(

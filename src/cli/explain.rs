@@ -22,7 +22,7 @@ pub struct Args {
     /// Which customer of the file (default: the first).
     #[arg(long)]
     id: Option<String>,
-    /// The evaluation instant (RFC 3339); default: now.
+    /// The evaluation instant (RFC 3339); default: now, rounded down to the second.
     #[arg(long, value_parser = super::eval::parse_now)]
     now: Option<DateTime<Utc>>,
 }
@@ -96,7 +96,7 @@ pub fn run(args: Args) -> u8 {
         );
         return 1;
     };
-    let now = args.now.unwrap_or_else(Utc::now);
+    let now = nudge::instant::or_current(args.now);
     let evaluation = ruleset.evaluate_with_explain(&customer, now);
     let color = std::io::stdout().is_terminal();
     print!(

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> u8 {
                 let path = args.dir.join(&file.name);
                 if args.check {
                     println!("would reformat {}", path.display());
-                } else if let Err(e) = write_atomically(&path, &formatted) {
+                } else if let Err(e) = nudge::atomic_file::write(&path, &formatted) {
                     eprintln!("error: cannot write {}: {e}", path.display());
                     failed = true;
                 } else {
@@ -55,10 +55,4 @@ pub fn run(args: Args) -> u8 {
     } else {
         0
     }
-}
-
-fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("nudge.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
 }

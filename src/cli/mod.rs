@@ -1,5 +1,5 @@
 //! The command line: one file per subcommand, each parsing its arguments,
-//! calling the library and printing. Exit codes follow LANGUAGE.md section 10.
+//! calling the library and printing. Exit codes follow docs/language.md#commands.
 
 mod check;
 mod eval;

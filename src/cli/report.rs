@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use nudge::decision::AtomicFile;
+use nudge::atomic_file::AtomicFile;
 use nudge::report::{self, Options};
 use nudge::Ruleset;
 

@@ -1,4 +1,4 @@
-//! `nudge test`: run a ruleset's YAML rule tests (LANGUAGE.md section 11).
+//! `nudge test`: run a ruleset's YAML rule tests (docs/testing.md).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -4,8 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::arbitrate::Evaluation;
-use crate::decision::Outcome;
+use crate::decision::{Evaluation, Outcome};
 use crate::program::Program;
 use crate::terminal::Style;
 

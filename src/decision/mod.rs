@@ -1,16 +1,15 @@
 //! Decision records, the audit log: one per rule and customer, with a
 //! stable id, the reason in a sentence, the conditions that led to it and
-//! the values they read; the run manifest; atomic writers.
+//! the values they read, and the [`Evaluation`] that holds one customer's
+//! decisions. A low layer: it imports no module that produces decisions
+//! (arbitration and the ruleset import it).
 
 pub mod explain;
-mod writer;
-
-pub use writer::{AtomicFile, InputSummary, Manifest, RejectedLine};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::ruleset::hex;
+use crate::digest::hex;
 
 /// What happened for one rule and one customer.
 #[derive(
@@ -104,7 +103,7 @@ impl Detail {
     }
 }
 
-/// One line of the audit log (LANGUAGE.md section 9).
+/// One line of the audit log (docs/language.md#decision-records).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Decision {
     pub decision_id: String,
@@ -129,6 +128,55 @@ pub struct Decision {
     pub ruleset: String,
 }
 
+/// What a suppression said for a customer (for `explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuppressionCheck {
+    /// The suppression's name.
+    pub name: String,
+    /// What it blocks, e.g. `all rules` or `channel email`.
+    pub scope: String,
+    /// Its condition's canonical source text.
+    pub condition: String,
+    /// The condition's value, or why it failed.
+    pub result: Result<bool, String>,
+    /// Whether arbitration needed it (a candidate in its scope reached it).
+    pub consulted: bool,
+    /// Snapshot values read.
+    pub read: Vec<String>,
+}
+
+/// Everything decided for one customer: what
+/// [`Ruleset::evaluation`](crate::Ruleset::evaluation) returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The customer's id.
+    pub customer: String,
+    /// One per rule in arbitration order; `no_match` only when explaining.
+    pub decisions: Vec<Decision>,
+    /// Filled when explaining.
+    pub suppressions: Vec<SuppressionCheck>,
+    /// Problems that made the snapshot invalid (then every decision is an
+    /// `error`).
+    pub problems: Vec<String>,
+    /// Snapshot keys not in the schema (ignored).
+    pub unknown_keys: u32,
+}
+
+impl Evaluation {
+    /// Whether the snapshot did not fit the schema.
+    pub fn is_invalid(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// The warnings of every decision (e.g. an unknown time zone for quiet
+    /// hours), in decision order.
+    pub fn warnings(&self) -> impl Iterator<Item = &str> {
+        self.decisions
+            .iter()
+            .flat_map(|d| d.warnings.iter().map(String::as_str))
+    }
+}
+
 /// The stable id of a decision: SHA-256 over the ruleset hash, customer id,
 /// rule and instant (NUL-separated), first 16 bytes in hex. The same inputs
 /// always give the same id, so senders can use it as an idempotency key.
@@ -142,7 +190,7 @@ pub fn decision_id(ruleset: &str, customer: &str, rule: &str, now: &str) -> Stri
     hex(digest.get(..16).unwrap_or(&[]))
 }
 
-/// The portable bucket of LANGUAGE.md section 8: the first 8 bytes of
+/// The portable bucket of docs/language.md#ab-variants-and-holdouts: the first 8 bytes of
 /// SHA-256 of `"{rule}:{kind}:{customer}"` as a big-endian u64, modulo 10 000.
 pub fn bucket(rule: &str, kind: &str, customer: &str) -> u64 {
     let digest = Sha256::digest(format!("{rule}:{kind}:{customer}").as_bytes());

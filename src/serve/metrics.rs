@@ -1,11 +1,11 @@
-//! Counters and histograms, rendered by hand in the Prometheus text format
-//! (version 0.0.4).
+//! What the server counts, kept and rendered in the Prometheus text format
+//! (version 0.0.4) by the `metrics` crate's Prometheus exporter.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
+
+use metrics::{Key, KeyName, Label, Level, Metadata, Recorder, SharedString};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusRecorder};
 
 use crate::decision::Outcome;
 
@@ -45,45 +45,46 @@ pub(crate) fn method_label(method: &axum::http::Method) -> &'static str {
         .unwrap_or("OTHER")
 }
 
-#[derive(Default)]
-struct Histogram {
-    /// Per bucket (not cumulative), then one for `+Inf`.
-    counts: [AtomicU64; BUCKETS.len() + 1],
-    sum_micros: AtomicU64,
-    count: AtomicU64,
+const REQUESTS: &str = "nudge_http_requests_total";
+const LATENCY: &str = "nudge_http_request_duration_seconds";
+const IN_FLIGHT: &str = "nudge_http_requests_in_flight";
+const DECISIONS: &str = "nudge_decisions_total";
+const CUSTOMERS: &str = "nudge_customers_total";
+const RULESET: &str = "nudge_ruleset_info";
+const LOADED_AT: &str = "nudge_ruleset_loaded_timestamp_seconds";
+const RELOADS: &str = "nudge_ruleset_reloads_total";
+const RELOAD_FAILURES: &str = "nudge_ruleset_reload_failures_total";
+const LAST_RELOAD_FAILED: &str = "nudge_ruleset_last_reload_failed";
+
+/// Every metric with its type and help line.
+const DESCRIPTIONS: [(&str, Kind, &str); 10] = [
+    (REQUESTS, Kind::Counter, "HTTP requests answered, by route, method and status."),
+    (LATENCY, Kind::Histogram, "Time to answer a request, by route (for the batch route: until the response starts streaming)."),
+    (IN_FLIGHT, Kind::Gauge, "Requests being answered now."),
+    (DECISIONS, Kind::Counter, "Decisions returned, by outcome."),
+    (CUSTOMERS, Kind::Counter, "Customer inputs, by result: evaluated, invalid (did not fit the schema), rejected (not a customer)."),
+    (RULESET, Kind::Gauge, "The ruleset in service; its SHA-256 is the hash label."),
+    (LOADED_AT, Kind::Gauge, "When the ruleset in service was loaded (Unix time)."),
+    (RELOADS, Kind::Counter, "Reloads that put a new ruleset in service."),
+    (RELOAD_FAILURES, Kind::Counter, "Reloads refused because the rules had errors or could not be read."),
+    (LAST_RELOAD_FAILED, Kind::Gauge, "1 when the last reload was refused (the rules on disk are not the rules in service)."),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
 }
 
-impl Histogram {
-    fn observe(&self, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
-        let slot = BUCKETS
-            .iter()
-            .position(|b| seconds <= *b)
-            .unwrap_or(BUCKETS.len());
-        if let Some(c) = self.counts.get(slot) {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
-        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
-    }
-}
+const METADATA: Metadata<'static> = Metadata::new("nudge::serve", Level::INFO, None);
 
-/// What the server counts.
-#[derive(Default)]
+/// What the server counts: a Prometheus recorder of its own (not the
+/// process-global one), so tests and embedders can run several servers.
 pub(crate) struct Metrics {
-    /// By (route, method, status).
-    requests: Mutex<BTreeMap<(&'static str, &'static str, u16), u64>>,
-    latency: [Histogram; ROUTES.len()],
-    in_flight: AtomicI64,
-    decisions: [AtomicU64; Outcome::ALL.len()],
-    /// Customers evaluated; snapshots that did not fit the schema; inputs
-    /// that were not customers.
-    customers: AtomicU64,
-    invalid: AtomicU64,
-    rejected: AtomicU64,
-    reloads: AtomicU64,
-    reload_failures: AtomicU64,
+    recorder: PrometheusRecorder,
+    /// The ruleset hash last shown, set back to 0 when another is in service.
+    shown: Mutex<Option<String>>,
 }
 
 /// Decrements the in-flight gauge when dropped, even if the request was cancelled.
@@ -91,13 +92,71 @@ pub(crate) struct InFlight<'a>(&'a Metrics);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.gauge(IN_FLIGHT, Vec::new()).decrement(1.0);
     }
 }
 
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let builder = PrometheusBuilder::new();
+        let recorder = builder
+            .set_buckets_for_metric(Matcher::Full(LATENCY.to_string()), &BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new())
+            .build_recorder();
+        let m = Metrics {
+            recorder,
+            shown: Mutex::new(None),
+        };
+        for (name, kind, help) in DESCRIPTIONS {
+            let (name, help) = (KeyName::from(name), SharedString::from(help));
+            match kind {
+                Kind::Counter => m.recorder.describe_counter(name, None, help),
+                Kind::Gauge => m.recorder.describe_gauge(name, None, help),
+                Kind::Histogram => m.recorder.describe_histogram(name, None, help),
+            }
+        }
+        // Every series known in advance is shown from the start, at zero.
+        for route in ROUTES {
+            let _empty = m
+                .recorder
+                .register_histogram(&Key::from_parts(LATENCY, route_labels(route)), &METADATA);
+        }
+        for outcome in Outcome::ALL {
+            m.counter(DECISIONS, outcome_labels(outcome)).increment(0);
+        }
+        for result in ["evaluated", "invalid", "rejected"] {
+            m.counter(CUSTOMERS, vec![Label::new("result", result)])
+                .increment(0);
+        }
+        for name in [RELOADS, RELOAD_FAILURES] {
+            m.counter(name, Vec::new()).increment(0);
+        }
+        m.gauge(IN_FLIGHT, Vec::new()).set(0.0);
+        m
+    }
+}
+
+fn route_labels(route: &'static str) -> Vec<Label> {
+    vec![Label::new("route", route)]
+}
+
+fn outcome_labels(outcome: Outcome) -> Vec<Label> {
+    vec![Label::new("outcome", outcome.as_str())]
+}
+
 impl Metrics {
+    fn counter(&self, name: &'static str, labels: Vec<Label>) -> metrics::Counter {
+        self.recorder
+            .register_counter(&Key::from_parts(name, labels), &METADATA)
+    }
+
+    fn gauge(&self, name: &'static str, labels: Vec<Label>) -> metrics::Gauge {
+        self.recorder
+            .register_gauge(&Key::from_parts(name, labels), &METADATA)
+    }
+
     pub fn start(&self) -> InFlight<'_> {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.gauge(IN_FLIGHT, Vec::new()).increment(1.0);
         InFlight(self)
     }
 
@@ -108,196 +167,67 @@ impl Metrics {
         status: u16,
         elapsed: Duration,
     ) {
-        {
-            let mut requests = self
-                .requests
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            *requests.entry((route, method, status)).or_insert(0) += 1;
-        }
-        if let Some(i) = ROUTES.iter().position(|r| *r == route) {
-            if let Some(h) = self.latency.get(i) {
-                h.observe(elapsed);
-            }
-        }
+        let labels = vec![
+            Label::new("route", route),
+            Label::new("method", method),
+            Label::new("status", status.to_string()),
+        ];
+        self.counter(REQUESTS, labels).increment(1);
+        self.recorder
+            .register_histogram(&Key::from_parts(LATENCY, route_labels(route)), &METADATA)
+            .record(elapsed.as_secs_f64());
     }
 
     pub fn outcome(&self, outcome: Outcome) {
-        if let Some(i) = Outcome::ALL.iter().position(|o| *o == outcome) {
-            if let Some(c) = self.decisions.get(i) {
-                c.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        self.counter(DECISIONS, outcome_labels(outcome))
+            .increment(1);
+    }
+
+    fn customers(&self, result: &'static str) {
+        self.counter(CUSTOMERS, vec![Label::new("result", result)])
+            .increment(1);
     }
 
     pub fn customer(&self) {
-        self.customers.fetch_add(1, Ordering::Relaxed);
+        self.customers("evaluated");
     }
 
     pub fn invalid(&self) {
-        self.invalid.fetch_add(1, Ordering::Relaxed);
+        self.customers("invalid");
     }
 
     pub fn rejected(&self) {
-        self.rejected.fetch_add(1, Ordering::Relaxed);
+        self.customers("rejected");
     }
 
     pub fn reloaded(&self) {
-        self.reloads.fetch_add(1, Ordering::Relaxed);
+        self.counter(RELOADS, Vec::new()).increment(1);
     }
 
     pub fn reload_failed(&self) {
-        self.reload_failures.fetch_add(1, Ordering::Relaxed);
+        self.counter(RELOAD_FAILURES, Vec::new()).increment(1);
     }
 
-    /// The Prometheus text exposition.
+    /// The Prometheus text exposition, with the ruleset in service.
     pub fn render(&self, hash: &str, loaded_at_unix: f64, last_reload_failed: bool) -> String {
-        let mut out = String::with_capacity(8192);
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-
-        header(
-            &mut out,
-            "nudge_http_requests_total",
-            "counter",
-            "HTTP requests answered, by route, method and status.",
-        );
         {
-            let requests = self
-                .requests
+            let mut shown = self
+                .shown
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            for ((route, method, status), n) in requests.iter() {
-                let _ = writeln!(out, "nudge_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}");
+            if let Some(old) = shown.as_deref().filter(|old| *old != hash) {
+                self.gauge(RULESET, vec![Label::new("hash", old.to_string())])
+                    .set(0.0);
             }
+            self.gauge(RULESET, vec![Label::new("hash", hash.to_string())])
+                .set(1.0);
+            *shown = Some(hash.to_string());
         }
-
-        header(
-            &mut out,
-            "nudge_http_request_duration_seconds",
-            "histogram",
-            "Time to answer a request, by route (for the batch route: until the response starts streaming).",
-        );
-        for (route, h) in ROUTES.iter().zip(self.latency.iter()) {
-            let mut cumulative = 0u64;
-            for (bound, c) in BUCKETS.iter().zip(h.counts.iter()) {
-                cumulative += get(c);
-                let _ = writeln!(out, "nudge_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}");
-            }
-            let count = get(&h.count);
-            let _ = writeln!(out, "nudge_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}");
-            let sum = get(&h.sum_micros) as f64 / 1e6;
-            let _ = writeln!(
-                out,
-                "nudge_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "nudge_http_request_duration_seconds_count{{route=\"{route}\"}} {count}"
-            );
-        }
-
-        header(
-            &mut out,
-            "nudge_http_requests_in_flight",
-            "gauge",
-            "Requests being answered now.",
-        );
-        let _ = writeln!(
-            out,
-            "nudge_http_requests_in_flight {}",
-            self.in_flight.load(Ordering::Relaxed)
-        );
-
-        header(
-            &mut out,
-            "nudge_decisions_total",
-            "counter",
-            "Decisions returned, by outcome.",
-        );
-        for (outcome, c) in Outcome::ALL.iter().zip(self.decisions.iter()) {
-            let _ = writeln!(
-                out,
-                "nudge_decisions_total{{outcome=\"{}\"}} {}",
-                outcome.as_str(),
-                get(c)
-            );
-        }
-
-        header(
-            &mut out,
-            "nudge_customers_total",
-            "counter",
-            "Customer inputs, by result: evaluated, invalid (did not fit the schema), rejected (not a customer).",
-        );
-        let _ = writeln!(
-            out,
-            "nudge_customers_total{{result=\"evaluated\"}} {}",
-            get(&self.customers)
-        );
-        let _ = writeln!(
-            out,
-            "nudge_customers_total{{result=\"invalid\"}} {}",
-            get(&self.invalid)
-        );
-        let _ = writeln!(
-            out,
-            "nudge_customers_total{{result=\"rejected\"}} {}",
-            get(&self.rejected)
-        );
-
-        header(
-            &mut out,
-            "nudge_ruleset_info",
-            "gauge",
-            "The ruleset in service; its SHA-256 is the hash label.",
-        );
-        let _ = writeln!(out, "nudge_ruleset_info{{hash=\"{hash}\"}} 1");
-        header(
-            &mut out,
-            "nudge_ruleset_loaded_timestamp_seconds",
-            "gauge",
-            "When the ruleset in service was loaded (Unix time).",
-        );
-        let _ = writeln!(
-            out,
-            "nudge_ruleset_loaded_timestamp_seconds {loaded_at_unix}"
-        );
-        header(
-            &mut out,
-            "nudge_ruleset_reloads_total",
-            "counter",
-            "Reloads that put a new ruleset in service.",
-        );
-        let _ = writeln!(out, "nudge_ruleset_reloads_total {}", get(&self.reloads));
-        header(
-            &mut out,
-            "nudge_ruleset_reload_failures_total",
-            "counter",
-            "Reloads refused because the rules had errors or could not be read.",
-        );
-        let _ = writeln!(
-            out,
-            "nudge_ruleset_reload_failures_total {}",
-            get(&self.reload_failures)
-        );
-        header(
-            &mut out,
-            "nudge_ruleset_last_reload_failed",
-            "gauge",
-            "1 when the last reload was refused (the rules on disk are not the rules in service).",
-        );
-        let _ = writeln!(
-            out,
-            "nudge_ruleset_last_reload_failed {}",
-            u8::from(last_reload_failed)
-        );
-        out
+        self.gauge(LOADED_AT, Vec::new()).set(loaded_at_unix);
+        self.gauge(LAST_RELOAD_FAILED, Vec::new())
+            .set(f64::from(u8::from(last_reload_failed)));
+        self.recorder.handle().render()
     }
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
 #[cfg(test)]

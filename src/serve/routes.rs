@@ -21,7 +21,8 @@ use serde_json::json;
 
 use super::metrics::{method_label, route_label};
 use super::state::{Loaded, ReloadFailure, State as Shared};
-use crate::decision::{Decision, Outcome};
+use crate::batch::{BlankLines, Evaluate, Options, Processed, Rejection};
+use crate::decision::{Decision, Evaluation, Outcome};
 use crate::snapshot::Customer;
 use crate::value::format_time;
 
@@ -101,19 +102,13 @@ fn body_error(rejection: BytesRejection, max_body: usize) -> Response {
 }
 
 /// The evaluation instant: `now` from the request (any offset, converted to
-/// UTC), or the current time to the second, like `nudge eval`. The error is
-/// the 422 message.
+/// UTC), or the current time to the second, like `nudge eval` (both from
+/// [`crate::instant`]). The error is the 422 message.
 fn parse_now(text: Option<&str>) -> Result<DateTime<Utc>, String> {
     match text {
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| {
-                format!("`now` is not an RFC 3339 time ({e}); write e.g. 2026-11-23T09:00:00Z")
-            }),
-        None => {
-            let now = Utc::now();
-            Ok(DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now))
-        }
+        Some(text) => crate::instant::parse(text)
+            .map_err(|e| format!("`now` is {e}; write e.g. {}", crate::instant::EXAMPLE)),
+        None => Ok(crate::instant::current()),
     }
 }
 
@@ -400,8 +395,9 @@ async fn batch(
 /// of each input chunk).
 const FLUSH_AT: usize = 64 * 1024;
 
-/// Reads the body line by line, evaluates each line and streams one output
-/// line per input line. Stops when the client goes away.
+/// Reads the body, cuts it into lines, evaluates the complete lines of
+/// each chunk with the library's batch engine (in parallel, in order) and
+/// streams one output line per input line. Stops when the client goes away.
 async fn run_batch(
     state: AppState,
     loaded: Arc<Loaded>,
@@ -412,11 +408,14 @@ async fn run_batch(
 ) {
     let start = Instant::now();
     let max_line = state.config.max_body;
-    let mut batch = Batch {
+    let engine =
+        crate::batch::Batch::new(Evaluate::new(loaded.ruleset.clone(), now).explain(explain))
+            .options(Options {
+                blank_lines: BlankLines::Reject,
+                ..Options::default()
+            });
+    let mut batch = Streamed {
         state: &state,
-        loaded: &loaded,
-        now,
-        explain,
         line: 0,
         rejected: 0,
         decisions: 0,
@@ -451,17 +450,28 @@ async fn run_batch(
         pending.extend_from_slice(&data);
         let mut consumed = 0;
         let mut too_long = false;
+        let mut lines: Vec<(u64, &[u8])> = Vec::new();
         while let Some(i) = pending
             .get(consumed..)
-            .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+            .and_then(|rest| memchr::memchr(b'\n', rest))
         {
             if i > max_line {
                 too_long = true;
                 break;
             }
             let end = consumed + i;
-            batch.line(pending.get(consumed..end).unwrap_or_default());
+            lines.push((
+                batch.line + lines.len() as u64 + 1,
+                pending.get(consumed..end).unwrap_or_default(),
+            ));
             consumed = end + 1;
+        }
+        let count = lines.len() as u64;
+        let results = engine.lines(&lines);
+        drop(lines);
+        batch.line += count;
+        for processed in results {
+            batch.write(processed);
             if batch.out.len() >= FLUSH_AT && !batch.flush(&tx).await {
                 return;
             }
@@ -481,10 +491,18 @@ async fn run_batch(
     match aborted {
         Some(message) => {
             batch.line += 1;
-            batch.reject(message);
+            batch.write(Processed {
+                line: batch.line,
+                result: Err(Rejection::Other(message)),
+            });
             tracing::warn!(line = batch.line, "batch aborted");
         }
-        None if !pending.is_empty() => batch.line(&pending),
+        None if !pending.is_empty() => {
+            batch.line += 1;
+            for processed in engine.lines(&[(batch.line, &pending)]) {
+                batch.write(processed);
+            }
+        }
         None => {}
     }
     batch.flush(&tx).await;
@@ -505,11 +523,9 @@ struct LineError<'a> {
     error: &'a str,
 }
 
-struct Batch<'a> {
+/// The response side of a batch: metrics, logs and the output buffer.
+struct Streamed<'a> {
     state: &'a Shared,
-    loaded: &'a Loaded,
-    now: DateTime<Utc>,
-    explain: bool,
     /// Input lines read so far (1-based number of the last one).
     line: u64,
     rejected: u64,
@@ -517,55 +533,40 @@ struct Batch<'a> {
     out: Vec<u8>,
 }
 
-impl Batch<'_> {
-    /// Evaluates one input line into one output line.
-    fn line(&mut self, bytes: &[u8]) {
-        self.line += 1;
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return self.reject("the line is not UTF-8".into());
+impl Streamed<'_> {
+    /// One output line: the line's decisions as a JSON array, or its error.
+    fn write(&mut self, processed: Processed<Evaluation>) {
+        let evaluation = match processed.result {
+            Ok(evaluation) => evaluation,
+            Err(rejection) => {
+                self.state.metrics.rejected();
+                self.rejected += 1;
+                let record = LineError {
+                    line: processed.line,
+                    error: &rejection.to_string(),
+                };
+                if serde_json::to_writer(&mut self.out, &record).is_ok() {
+                    self.out.push(b'\n');
+                }
+                return;
+            }
         };
-        if text.trim().is_empty() {
-            return self
-                .reject("empty line: expected a customer (one JSON object per line)".into());
-        }
-        let ruleset = &self.loaded.ruleset;
-        let customer = match ruleset.read_customer(text) {
-            Ok(customer) => customer,
-            Err(rejected) => return self.reject(rejected.to_string()),
-        };
-        if matches!(customer, Customer::Invalid(_)) {
+        if evaluation.is_invalid() {
             self.state.metrics.invalid();
         } else {
             self.state.metrics.customer();
         }
-        let decisions = if self.explain {
-            ruleset.evaluate_with_explain(&customer, self.now).decisions
-        } else {
-            ruleset.evaluate(&customer, self.now)
-        };
-        record(self.state, &decisions);
+        let decisions = &evaluation.decisions;
+        record(self.state, decisions);
         self.decisions += decisions.len() as u64;
-        let sends = sends(&decisions);
+        let sends = sends(decisions);
         if !sends.is_empty() {
-            tracing::info!(line = self.line, customer = %customer.id(), sends = %sends.join(","), "batch sends");
+            tracing::info!(line = processed.line, customer = %evaluation.customer, sends = %sends.join(","), "batch sends");
         }
-        if serde_json::to_writer(&mut self.out, &decisions).is_err() {
+        if serde_json::to_writer(&mut self.out, decisions).is_err() {
             self.out.extend_from_slice(b"[]");
         }
         self.out.push(b'\n');
-    }
-
-    fn reject(&mut self, message: String) {
-        self.state.metrics.rejected();
-        self.rejected += 1;
-        let record = LineError {
-            line: self.line,
-            error: &message,
-        };
-        if serde_json::to_writer(&mut self.out, &record).is_ok() {
-            self.out.push(b'\n');
-        }
     }
 
     /// Sends what is buffered; false when the client has gone away.

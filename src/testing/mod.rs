@@ -1,4 +1,4 @@
-//! `nudge test`: YAML cases, snapshot files, coverage (LANGUAGE.md section 11).
+//! `nudge test`: YAML cases, snapshot files, coverage (docs/testing.md).
 //!
 //! A ruleset's `tests/*.yaml` files hold cases: a customer (merged over the
 //! file's `defaults`), an instant and the expected outcomes. [`run`] reads
@@ -439,7 +439,7 @@ fn update_snapshots(
         .snapshot_path
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| write_atomically(&result.snapshot_path, &text));
+        .and_then(|()| crate::atomic_file::write(&result.snapshot_path, &text));
     match written {
         Ok(()) => result.snapshot_written = true,
         Err(e) => {
@@ -454,13 +454,4 @@ fn update_snapshots(
             }
         }
     }
-}
-
-/// Writes to a temporary file next to `path`, then renames it into place.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
 }
