@@ -88,11 +88,12 @@ pub fn run(args: Args) -> u8 {
         }
         history_rejected = history.problems.count;
         if !args.quiet {
+            let files = history.files.len();
             eprintln!(
-                "history: {} entries for {} customers from {} files",
+                "history: {} entries for {} customers from {files} file{}",
                 history.entries(),
                 history.customers(),
-                history.files.len()
+                if files == 1 { "" } else { "s" }
             );
         }
         history_files = history.files.clone();
