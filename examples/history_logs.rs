@@ -6,6 +6,9 @@
 //! 0.12, about three messages a month, what the example policy's caps
 //! allow) over the example ruleset's rules, one in ten of them `held_out`.
 //!
+//! With DIR `-`, every day goes to stdout in turn (no disk needed: pipe it
+//! into `nudge eval --history` through a FIFO).
+//!
 //! `cargo run --release --example history_logs -- DIR CUSTOMERS DAYS [RATE]`
 
 use std::io::{BufWriter, Write};
@@ -52,7 +55,10 @@ fn main() -> std::io::Result<()> {
     let customers = number(customers, "CUSTOMERS") as u64;
     let days = number(days, "DAYS") as i64;
     let rate = rest.first().map_or(0.12, |r| number(r, "RATE"));
-    std::fs::create_dir_all(dir)?;
+    let to_stdout = dir == "-";
+    if !to_stdout {
+        std::fs::create_dir_all(dir)?;
+    }
     // The day before 2026-11-23, going back.
     let Some(last) = chrono::NaiveDate::from_ymd_opt(2026, 11, 22) else {
         exit(1)
@@ -62,8 +68,14 @@ fn main() -> std::io::Result<()> {
     for d in 0..days {
         let date = last - chrono::Duration::days(days - 1 - d);
         let now = format!("{date}T09:00:00Z");
-        let path = format!("{dir}/decisions-{date}.ndjson");
-        let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+        let sink: Box<dyn Write> = if to_stdout {
+            Box::new(std::io::stdout().lock())
+        } else {
+            Box::new(std::fs::File::create(format!(
+                "{dir}/decisions-{date}.ndjson"
+            ))?)
+        };
+        let mut out = BufWriter::with_capacity(1 << 20, sink);
         for c in 1..=customers {
             if rng.unit() >= rate {
                 continue;
