@@ -24,7 +24,9 @@ use crate::value::{parse_time, Micros};
 /// One history file, for the run's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryFile {
+    /// The log.
     pub path: PathBuf,
+    /// Its SHA-256, hex.
     pub sha256: String,
     /// Decision records read from it (all outcomes).
     pub records: u64,
@@ -48,6 +50,7 @@ pub struct History {
     names: Vec<Box<str>>,
     name_ids: HashMap<Box<str>, u32>,
     customers: HashMap<Box<str>, Vec<Entry>>,
+    /// The logs read, in order.
     pub files: Vec<HistoryFile>,
     /// Lines that are not decision records, and records that cannot be used.
     pub problems: Problems,

@@ -78,6 +78,7 @@
 // Library code never indexes with `[]` on input-dependent data (Cedar does
 // the same): `.get()` and a fallback instead of a panic.
 #![deny(clippy::indexing_slicing)]
+#![warn(missing_docs)]
 
 pub mod arbitrate;
 pub mod atomic_file;

@@ -13,11 +13,14 @@ use sha2::{Digest, Sha256};
 #[error("cannot read {}: {source}", path.display())]
 #[diagnostic(code(nudge::io), help("check that the file exists and is readable"))]
 pub struct ReadError {
+    /// The file.
     pub path: PathBuf,
+    /// Why.
     pub source: std::io::Error,
 }
 
 impl ReadError {
+    /// `path` could not be read because of `source`.
     pub fn new(path: &Path, source: std::io::Error) -> ReadError {
         ReadError {
             path: path.to_path_buf(),
@@ -35,8 +38,11 @@ pub const MAX_PROBLEMS: usize = 20;
 /// A line that could not be used, with where it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
+    /// The file.
     pub path: PathBuf,
+    /// The line number, from 1.
     pub line: u64,
+    /// Why the line was not used.
     pub message: String,
 }
 
@@ -49,11 +55,14 @@ impl std::fmt::Display for Rejected {
 /// Rejected lines: the first few in full, all of them counted.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Problems {
+    /// Every rejected line.
     pub count: u64,
+    /// The first [`MAX_PROBLEMS`] of them.
     pub first: Vec<Rejected>,
 }
 
 impl Problems {
+    /// Records line `line` of `path` as rejected, with why.
     pub fn push(&mut self, path: &Path, line: u64, message: impl Into<String>) {
         self.count += 1;
         if self.first.len() < MAX_PROBLEMS {

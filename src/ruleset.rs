@@ -36,13 +36,16 @@ struct Inner {
 /// Everything `nudge check` reports about a set of sources.
 #[derive(Debug)]
 pub struct CheckResult {
+    /// The files that were checked.
     pub sources: SourceSet,
+    /// The checked program, when there were no errors.
     pub program: Option<Program>,
     /// Errors and warnings, in file and position order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl CheckResult {
+    /// True when any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -53,14 +56,21 @@ impl CheckResult {
 pub enum LoadError {
     /// The directory or a file could not be read.
     Io {
+        /// The file or directory that could not be read.
         path: PathBuf,
+        /// The underlying error.
         error: std::io::Error,
     },
     /// The directory holds no `.nudge` file.
-    Empty { path: PathBuf },
+    Empty {
+        /// The directory.
+        path: PathBuf,
+    },
     /// The rules have errors; `diagnostics` has all of them (and warnings).
     Invalid {
+        /// The files that were checked.
         sources: SourceSet,
+        /// Every diagnostic, errors and warnings.
         diagnostics: Vec<Diagnostic>,
     },
 }
@@ -77,6 +87,7 @@ impl LoadError {
         }
     }
 
+    /// The diagnostics of a refused ruleset (empty for I/O errors).
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match self {
             LoadError::Invalid { diagnostics, .. } => diagnostics,
@@ -144,7 +155,7 @@ impl miette::Diagnostic for LoadError {
 /// the `tests/` folder holds YAML and is skipped by extension).
 pub fn read_sources(dir: &Path) -> Result<SourceSet, LoadError> {
     let mut paths = Vec::new();
-    collect_nudge_files(dir, &mut paths)?;
+    collect_nudge_files(dir, &mut paths, 0)?;
     paths.sort();
     if paths.is_empty() {
         return Err(LoadError::Empty {
@@ -167,16 +178,35 @@ pub fn read_sources(dir: &Path) -> Result<SourceSet, LoadError> {
     Ok(sources)
 }
 
-fn collect_nudge_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+/// How deep `read_sources` descends into subdirectories (a bound against
+/// symbolic-link loops).
+const MAX_DIR_DEPTH: usize = 16;
+
+fn collect_nudge_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), LoadError> {
     let io = |error| LoadError::Io {
         path: dir.to_path_buf(),
         error,
     };
+    if depth > MAX_DIR_DEPTH {
+        return Err(io(std::io::Error::other(format!(
+            "directories nested deeper than {MAX_DIR_DEPTH} levels (a symbolic-link loop?)"
+        ))));
+    }
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
-            collect_nudge_files(&path, out)?;
+            collect_nudge_files(&path, out, depth + 1)?;
         } else if path.extension().is_some_and(|e| e == "nudge") {
+            // A FIFO, socket or device would block or never end: only
+            // regular files (or links to them) are rule files.
+            if !path.is_file() {
+                return Err(LoadError::Io {
+                    path,
+                    error: std::io::Error::other(
+                        "not a regular file (a FIFO, socket or device); rule files must be regular files",
+                    ),
+                });
+            }
             out.push(path);
         }
     }
@@ -289,6 +319,7 @@ impl Ruleset {
         &self.inner.hash
     }
 
+    /// The source files this ruleset was loaded from.
     pub fn sources(&self) -> &SourceSet {
         &self.inner.sources
     }

@@ -68,7 +68,11 @@ pub struct Location {
 impl SourceFile {
     /// A file from its name and text (line starts are indexed once here).
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        let text: String = text.into();
+        let mut text: String = text.into();
+        // A UTF-8 byte-order mark is not part of the text (editors hide it).
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile {

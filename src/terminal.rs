@@ -4,6 +4,7 @@
 /// Paints text with ANSI colours, or leaves it plain.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Whether to use colours (only on a terminal).
     pub color: bool,
 }
 

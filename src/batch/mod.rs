@@ -133,7 +133,17 @@ pub enum BatchError {
     /// The worker threads could not be started.
     #[error("cannot start worker threads: {0}")]
     Threads(String),
+    /// More worker threads were asked for than [`MAX_THREADS`].
+    #[error("{requested} worker threads is too many: at most {MAX_THREADS}")]
+    TooManyThreads {
+        /// The number asked for.
+        requested: usize,
+    },
 }
+
+/// The most worker threads a batch may ask for: far above any useful
+/// figure, low enough that a typo cannot exhaust the machine.
+pub const MAX_THREADS: usize = 256;
 
 /// An ordered check after the step, with state across records: it may
 /// still reject a record (see [`UniqueCustomers`]). Closures
@@ -229,6 +239,9 @@ impl<S: Step> Batch<S> {
     /// Runs the step on `threads` worker threads (0: all cores). Without
     /// the `parallel` feature the step always runs on the calling thread.
     pub fn threads(self, threads: usize) -> Result<Batch<S>, BatchError> {
+        if threads > MAX_THREADS {
+            return Err(BatchError::TooManyThreads { requested: threads });
+        }
         #[cfg(feature = "parallel")]
         {
             let pool = rayon::ThreadPoolBuilder::new()

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use nudge::ruleset::{check_sources, read_sources};
+use nudge::ruleset::check_sources;
 
 /// Parse, type-check and lint a ruleset.
 ///
@@ -26,12 +26,9 @@ enum Format {
 }
 
 pub fn run(args: Args) -> u8 {
-    let sources = match read_sources(&args.dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+    let sources = match super::read_rule_sources(&args.dir) {
+        Ok(sources) => sources,
+        Err(code) => return code,
     };
     let result = check_sources(sources);
     let errors = result.diagnostics.iter().filter(|d| d.is_error()).count();

@@ -12,7 +12,6 @@ use nudge::batch::{
     Batch, Counts, Encoded, Evaluate, Input, Manifest, NdjsonWriter, Options, Rejected, Sink, Step,
 };
 use nudge::history::History;
-use nudge::Ruleset;
 
 /// Evaluate rules over customer snapshots and print decision records.
 ///
@@ -42,8 +41,8 @@ pub struct Args {
     /// Also write `no_match` decisions, with the failing condition.
     #[arg(long)]
     explain: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 256 (default: all cores).
+    #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
     /// Earlier decision logs (files, or directories of `.ndjson`/`.jsonl`
     /// files) whose sends and holdouts become message history, so that
@@ -64,12 +63,9 @@ pub(crate) fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
 pub fn run(args: Args) -> u8 {
     let started = Utc::now();
     let clock = Instant::now();
-    let ruleset = match Ruleset::load(&args.rules) {
-        Ok(r) => r,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+    let ruleset = match super::load_ruleset(&args.rules) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let now = nudge::instant::or_current(args.now);
     let mut evaluate = Evaluate::new(ruleset.clone(), now).explain(args.explain);
@@ -262,4 +258,15 @@ fn print_summary(m: &Manifest, seconds: f64) {
         0.0
     };
     eprintln!("{seconds:.2}s, {rate:.0} customers/s");
+}
+
+/// `--threads`: a whole number from 1 to [`MAX_THREADS`](nudge::batch::MAX_THREADS).
+fn parse_threads(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=nudge::batch::MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to {}",
+            nudge::batch::MAX_THREADS
+        )),
+    }
 }

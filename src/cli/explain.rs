@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 
 use nudge::snapshot::{self, Customer};
 use nudge::value::format_time;
-use nudge::Ruleset;
 
 /// Show, for one customer, every rule and condition with the values read,
 /// the suppressions, and the arbitration outcome of each rule.
@@ -28,12 +27,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match Ruleset::load(&args.rules) {
-        Ok(r) => r,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+    let ruleset = match super::load_ruleset(&args.rules) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let text = if args.customer == "-" {
         let mut s = String::new();

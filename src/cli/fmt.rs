@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use nudge::ruleset::read_sources;
 use nudge::syntax::format::format_source;
 
 /// Format rule files in the canonical layout, keeping comments.
@@ -20,12 +19,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let sources = match read_sources(&args.dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+    let sources = match super::read_rule_sources(&args.dir) {
+        Ok(sources) => sources,
+        Err(code) => return code,
     };
     let mut unformatted = 0;
     let mut failed = false;

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use nudge::gen::{generate, GenOptions};
-use nudge::Ruleset;
 
 /// Generate synthetic customers for a ruleset's schema, as NDJSON on stdout.
 ///
@@ -31,12 +30,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match Ruleset::load(&args.rules) {
-        Ok(r) => r,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+    let ruleset = match super::load_ruleset(&args.rules) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let options = GenOptions {
         count: args.count,

@@ -82,6 +82,24 @@ pub(crate) fn print_diagnostics(
 }
 
 /// Prints why a ruleset could not be loaded: every diagnostic, or the I/O error.
+/// Loads the ruleset at `dir` for a subcommand; on failure prints every
+/// diagnostic and gives the exit code to return.
+pub(crate) fn load_ruleset(dir: &std::path::Path) -> Result<nudge::Ruleset, u8> {
+    nudge::Ruleset::load(dir).map_err(|e| {
+        print_load_error(&e);
+        1
+    })
+}
+
+/// Reads the rule files of `dir` for `check` and `fmt`; on failure prints
+/// the error and gives the exit code to return.
+pub(crate) fn read_rule_sources(dir: &std::path::Path) -> Result<nudge::syntax::SourceSet, u8> {
+    nudge::ruleset::read_sources(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        1
+    })
+}
+
 pub(crate) fn print_load_error(error: &nudge::LoadError) {
     match error {
         nudge::LoadError::Invalid {

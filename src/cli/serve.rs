@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use nudge::serve::{parse_duration, parse_size, Config};
-use nudge::Ruleset;
 
 /// Serve the rules over HTTP: a JSON API for services in any language.
 ///
@@ -108,12 +107,9 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: {e}");
         return 1;
     }
-    let ruleset = match Ruleset::load(&config.rules) {
+    let ruleset = match super::load_ruleset(&config.rules) {
         Ok(ruleset) => ruleset,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+        Err(code) => return code,
     };
     for warning in ruleset.warnings() {
         tracing::warn!(message = %warning.message, "ruleset warning");

@@ -4,7 +4,6 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use nudge::testing::{self, coverage::format_percent, report, Options, SnapshotMode};
-use nudge::Ruleset;
 
 /// Run the ruleset's rule tests: the YAML cases in `DIR/tests/*.yaml`.
 ///
@@ -65,12 +64,9 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match Ruleset::load(&args.dir) {
-        Ok(r) => r,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+    let ruleset = match super::load_ruleset(&args.dir) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let options = Options {
         filter: args.filter.clone(),

@@ -17,16 +17,24 @@ use crate::digest::hex;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// The message goes out.
     Send,
+    /// The customer matched but is in the rule's control group.
     HeldOut,
+    /// A suppression (or consent) blocked the message.
     Suppressed,
+    /// The rule sent this customer a message too recently.
     Cooldown,
+    /// A frequency cap has no room left.
     Capped,
+    /// The rule could not be evaluated for this customer (fails closed).
     Error,
+    /// The rule's conditions do not hold.
     NoMatch,
 }
 
 impl Outcome {
+    /// Every outcome, in the order summaries list them.
     pub const ALL: [Outcome; 7] = [
         Outcome::Send,
         Outcome::HeldOut,
@@ -37,6 +45,7 @@ impl Outcome {
         Outcome::NoMatch,
     ];
 
+    /// The name used in decision records, such as `held_out`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Send => "send",
@@ -67,6 +76,7 @@ pub struct Because {
     /// Snapshot values read, e.g. `last_seen_at = 2026-11-12T17:30:00Z (10d 15h ago)`.
     pub read: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The runtime error that made the condition fail, if any.
     pub error: Option<String>,
 }
 
@@ -74,30 +84,42 @@ pub struct Because {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct Detail {
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The suppression that blocked the message.
     pub suppression: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The scope of that suppression (`all`, a channel or a rule).
     pub scope: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The cap that had no room left.
     pub cap: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// How many messages the cap's window already held.
     pub in_window: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The cooldown that applied, as written in the rule.
     pub cooldown: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// When this rule last sent to the customer.
     pub last_sent_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The holdout, as written in the rule.
     pub holdout: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The customer's portable bucket (0–9,999).
     pub bucket: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The quiet hours that moved `deliver_at`.
     pub quiet_hours: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The time zone the quiet hours were read in.
     pub zone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The runtime error behind an `error` outcome.
     pub error: Option<String>,
 }
 
 impl Detail {
+    /// True when no detail is set (the record omits `detail`).
     pub fn is_empty(&self) -> bool {
         *self == Detail::default()
     }
@@ -106,25 +128,39 @@ impl Detail {
 /// One line of the audit log (docs/language.md#decision-records).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Decision {
+    /// Stable id: the same customer, rule, instant and ruleset give the same id.
     pub decision_id: String,
+    /// The customer's `id`.
     pub customer: String,
+    /// The rule's name.
     pub rule: String,
+    /// What happened.
     pub outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The channel of the message (`send`, `held_out` and blocked outcomes).
     pub channel: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The message name.
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The message parameters from the rule's `with`.
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// When to deliver (RFC 3339), after quiet hours.
     pub deliver_at: Option<String>,
+    /// One sentence saying why this outcome.
     pub reason: String,
+    /// Each top-level condition with its value and the values it read.
     pub because: Vec<Because>,
     #[serde(skip_serializing_if = "Detail::is_empty", default)]
+    /// Which suppression, cap, cooldown or holdout decided, and with what.
     pub detail: Detail,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    /// Warnings met while deciding (such as an unknown time zone).
     pub warnings: Vec<String>,
+    /// The evaluation instant (RFC 3339).
     pub now: String,
+    /// The ruleset hash.
     pub ruleset: String,
 }
 

@@ -347,6 +347,7 @@ pub struct Goal {
     pub event: u32,
     /// Over the occurrence's properties only.
     pub filter: Option<Expr>,
+    /// The window after `deliver_at`.
     pub within: Micros,
     /// Canonical source text: `goal imported_data within 7 days`.
     pub text: String,

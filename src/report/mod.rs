@@ -59,6 +59,7 @@ pub struct Options {
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ReportError {
+    /// An input could not be read.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Read(#[from] ReadError),
@@ -81,6 +82,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict in words.
     pub fn text(self) -> &'static str {
         match self {
             Verdict::Lift => "lift",
@@ -99,7 +101,9 @@ pub struct Group {
     pub label: String,
     /// Customers whose goal window is complete (they count).
     pub customers: u64,
+    /// Of them, customers who reached the goal.
     pub converted: u64,
+    /// `converted / customers` (0 for an empty group).
     pub rate: f64,
     /// 95% Wilson score interval of `rate`.
     pub rate_ci: (f64, f64),
@@ -112,7 +116,9 @@ pub struct Group {
 /// A treated group compared with the control group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
+    /// The treated group (all of it, or one variant's).
     pub treated: Group,
+    /// What the comparison shows.
     pub verdict: Verdict,
     /// Absent when the verdict is "not enough data" or "no control group".
     pub lift: Option<Lift>,
@@ -121,9 +127,11 @@ pub struct Comparison {
 /// One rule with a goal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleReport {
+    /// The rule's name.
     pub rule: String,
     /// As written: `goal imported_data within 7 days`.
     pub goal: String,
+    /// The held-out customers.
     pub control: Group,
     /// All treated customers against the control group.
     pub overall: Comparison,
@@ -134,16 +142,21 @@ pub struct RuleReport {
 /// A whole report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// The instant the outcome snapshots describe.
     pub as_of: String,
+    /// The smallest group that gets a verdict.
     pub min_sample: u64,
     /// The interval and test, named.
     pub method: &'static str,
+    /// The decision logs read, in order.
     pub decision_files: Vec<PathBuf>,
+    /// The outcome snapshot files read, in order.
     pub outcome_files: Vec<PathBuf>,
     /// Decision records read, all outcomes and rules.
     pub decision_records: u64,
     /// Customers read from the outcome snapshots.
     pub outcome_customers: u64,
+    /// Input lines that could not be used.
     pub rejected_lines: u64,
     /// The first rejected lines, as `file:line: why`.
     #[serde(serialize_with = "as_strings")]

@@ -12,7 +12,9 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 /// Converted out of total, in one group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Counts {
+    /// Customers in the group.
     pub customers: u64,
+    /// Of them, customers who converted.
     pub converted: u64,
 }
 

@@ -100,7 +100,9 @@ pub enum ServeError {
     Load(LoadError),
     /// The address could not be bound.
     Bind {
+        /// The address that could not be bound.
         addr: SocketAddr,
+        /// The underlying error.
         error: std::io::Error,
     },
     /// The runtime or the listener failed.

@@ -147,10 +147,7 @@ impl Reader<'_> {
             Yaml::Sequence(items) => items,
             Yaml::Null => return Some(Vec::new()),
             other => {
-                let key = path
-                    .last()
-                    .map(|s| display_path(std::slice::from_ref(s)))
-                    .unwrap_or_default();
+                let key = last_key(path);
                 self.wrong_shape(
                     path,
                     "a list of rule names",
@@ -195,10 +192,7 @@ impl Reader<'_> {
             Yaml::Mapping(m) => m,
             Yaml::Null => return Some(Vec::new()),
             other => {
-                let key = path
-                    .last()
-                    .map(|s| display_path(std::slice::from_ref(s)))
-                    .unwrap_or_default();
+                let key = last_key(path);
                 self.wrong_shape(
                     path,
                     &format!("a map from rule names to {what}s"),
@@ -385,4 +379,11 @@ pub fn rule_messages(program: &Program, rule: &str) -> Vec<String> {
         Some(Message::Variants(v)) => v.iter().map(|(m, _)| m.clone()).collect(),
         None => Vec::new(),
     }
+}
+
+/// The last key of `path` as written in the file (for examples in help lines).
+fn last_key(path: &[Seg]) -> String {
+    path.last()
+        .map(|s| display_path(std::slice::from_ref(s)))
+        .unwrap_or_default()
 }
