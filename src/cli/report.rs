@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 
 use nudge::atomic_file::AtomicFile;
 use nudge::report::{self, Options};
-use nudge::Ruleset;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
@@ -53,12 +52,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match Ruleset::load(&args.rules) {
-        Ok(r) => r,
-        Err(e) => {
-            super::print_load_error(&e);
-            return 1;
-        }
+    let ruleset = match super::load_ruleset(&args.rules) {
+        Ok(ruleset) => ruleset,
+        Err(code) => return code,
     };
     let options = Options {
         decisions: args.decisions,
