@@ -10,21 +10,9 @@ use nudge::syntax::format::format_source;
 use nudge::syntax::{parse_file, FileId};
 use proptest::prelude::*;
 
-const SPAN_START: &str = "Span { file: FileId(";
-
-/// A `{:?}` dump with every `Span { file: FileId(0), start: N, end: N }` removed.
-fn strip_spans(debug: &str) -> String {
-    let mut out = String::with_capacity(debug.len());
-    let mut rest = debug;
-    while let Some(at) = rest.find(SPAN_START) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at..];
-        let close = after.find(" }").expect("a span dump ends with ` }`");
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    out
-}
+#[path = "support/fmt.rs"]
+mod fmt_support;
+use fmt_support::{comments, strip_spans};
 
 /// The syntax tree of a file that must parse, spans removed.
 fn tree(text: &str) -> String {
@@ -34,33 +22,6 @@ fn tree(text: &str) -> String {
         "does not parse: {diagnostics:?}\n{text}"
     );
     strip_spans(&format!("{ast:?}"))
-}
-
-/// The texts of all comments (`#` to the end of the line, outside strings),
-/// trailing whitespace trimmed, sorted.
-fn comments(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let mut in_string = false;
-        let mut escaped = false;
-        for (i, c) in line.char_indices() {
-            if in_string {
-                match c {
-                    _ if escaped => escaped = false,
-                    '\\' => escaped = true,
-                    '"' => in_string = false,
-                    _ => {}
-                }
-            } else if c == '"' {
-                in_string = true;
-            } else if c == '#' {
-                out.push(line[i..].trim_end().to_string());
-                break;
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn format(text: &str) -> String {

@@ -153,6 +153,14 @@ pub fn run(config: Config, ruleset: Ruleset) -> Result<(), ServeError> {
     })
 }
 
+/// The routes over `ruleset`, without a listener, file watcher or signal
+/// handling: for callers that drive the handlers in-process (the fuzzers in
+/// `fuzz/` send request bodies through it). Call it inside a Tokio runtime
+/// with time enabled; the batch route spawns a task.
+pub fn router(config: Config, ruleset: Ruleset) -> axum::Router {
+    routes::router(Arc::new(state::State::new(config, ruleset)))
+}
+
 /// Serves on an already bound listener until SIGTERM or Ctrl-C, then stops
 /// accepting connections and finishes the requests in flight (for at most
 /// `config.timeout` plus 5 seconds).

@@ -1,0 +1,19 @@
+//! One NDJSON snapshot line → `Ruleset::read_customer` → evaluation (with
+//! and without explain), against the bundled ruleset (`rules/`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use nudge_fuzz::{bundled, evaluate, now, on_worker_stack};
+
+fuzz_target!(|data: &[u8]| on_worker_stack(|| run(data)));
+
+fn run(data: &[u8]) {
+    // `nudge eval` and the batch route reject a non-UTF-8 line before reading it.
+    let Ok(line) = std::str::from_utf8(data) else {
+        return;
+    };
+    let ruleset = bundled();
+    if let Ok(customer) = ruleset.read_customer(line) {
+        evaluate(ruleset.program(), ruleset.hash(), &customer, now());
+    }
+}
