@@ -70,10 +70,11 @@
 //!
 //! Cargo features: `cli` (default) builds the `nudge` tool and the rule test
 //! runner ([`testing`]); `gen` the synthetic customer generator; `server`
-//! the HTTP server; `parallel` (part of `cli`) the rayon pool of the batch
-//! engine. With `default-features = false` the library depends only on
-//! pest, serde, serde_json, serde_yaml, chrono, chrono-tz, miette, sha2,
-//! strsim, thiserror, memchr and libm.
+//! the HTTP server; `lsp` the language server ([`lsp`], `nudge lsp`);
+//! `parallel` (part of `cli`) the rayon pool of the batch engine. With
+//! `default-features = false` the library depends only on pest, serde,
+//! serde_json, serde_yaml, chrono, chrono-tz, miette, sha2, strsim,
+//! thiserror, memchr and libm.
 
 // Library code never indexes with `[]` on input-dependent data (Cedar does
 // the same): `.get()` and a fallback instead of a panic.
@@ -93,6 +94,8 @@ pub mod gen;
 pub mod history;
 pub mod instant;
 pub mod lines;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod program;
 pub mod report;
 pub mod ruleset;

@@ -519,27 +519,12 @@ impl Tally {
     }
 }
 
-/// The records of a YAML text: every document, and every item of a
-/// document that is a list; a syntax error is one rejection and ends the
-/// input.
+/// The records of a YAML text (see [`crate::snapshot::yaml_records`]).
 fn yaml_records(text: &str) -> Vec<Result<serde_yaml::Value, Rejection>> {
-    let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        match <serde_yaml::Value as serde::Deserialize>::deserialize(doc) {
-            Ok(serde_yaml::Value::Sequence(items)) => out.extend(items.into_iter().map(Ok)),
-            Ok(serde_yaml::Value::Null) => {}
-            Ok(value) => out.push(Ok(value)),
-            Err(e) => {
-                out.push(Err(Rejection::NotACustomer(RejectedInput::Malformed(
-                    e.to_string(),
-                ))));
-                // serde_yaml cannot resume after a syntax error (its
-                // document iterator would repeat the error forever).
-                break;
-            }
-        }
-    }
-    out
+    crate::snapshot::yaml_records(text)
+        .into_iter()
+        .map(|record| record.map_err(Rejection::NotACustomer))
+        .collect()
 }
 
 #[cfg(all(test, feature = "gen"))]

@@ -6,6 +6,8 @@ mod eval;
 mod explain;
 mod fmt;
 mod gen;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod progress;
 mod report;
 #[cfg(feature = "server")]
@@ -52,6 +54,8 @@ enum Command {
     Test(test::Args),
     #[cfg(feature = "server")]
     Serve(serve::Args),
+    #[cfg(feature = "lsp")]
+    Lsp(lsp::Args),
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -67,6 +71,8 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(args) => lsp::run(args),
     };
     ExitCode::from(code)
 }

@@ -236,22 +236,75 @@ pub fn from_json_array(
 }
 
 /// Reads YAML text holding one customer, a list of customers, or several
-/// `---` documents of either.
+/// `---` documents of either. A document with a syntax error is one
+/// rejection; the documents after it are still read.
 pub fn from_yaml_str(program: &Program, text: &str) -> Vec<Result<Customer, RejectedInput>> {
+    yaml_records(text)
+        .into_iter()
+        .map(|record| record.and_then(|value| from_deserializer(program, value)))
+        .collect()
+}
+
+/// The records of a YAML text: every document, and every item of a
+/// document that is a list (empty documents hold none). A document that is
+/// not valid YAML gives one `Malformed` rejection and the next documents
+/// are read on: the text is split at its `---` lines first, because
+/// serde_yaml cannot resume after a syntax error (its document iterator
+/// repeats the error forever).
+pub fn yaml_records(text: &str) -> Vec<Result<serde_yaml::Value, RejectedInput>> {
     let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        match <serde_yaml::Value as serde::Deserialize>::deserialize(doc) {
-            Ok(serde_yaml::Value::Sequence(items)) => {
-                for item in items {
-                    out.push(from_deserializer(program, item));
-                }
-            }
+    for (first_line, doc) in yaml_documents(text) {
+        match serde_yaml::from_str::<serde_yaml::Value>(doc) {
+            Ok(serde_yaml::Value::Sequence(items)) => out.extend(items.into_iter().map(Ok)),
             Ok(serde_yaml::Value::Null) => {}
-            Ok(value) => out.push(from_deserializer(program, value)),
-            Err(e) => out.push(Err(RejectedInput::Malformed(e.to_string()))),
+            Ok(value) => out.push(Ok(value)),
+            Err(e) => out.push(Err(RejectedInput::Malformed(yaml_error(&e, first_line)))),
         }
     }
     out
+}
+
+/// Splits YAML text into documents at `---` marker lines (which end any
+/// block, as the YAML grammar says), with the 1-based line each document's
+/// text starts on. A marker's own line may carry content (`--- {id: a}`).
+fn yaml_documents(text: &str) -> Vec<(usize, &str)> {
+    let mut docs = Vec::new();
+    let (mut start, mut start_line) = (0, 1);
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let is_marker = bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t");
+        if is_marker {
+            if let Some(before) = text.get(start..offset) {
+                docs.push((start_line, before));
+            }
+            start = offset + 3;
+            start_line = index + 1;
+        }
+        offset += line.len();
+    }
+    if let Some(rest) = text.get(start..) {
+        docs.push((start_line, rest));
+    }
+    docs
+}
+
+/// serde_yaml's message, with its line counted from the start of the file
+/// rather than of the document.
+fn yaml_error(error: &serde_yaml::Error, first_line: usize) -> String {
+    let message = error.to_string();
+    match error.location() {
+        Some(at) if first_line > 1 => {
+            let local = format!("at line {} column {}", at.line(), at.column());
+            let global = format!(
+                "at line {} column {}",
+                at.line() + first_line - 1,
+                at.column()
+            );
+            message.replace(&local, &global)
+        }
+        _ => message,
+    }
 }
 
 /// Reads a customer object, or part of one (a test file's `defaults`),

@@ -244,3 +244,36 @@ fn a_key_that_is_not_a_string_is_rejected_but_listed_when_asked() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed.first().map(|k| k.key.as_str()), Some("7"));
 }
+
+#[test]
+fn a_bad_yaml_document_is_one_rejection_and_the_others_are_read() {
+    // Once an endless loop with growing memory: serde_yaml repeats a
+    // syntax error forever.
+    let ruleset = ruleset();
+    let program = ruleset.program();
+    for (text, customers, rejected) in [
+        ("id: x\n  bad: indent\n", 0, 1),
+        ("[", 0, 1),
+        (
+            "id: a\n---\nid: b\n  bad: indent\n---\n- id: c\n- id: d\n",
+            3,
+            1,
+        ),
+        ("--- {id: a}\n--- [\n--- {id: b}\n", 2, 1),
+        ("---\n", 0, 0),
+    ] {
+        let results = super::from_yaml_str(program, text);
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        let bad = results.iter().filter(|r| r.is_err()).count();
+        assert_eq!((ok, bad), (customers, rejected), "{text:?}: {results:?}");
+    }
+}
+
+#[test]
+fn a_yaml_error_names_the_line_in_the_file() {
+    let ruleset = ruleset();
+    let program = ruleset.program();
+    let results = super::from_yaml_str(program, "id: a\n---\nid: b\n  bad: indent\n");
+    let error = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+    assert!(error.to_string().contains("line 4"), "{error}");
+}
