@@ -70,7 +70,7 @@
 //!
 //! Cargo features: `cli` (default) builds the `nudge` tool and the rule test
 //! runner ([`testing`]); `gen` the synthetic customer generator; `server`
-//! the HTTP server; `lsp` the language server ([`lsp`], `nudge lsp`);
+//! the HTTP server; `lsp` the language server (`nudge lsp`);
 //! `parallel` (part of `cli`) the rayon pool of the batch engine. With
 //! `default-features = false` the library depends only on pest, serde,
 //! serde_json, serde_yaml, chrono, chrono-tz, miette, sha2, strsim,
@@ -87,6 +87,7 @@ pub mod batch;
 pub mod check;
 pub mod decision;
 pub mod diagnostic;
+pub mod diff;
 pub mod digest;
 pub mod eval;
 #[cfg(feature = "gen")]

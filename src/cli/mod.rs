@@ -2,6 +2,7 @@
 //! calling the library and printing. Exit codes follow docs/language.md#commands.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -36,6 +37,7 @@ use clap::{Parser, Subcommand};
   nudge eval --rules rules --snapshots customers.ndjson --out decisions.ndjson --manifest run.json
   nudge explain --rules rules --customer customers.ndjson --id c_000006
   nudge report --rules rules --decisions logs/ --outcomes today.ndjson --out lift.html
+  nudge diff origin/main:rules rules --snapshots sample.ndjson --format markdown   (what a rule change does)
   nudge gen --count 1000000 | nudge eval --snapshots - --quiet > /dev/null   (a load test)"
 )]
 struct Cli {
@@ -48,6 +50,7 @@ enum Command {
     Check(check::Args),
     Fmt(fmt::Args),
     Eval(eval::Args),
+    Diff(diff::Args),
     Explain(explain::Args),
     Gen(gen::Args),
     Report(report::Args),
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Gen(args) => gen::run(args),
         Command::Report(args) => report::run(args),
