@@ -393,7 +393,8 @@ impl Run<'_> {
                 .messages
                 .iter()
                 .filter(|m| {
-                    window::contains(self.now, Some(cap.window), m.at)
+                    !m.held_out
+                        && window::contains(self.now, Some(cap.window), m.at)
                         && cap_channel.is_none_or(|c| m.channel == c)
                 })
                 .count();

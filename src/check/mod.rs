@@ -5,6 +5,7 @@
 mod definitions;
 mod division;
 mod expr;
+mod goal;
 mod lints;
 mod names;
 mod policy;

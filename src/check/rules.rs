@@ -96,10 +96,12 @@ impl Checker {
             priority: extras.priority,
             cooldown: extras.cooldown,
             holdout: extras.holdout,
+            goal: extras.goal,
         })
     }
 
-    /// The optional clauses: `describe`, `tags`, `priority`, `cooldown`, `holdout`.
+    /// The optional clauses: `describe`, `tags`, `priority`, `cooldown`,
+    /// `holdout`, `goal`.
     fn extras(&mut self, rule: &ast::RuleDef, ok: &mut bool) -> Extras {
         let mut x = Extras::default();
         for clause in &rule.clauses {
@@ -135,6 +137,10 @@ impl Checker {
                     }
                     x.holdout = Some((p.value * 100.0).round() as u32);
                 }
+                RuleClauseKind::Goal(g) => match self.goal(g) {
+                    Some(g) => x.goal = Some(g),
+                    None => *ok = false,
+                },
                 RuleClauseKind::When(_) | RuleClauseKind::Send(_) => {}
             }
         }
@@ -329,4 +335,5 @@ struct Extras {
     priority: i64,
     cooldown: Option<crate::value::Micros>,
     holdout: Option<u32>,
+    goal: Option<program::Goal>,
 }

@@ -384,6 +384,22 @@ pub struct Rule {
     pub cooldown: Option<Micros>,
     /// Holdout share in hundredths of a percent (`10%` is 1000).
     pub holdout: Option<u32>,
+    /// What the rule exists to cause; changes no decision (`nudge report`).
+    pub goal: Option<Goal>,
+}
+
+/// A rule's `goal EVENT [where COND] within D`: the customer converted when
+/// `event` (matching `filter`) occurs in `(deliver_at, deliver_at + within]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    /// Event slot.
+    pub event: u32,
+    /// Over the occurrence's properties only.
+    pub filter: Option<Expr>,
+    /// The window after `deliver_at`.
+    pub within: Micros,
+    /// Canonical source text: `goal imported_data within 7 days`.
+    pub text: String,
 }
 
 /// What a suppression applies to.

@@ -518,6 +518,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 message,
                 channel,
                 at,
+                held_out: false,
             }),
             None => Err(ProblemKind::BadMessageTime {
                 found: found_str(&at),

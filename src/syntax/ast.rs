@@ -285,6 +285,8 @@ pub enum RuleClauseKind {
     Cooldown(DurationLit),
     /// `holdout P%`
     Holdout(PercentLit),
+    /// `goal EVENT [where COND] within D`
+    Goal(GoalClause),
 }
 
 impl RuleClauseKind {
@@ -298,8 +300,21 @@ impl RuleClauseKind {
             RuleClauseKind::Priority { .. } => "priority",
             RuleClauseKind::Cooldown(_) => "cooldown",
             RuleClauseKind::Holdout(_) => "holdout",
+            RuleClauseKind::Goal(_) => "goal",
         }
     }
+}
+
+/// `goal EVENT [where COND] within D` (LANGUAGE.md 12.8): the conversion a
+/// rule exists to cause. It changes no decision; `nudge report` measures it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalClause {
+    /// The goal event.
+    pub event: Ident,
+    /// Over the event's properties, by bare name.
+    pub filter: Option<Expr>,
+    /// The window after delivery.
+    pub within: DurationLit,
 }
 
 /// `send CHANNEL MESSAGE [with { ... }]`.
