@@ -17,12 +17,28 @@ pub struct AtomicFile {
     out: Option<BufWriter<File>>,
     /// Renamed into place: nothing to remove.
     committed: bool,
+    /// Written straight into a device or FIFO: no temporary file.
+    direct: bool,
 }
 
 impl AtomicFile {
     /// Starts writing `dest` (through a hidden temporary file beside it).
+    ///
+    /// A destination that exists and is not a regular file (`/dev/null`, a
+    /// FIFO, a terminal) is written straight into: renaming over it would
+    /// replace the device with a plain file.
     pub fn create(dest: impl AsRef<Path>) -> io::Result<AtomicFile> {
         let dest = dest.as_ref().to_path_buf();
+        if std::fs::metadata(&dest).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = std::fs::OpenOptions::new().write(true).open(&dest)?;
+            return Ok(AtomicFile {
+                tmp: dest.clone(),
+                dest,
+                out: Some(BufWriter::with_capacity(1 << 16, file)),
+                committed: false,
+                direct: true,
+            });
+        }
         let name = dest
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -34,6 +50,7 @@ impl AtomicFile {
             tmp,
             out: Some(BufWriter::with_capacity(1 << 16, file)),
             committed: false,
+            direct: false,
         })
     }
 
@@ -68,7 +85,9 @@ impl AtomicFile {
     fn sync(&mut self) -> io::Result<()> {
         if let Some(out) = &mut self.out {
             out.flush()?;
-            out.get_ref().sync_all()?;
+            if !self.direct {
+                out.get_ref().sync_all()?;
+            }
         }
         Ok(())
     }
@@ -83,6 +102,10 @@ impl AtomicFile {
     /// Closes the (synced) file and renames it into place.
     fn rename(mut self) -> io::Result<()> {
         self.out = None;
+        if self.direct {
+            self.committed = true;
+            return Ok(());
+        }
         std::fs::rename(&self.tmp, &self.dest)?;
         self.committed = true;
         #[cfg(unix)]
@@ -125,7 +148,7 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if !self.committed {
+        if !self.committed && !self.direct {
             self.out = None;
             let _ = std::fs::remove_file(&self.tmp);
         }
@@ -153,5 +176,17 @@ mod tests {
         assert_eq!(names.len(), 1, "no temporary file is left behind");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "again");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_into_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        write("/dev/null", "discarded").unwrap();
+        let meta = std::fs::metadata("/dev/null").unwrap();
+        assert!(
+            meta.file_type().is_char_device(),
+            "/dev/null is still a device"
+        );
     }
 }

@@ -56,6 +56,8 @@ pub enum Code {
     EmptyRuleset,
     /// An event name used where a value is expected.
     EventAsValue,
+    /// A goal's `where` that reads more than the goal event's properties.
+    GoalCondition,
     /// An internal error (a bug in nudge).
     Internal,
     /// A ruleset with errors.
@@ -170,6 +172,7 @@ impl Code {
         Code::EmptyQuietHours,
         Code::EmptyRuleset,
         Code::EventAsValue,
+        Code::GoalCondition,
         Code::Internal,
         Code::InvalidRuleset,
         Code::Io,
@@ -237,6 +240,7 @@ impl Code {
             Code::EmptyQuietHours => "nudge::empty_quiet_hours",
             Code::EmptyRuleset => "nudge::empty_ruleset",
             Code::EventAsValue => "nudge::event_as_value",
+            Code::GoalCondition => "nudge::goal_condition",
             Code::Internal => "nudge::internal",
             Code::InvalidRuleset => "nudge::invalid_ruleset",
             Code::Io => "nudge::io",
@@ -323,6 +327,9 @@ impl Code {
             Code::EmptyQuietHours => "quiet hours that start and end at the same time",
             Code::EmptyRuleset => "a ruleset directory with no rule files",
             Code::EventAsValue => "an event name used where a value is expected",
+            Code::GoalCondition => {
+                "a goal's `where` that reads more than the goal event's properties"
+            }
             Code::Internal => "an internal error (a bug in nudge)",
             Code::InvalidRuleset => "a ruleset with errors",
             Code::Io => "a file that cannot be read",

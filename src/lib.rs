@@ -64,7 +64,9 @@
 //! are evaluated ([`eval`]) and arbitrated into decisions ([`arbitrate`],
 //! [`decision`]). [`batch`] streams whole files of customers through a
 //! ruleset in parallel, in input order, into any [`batch::Sink`]; `nudge
-//! eval`, the server's batch route and the examples all run it.
+//! eval`, the server's batch route and the examples all run it. The loop
+//! closes with earlier decision logs as message history ([`history`]) and
+//! the lift report of each rule's goal ([`report`]).
 //!
 //! Cargo features: `cli` (default) builds the `nudge` tool and the rule test
 //! runner ([`testing`]); `gen` the synthetic customer generator; `server`
@@ -72,7 +74,7 @@
 //! `parallel` (part of `cli`) the rayon pool of the batch engine. With
 //! `default-features = false` the library depends only on pest, serde,
 //! serde_json, serde_yaml, chrono, chrono-tz, miette, sha2, strsim,
-//! thiserror and memchr.
+//! thiserror, memchr and libm.
 
 // Library code never indexes with `[]` on input-dependent data (Cedar does
 // the same): `.get()` and a fallback instead of a panic.
@@ -91,10 +93,13 @@ pub mod digest;
 pub mod eval;
 #[cfg(feature = "gen")]
 pub mod gen;
+pub mod history;
 pub mod instant;
+pub mod lines;
 #[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod program;
+pub mod report;
 pub mod ruleset;
 #[cfg(feature = "server")]
 pub mod serve;

@@ -160,7 +160,8 @@ impl<'a> Run<'a> {
                 .messages
                 .iter()
                 .filter(|m| {
-                    window::contains(self.now, Some(cap.window), m.at)
+                    !m.held_out
+                        && window::contains(self.now, Some(cap.window), m.at)
                         && cap_channel.is_none_or(|c| m.channel == c)
                         && cap.tag.as_ref().is_none_or(|t| match &m.tags {
                             Some(tags) => tags.contains(t),

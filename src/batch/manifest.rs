@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::reject::Rejected;
 use crate::decision::{Evaluation, Outcome};
+use crate::history::HistoryFile;
 use crate::value::format_time;
 use crate::Ruleset;
 
@@ -119,6 +120,10 @@ pub struct Manifest {
     pub now: String,
     /// Every input, in order.
     pub inputs: Vec<InputSummary>,
+    /// Earlier decision logs read as message history (`--history`), with
+    /// their SHA-256.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryFile>,
     /// Customers evaluated (valid or invalid).
     pub customers: u64,
     /// Customers whose snapshot did not fit the schema.
@@ -171,6 +176,7 @@ impl Manifest {
             duplicate_ids: inputs.iter().map(|i| i.duplicates).sum(),
             rejected,
             inputs,
+            history: Vec::new(),
             customers: counts.customers,
             invalid_customers: counts.invalid,
             decisions: counts.decisions,

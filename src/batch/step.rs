@@ -5,9 +5,13 @@
 
 use chrono::{DateTime, Utc};
 
+use std::sync::Arc;
+
 use super::input::Record;
 use super::reject::Rejection;
 use crate::decision::Evaluation;
+use crate::history::History;
+use crate::snapshot::Customer;
 use crate::Ruleset;
 
 /// What a batch run does with each record, on the worker threads.
@@ -69,6 +73,7 @@ pub struct Evaluate {
     ruleset: Ruleset,
     now: DateTime<Utc>,
     explain: bool,
+    history: Option<Arc<History>>,
 }
 
 impl Evaluate {
@@ -78,7 +83,15 @@ impl Evaluate {
             ruleset,
             now,
             explain: false,
+            history: None,
         }
+    }
+
+    /// Adds each customer's entries of earlier decision logs to its
+    /// `messages` before evaluating it (`nudge eval --history`).
+    pub fn history(mut self, history: Arc<History>) -> Evaluate {
+        self.history = Some(history);
+        self
     }
 
     /// Also gives a `no_match` decision for every rule that did not match.
@@ -102,7 +115,10 @@ impl Step for Evaluate {
     type Output = Evaluation;
 
     fn run(&self, record: Record<'_>) -> Result<Evaluation, Rejection> {
-        let customer = record.read(&self.ruleset)?;
+        let mut customer = record.read(&self.ruleset)?;
+        if let (Some(history), Customer::Valid(snapshot)) = (&self.history, &mut customer) {
+            history.extend(snapshot);
+        }
         Ok(self.ruleset.evaluation(&customer, self.now, self.explain))
     }
 }

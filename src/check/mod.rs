@@ -6,6 +6,7 @@ mod definitions;
 mod delivery;
 mod division;
 mod expr;
+mod goal;
 mod lints;
 mod names;
 mod policy;

@@ -100,11 +100,12 @@ impl Checker {
             holdout: extras.holdout,
             fallbacks,
             deliver: extras.deliver,
+            goal: extras.goal,
         })
     }
 
     /// The optional clauses: `describe`, `tags`, `priority`, `cooldown`,
-    /// `holdout`, `deliver at`.
+    /// `holdout`, `deliver at`, `goal`.
     fn extras(&mut self, rule: &ast::RuleDef, ok: &mut bool) -> Extras {
         let mut x = Extras::default();
         for clause in &rule.clauses {
@@ -141,6 +142,10 @@ impl Checker {
                     x.holdout = Some((p.value * 100.0).round() as u32);
                 }
                 RuleClauseKind::Deliver { at, days } => x.deliver = self.schedule(at, days, ok),
+                RuleClauseKind::Goal(g) => match self.goal(g) {
+                    Some(g) => x.goal = Some(g),
+                    None => *ok = false,
+                },
                 RuleClauseKind::When(_) | RuleClauseKind::Send(_) => {}
             }
         }
@@ -336,4 +341,5 @@ struct Extras {
     cooldown: Option<crate::value::Micros>,
     holdout: Option<u32>,
     deliver: Option<program::Schedule>,
+    goal: Option<program::Goal>,
 }

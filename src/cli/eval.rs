@@ -2,6 +2,7 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +12,7 @@ use nudge::batch::{
     Batch, Counts, Encoded, Evaluate, Input, Manifest, NdjsonWriter, Options, Rejected, Sink, Step,
     UniqueCustomers,
 };
+use nudge::history::History;
 
 /// Evaluate rules over customer snapshots and print decision records.
 ///
@@ -19,7 +21,7 @@ use nudge::batch::{
 /// Writes one JSON decision per line (every outcome except `no_match`,
 /// unless `--explain`). A line that is not a customer is reported as
 /// `file:line: why` and counted; the rest is still evaluated, and the exit
-/// code is then 2.
+/// code is then 2 (as for a `--history` line that is not a decision record).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The ruleset directory.
@@ -43,6 +45,11 @@ pub struct Args {
     /// Worker threads, 1 to 256 (default: all cores).
     #[arg(long, value_parser = parse_threads)]
     threads: Option<usize>,
+    /// Earlier decision logs (files, or directories of `.ndjson`/`.jsonl`
+    /// files) whose sends and holdouts become message history, so that
+    /// cooldowns and caps work across runs.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    history: Vec<PathBuf>,
     /// Print no progress bar and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -62,9 +69,34 @@ pub fn run(args: Args) -> u8 {
         Err(code) => return code,
     };
     let now = nudge::instant::or_current(args.now);
-    let step = Evaluate::new(ruleset.clone(), now)
-        .explain(args.explain)
-        .map(Encoded::from);
+    let mut evaluate = Evaluate::new(ruleset.clone(), now).explain(args.explain);
+    let mut history_files = Vec::new();
+    let mut history_rejected = 0;
+    if !args.history.is_empty() {
+        let history = match History::load(&args.history, now.timestamp_micros()) {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 1;
+            }
+        };
+        for p in &history.problems.first {
+            eprintln!("{p}");
+        }
+        history_rejected = history.problems.count;
+        if !args.quiet {
+            let files = history.files.len();
+            eprintln!(
+                "history: {} entries for {} customers from {files} file{}",
+                history.entries(),
+                history.customers(),
+                if files == 1 { "" } else { "s" }
+            );
+        }
+        history_files = history.files.clone();
+        evaluate = evaluate.history(Arc::new(history));
+    }
+    let step = evaluate.map(Encoded::from);
     let options = Options {
         hash_inputs: args.manifest.is_some(),
         ..Options::default()
@@ -145,7 +177,8 @@ pub fn run(args: Args) -> u8 {
     }
     let counts: Counts = sink.0.counts().clone();
     let elapsed = clock.elapsed();
-    let manifest = Manifest::new(&ruleset, now, inputs, &counts, started);
+    let mut manifest = Manifest::new(&ruleset, now, inputs, &counts, started);
+    manifest.history = history_files;
     // Decisions and manifest are complete on disk before either is renamed
     // into place: a failed run leaves neither (and no temporary file).
     let mut files = Vec::new();
@@ -177,7 +210,7 @@ pub fn run(args: Args) -> u8 {
     if !args.quiet {
         print_summary(&manifest, elapsed.as_secs_f64());
     }
-    if manifest.rejected_lines > 0 {
+    if manifest.rejected_lines > 0 || history_rejected > 0 {
         2
     } else {
         0

@@ -11,6 +11,7 @@ mod interrupt;
 #[cfg(feature = "lsp")]
 mod lsp;
 mod progress;
+mod report;
 #[cfg(feature = "server")]
 mod serve;
 mod test;
@@ -36,6 +37,7 @@ use clap::{Parser, Subcommand};
   nudge test rules --coverage            run the rule tests in rules/tests/
   nudge eval --rules rules --snapshots customers.ndjson --out decisions.ndjson --manifest run.json
   nudge explain --rules rules --customer customers.ndjson --id c_000006
+  nudge report --rules rules --decisions logs/ --outcomes today.ndjson --out lift.html
   nudge diff origin/main:rules rules --snapshots sample.ndjson --format markdown   (what a rule change does)
   nudge gen --count 1000000 | nudge eval --snapshots - --quiet > /dev/null   (a load test)"
 )]
@@ -52,6 +54,7 @@ enum Command {
     Diff(diff::Args),
     Explain(explain::Args),
     Gen(gen::Args),
+    Report(report::Args),
     Test(test::Args),
     #[cfg(feature = "server")]
     Serve(serve::Args),
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Gen(args) => gen::run(args),
+        Command::Report(args) => report::run(args),
         Command::Test(args) => test::run(args),
         #[cfg(feature = "server")]
         Command::Serve(args) => serve::run(args),

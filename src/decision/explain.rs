@@ -58,6 +58,13 @@ pub fn render(
             rule.priority,
             program.channel_name(rule.channel)
         );
+        if let Some(goal) = &rule.goal {
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.paint("2", &format!("{} (measured by nudge report)", goal.text))
+            );
+        }
         for b in &d.because {
             let suffix = match (&b.error, b.value) {
                 (Some(e), _) => format!("   failed: {e}"),

@@ -252,7 +252,7 @@ impl<'a> Evaluator<'a> {
                     .messages
                     .iter()
                     .rev()
-                    .filter(|m| window::contains(self.now, *window, m.at))
+                    .filter(|m| !m.held_out && window::contains(self.now, *window, m.at))
                     .find(|m| m.message == *message)
                     .map(|m| m.at);
                 if self.trace.is_some() {

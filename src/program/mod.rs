@@ -388,6 +388,22 @@ pub struct Rule {
     pub fallbacks: Vec<u32>,
     /// `deliver at HH:MM [on DAY, …]` (12.4).
     pub deliver: Option<Schedule>,
+    /// What the rule exists to cause; changes no decision (`nudge report`).
+    pub goal: Option<Goal>,
+}
+
+/// A rule's `goal EVENT [where COND] within D`: the customer converted when
+/// `event` (matching `filter`) occurs in `(deliver_at, deliver_at + within]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    /// Event slot.
+    pub event: u32,
+    /// Over the occurrence's properties only.
+    pub filter: Option<Expr>,
+    /// The window after `deliver_at`.
+    pub within: Micros,
+    /// Canonical source text: `goal imported_data within 7 days`.
+    pub text: String,
 }
 
 /// What a suppression applies to.

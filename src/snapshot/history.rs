@@ -571,6 +571,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
                 channel,
                 at,
                 tags,
+                held_out: false,
             }),
             None => Err(ProblemKind::BadMessageTime {
                 found: found_str(&at),

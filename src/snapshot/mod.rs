@@ -87,6 +87,10 @@ pub struct SentMessage {
     pub at: Micros,
     /// The sending rule's tags, when the entry lists them (12.7).
     pub tags: Option<Vec<String>>,
+    /// A `held_out` decision from an earlier run (`nudge eval --history`):
+    /// nothing was sent, so it counts only for its rule's cooldown, and
+    /// control customers come back at the treated customers' pace.
+    pub held_out: bool,
 }
 
 /// One customer's state, laid out by the schema.
@@ -172,6 +176,55 @@ pub fn from_deserializer<'de, D: serde::Deserializer<'de>>(
         .deserialize(de)
         .map_err(|e| RejectedInput::Malformed(e.to_string()))?
         .finish(&program.schema)
+}
+
+/// A customer's id and event occurrences, read without requiring its
+/// attributes: what `nudge report` needs from outcome snapshots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerEvents {
+    /// The customer id.
+    pub id: String,
+    /// Occurrences by event slot, sorted by time.
+    pub events: Vec<EventLog>,
+    /// Event occurrences that do not fit the schema (left out of `events`).
+    pub problems: Vec<Problem>,
+}
+
+impl CustomerEvents {
+    /// A snapshot holding only these events (no attributes, no messages),
+    /// for evaluating expressions over event properties.
+    pub fn into_snapshot(self) -> Snapshot {
+        Snapshot {
+            id: self.id,
+            events: self.events,
+            ..Snapshot::default()
+        }
+    }
+}
+
+/// Reads one customer's id and events from JSON text (one NDJSON line).
+pub fn events_from_json_str(
+    program: &Program,
+    text: &str,
+) -> Result<CustomerEvents, RejectedInput> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = seed::CustomerSeed::new(&program.schema)
+        .deserialize(&mut de)
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
+    de.end()
+        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
+    parsed.finish_events()
+}
+
+/// Reads one customer's id and events from any serde deserializer.
+pub fn events_from_deserializer<'de, D: serde::Deserializer<'de>>(
+    program: &Program,
+    de: D,
+) -> Result<CustomerEvents, RejectedInput> {
+    seed::CustomerSeed::new(&program.schema)
+        .deserialize(de)
+        .map_err(|e| RejectedInput::Malformed(e.to_string()))?
+        .finish_events()
 }
 
 /// Reads a JSON array of customers; each element is read on its own.

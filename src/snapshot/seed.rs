@@ -9,7 +9,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::history::{EventsSeed, MessagesSeed};
 use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
-use super::{Customer, EventLog, InvalidSnapshot, RejectedInput, SentMessage, Snapshot};
+use super::{
+    Customer, CustomerEvents, EventLog, InvalidSnapshot, RejectedInput, SentMessage, Snapshot,
+};
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
 
@@ -87,10 +89,35 @@ pub(super) struct Parsed {
     pub(super) events: Vec<EventLog>,
     pub(super) messages: Vec<SentMessage>,
     pub(super) problems: Vec<Problem>,
+    /// Where in `problems` the problems with event occurrences are.
+    event_problems: std::ops::Range<usize>,
     pub(super) unknown: Unknown,
 }
 
 impl Parsed {
+    /// Only the id and the events; attributes are not required. The
+    /// problems with event occurrences come along.
+    pub(super) fn finish_events(mut self) -> Result<CustomerEvents, RejectedInput> {
+        let id = match (self.id, self.id_problem) {
+            (Some(id), _) => id,
+            (None, Some(problem)) => return Err(problem),
+            (None, None) => return Err(RejectedInput::MissingId),
+        };
+        let problems = self
+            .problems
+            .get(self.event_problems.clone())
+            .map(<[Problem]>::to_vec)
+            .unwrap_or_default();
+        for log in &mut self.events {
+            log.sort();
+        }
+        Ok(CustomerEvents {
+            id,
+            events: self.events,
+            problems,
+        })
+    }
+
     /// Required attributes must be present; the id must be a string.
     pub(super) fn finish(mut self, schema: &Schema) -> Result<Customer, RejectedInput> {
         let id = match (self.id, self.id_problem) {
@@ -313,6 +340,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                 .collect(),
             messages: Vec::new(),
             problems: Vec::new(),
+            event_problems: 0..0,
             unknown: Unknown {
                 count: 0,
                 keys: self.list_unknown.then(Vec::new),
@@ -352,10 +380,14 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                         *s = Some(v);
                     }
                 }
-                Key::Events => map.next_value_seed(EventsSeed {
-                    schema,
-                    parsed: &mut parsed,
-                })?,
+                Key::Events => {
+                    let before = parsed.problems.len();
+                    map.next_value_seed(EventsSeed {
+                        schema,
+                        parsed: &mut parsed,
+                    })?;
+                    parsed.event_problems = before..parsed.problems.len();
+                }
                 Key::Messages => map.next_value_seed(MessagesSeed {
                     parsed: &mut parsed,
                 })?,

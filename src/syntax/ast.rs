@@ -301,6 +301,8 @@ pub enum RuleClauseKind {
         /// The weekdays; empty for every day.
         days: Vec<Ident>,
     },
+    /// `goal EVENT [where COND] within D`
+    Goal(GoalClause),
 }
 
 impl RuleClauseKind {
@@ -315,8 +317,21 @@ impl RuleClauseKind {
             RuleClauseKind::Cooldown(_) => "cooldown",
             RuleClauseKind::Holdout(_) => "holdout",
             RuleClauseKind::Deliver { .. } => "deliver",
+            RuleClauseKind::Goal(_) => "goal",
         }
     }
+}
+
+/// `goal EVENT [where COND] within D` (LANGUAGE.md 12.8): the conversion a
+/// rule exists to cause. It changes no decision; `nudge report` measures it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalClause {
+    /// The goal event.
+    pub event: Ident,
+    /// Over the event's properties, by bare name.
+    pub filter: Option<Expr>,
+    /// The window after delivery.
+    pub within: DurationLit,
 }
 
 /// `send CHANNEL MESSAGE [with { ... }]`.

@@ -22,6 +22,19 @@ pub fn duration(d: &DurationLit) -> String {
     }
 }
 
+/// Canonical text of a rule's `goal EVENT [where COND] within D` (also shown
+/// by `explain` and `nudge report`).
+pub fn goal(g: &GoalClause) -> String {
+    let mut out = format!("goal {}", g.event.name);
+    if let Some(f) = &g.filter {
+        out.push_str(" where ");
+        write_expr(&mut out, f);
+    }
+    out.push_str(" within ");
+    out.push_str(&duration(&g.within));
+    out
+}
+
 /// A string literal with the escapes the grammar knows.
 pub fn string(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);

@@ -7,8 +7,8 @@ use super::grammar::Rule;
 use super::{parse_help, prescan, FileId, Span};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 
-const RULE_CLAUSES: [&str; 8] = [
-    "describe", "tags", "when", "send", "priority", "cooldown", "holdout", "deliver",
+const RULE_CLAUSES: [&str; 9] = [
+    "describe", "tags", "when", "send", "priority", "cooldown", "holdout", "deliver", "goal",
 ];
 const POLICY_CLAUSES: [&str; 7] = [
     "channels", "activity", "timezone", "quiet", "at", "most", "consent",
@@ -32,7 +32,8 @@ fn expectation(grammar_rule: Rule) -> Option<(u8, &'static str)> {
         equals => (3, "`=`"),
         comma => (9, "`,`"),
         kw_describe | kw_tags | kw_when | kw_send | kw_priority | kw_cooldown | kw_holdout
-        | kw_deliver => {
+        | kw_deliver
+        | kw_goal => {
             (4, "a rule clause (`when`, `send`, `priority`, `cooldown`, `holdout`, `tags`, `describe`)")
         }
         kw_channels | kw_activity | kw_timezone | kw_quiet | kw_consent => {

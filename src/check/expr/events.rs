@@ -8,7 +8,7 @@ use crate::syntax::ast::{AggregateKind, Expr, ExprKind, Ident};
 use crate::syntax::Span;
 
 impl Checker {
-    pub(super) fn event(&mut self, ident: &Ident) -> Option<u32> {
+    pub(in crate::check) fn event(&mut self, ident: &Ident) -> Option<u32> {
         if let Some(i) = self.schema.event_index(&ident.name) {
             return Some(i as u32);
         }

@@ -17,6 +17,14 @@ pub(in crate::check) struct Scope {
 }
 
 impl Scope {
+    /// Inside a `where` over `event`: its properties are in scope by bare name.
+    pub(in crate::check) fn for_event(event: u32) -> Scope {
+        Scope {
+            narrowed: Vec::new(),
+            event: Some(event),
+        }
+    }
+
     /// After `A` in `A and B`: every `x is present` conjunct of `A` makes `x`
     /// known present in `B`.
     pub(in crate::check) fn narrow_present(&mut self, e: &Expr) {

@@ -4,7 +4,7 @@
 use super::{Lines, Role, MAX_WHEN_WIDTH};
 use crate::source::Span;
 use crate::syntax::ast::*;
-use crate::syntax::canonical::{duration, expr, string};
+use crate::syntax::canonical::{duration, expr, goal, string};
 
 pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
     match item {
@@ -220,6 +220,7 @@ fn rule_clause_lines(b: &mut Lines<'_>, first: &mut bool, clause: &RuleClause) {
             }
             text
         }
+        RuleClauseKind::Goal(g) => goal(g),
         RuleClauseKind::When(e) => return when_lines(b, first, span, e),
         RuleClauseKind::Send(send) => match &send.message {
             MessageSpec::Single(m) => format!(

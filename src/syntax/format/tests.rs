@@ -143,6 +143,19 @@ fn policy_clauses_are_canonical() {
 }
 
 #[test]
+fn goal_clauses_are_canonical() {
+    let out = fmt_stable(
+        "rule r { when a send push \"m\" goal   watched  where minutes>=5 and (big) within 2d }\n\
+         rule s { when a send push \"n\" goal logged_in within 14 days }",
+    );
+    assert_eq!(
+        out,
+        "rule r {\n  when a\n  send push \"m\"\n  goal watched where minutes >= 5 and (big) within 2d\n}\n\n\
+         rule s {\n  when a\n  send push \"n\"\n  goal logged_in within 14 days\n}\n"
+    );
+}
+
+#[test]
 fn rule_clauses_keep_their_order() {
     let out = fmt_stable(
         "rule r { holdout 2.5% cooldown 2w priority -3 send push \"m\" with {a:1,b:x??\"y\"} \

@@ -529,7 +529,7 @@ impl Builder {
 /// Splits a trailing `within D` off an expression: `x within 7 days` gives
 /// `(x, 7 days)`, `a and b within trial_days * 1 day` gives
 /// `(a and b, trial_days * 1 day)`. Parenthesised expressions are left alone.
-fn lift_window(expr: Expr) -> (Expr, Option<Box<Expr>>) {
+pub(super) fn lift_window(expr: Expr) -> (Expr, Option<Box<Expr>>) {
     let span = expr.span;
     match expr.kind {
         ExprKind::Within(inner, rhs) => (*inner, Some(rhs)),

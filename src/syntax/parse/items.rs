@@ -3,9 +3,12 @@
 
 use pest::iterators::{Pair, Pairs};
 
+use super::expr::lift_window;
 use super::{is_token, next, next_content, Builder, Conv, Stop};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::ast::*;
 use crate::syntax::grammar::Rule;
+use crate::syntax::Span;
 
 impl Builder {
     pub(super) fn schema(&mut self, pair: Pair<'_, Rule>) -> Conv<SchemaBlock> {
@@ -249,6 +252,10 @@ impl Builder {
                         .collect();
                     RuleClauseKind::Deliver { at, days }
                 }
+                Rule::goal_clause => match self.goal(parts, cspan)? {
+                    Some(goal) => RuleClauseKind::Goal(goal),
+                    None => continue,
+                },
                 _ => return Err(Stop::Shape("rule clause")),
             };
             clauses.push(RuleClause { kind, span: cspan });
@@ -302,6 +309,67 @@ impl Builder {
             message,
             params,
         })
+    }
+
+    /// `goal EVENT [where COND] within D`; a `within` the condition swallowed
+    /// (`where big within 7 days`) is lifted back out, as in aggregates.
+    fn goal(&mut self, parts: Pairs<'_, Rule>, span: Span) -> Conv<Option<GoalClause>> {
+        let mut parts = parts.filter(|p| !is_token(p.as_rule()));
+        let event = self.ident(parts.next().ok_or(Stop::Shape("goal event"))?);
+        let mut filter = None;
+        let mut within = None;
+        for p in parts {
+            match p.as_rule() {
+                Rule::where_cond => {
+                    let cond = next_content(&mut p.into_inner(), "goal where")?;
+                    filter = Some(self.expr(cond)?);
+                }
+                Rule::window => within = self.window(Some(p))?,
+                _ => return Err(Stop::Shape("goal clause")),
+            }
+        }
+        if within.is_none() {
+            if let Some(f) = filter.take() {
+                let (f, w) = lift_window(f);
+                filter = Some(f);
+                within = w;
+            }
+        }
+        let Some(window) = within else {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Syntax,
+                    span,
+                    format!("goal `{}` has no window", event.name),
+                )
+                .with_label("a goal is reached within some time after the message")
+                .with_help(format!(
+                    "add the window, e.g. `goal {} within 7 days`",
+                    event.name
+                )),
+            );
+            return Ok(None);
+        };
+        let ExprKind::Duration(within) = window.kind else {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Syntax,
+                    window.span,
+                    format!(
+                        "the window of goal `{}` must be a literal duration",
+                        event.name
+                    ),
+                )
+                .with_label("computed here")
+                .with_help("write a duration such as `7 days`"),
+            );
+            return Ok(None);
+        };
+        Ok(Some(GoalClause {
+            event,
+            filter,
+            within,
+        }))
     }
 
     pub(super) fn suppress(&mut self, pair: Pair<'_, Rule>) -> Conv<SuppressDef> {

@@ -1,0 +1,153 @@
+//! Checking a rule's `goal EVENT [where COND] within D` (LANGUAGE.md 12.8):
+//! the event exists, the window is positive, and the condition is a `bool`
+//! that reads only the event's own properties, since `nudge report` judges
+//! it from the outcome snapshots' events alone.
+
+use super::Checker;
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::program::{self, Type};
+use crate::syntax::ast::{Expr, ExprKind, GoalClause};
+use crate::syntax::canonical;
+use crate::value::MICROS_PER_SECOND;
+
+/// Deeper `where` conditions are refused rather than walked.
+const MAX_DEPTH: usize = 200;
+
+impl Checker {
+    pub(super) fn goal(&mut self, goal: &GoalClause) -> Option<program::Goal> {
+        let event = self.event(&goal.event)?;
+        let mut ok = true;
+        if goal.within.seconds() <= 0 {
+            self.report(
+                Diagnostic::error(
+                    Code::BadDuration,
+                    goal.within.span,
+                    format!(
+                        "a goal window of {} can never be reached",
+                        canonical::duration(&goal.within)
+                    ),
+                )
+                .with_label("zero window")
+                .with_help(format!(
+                    "give the time the message has to work, e.g. `goal {} within 7 days`",
+                    goal.event.name
+                )),
+            );
+            ok = false;
+        }
+        let filter = match &goal.filter {
+            Some(f) => {
+                let props: Vec<String> = self
+                    .schema
+                    .events
+                    .get(event as usize)
+                    .map(|e| e.props.iter().map(|p| p.name.clone()).collect())
+                    .unwrap_or_default();
+                if let Some(d) = foreign_read(f, &goal.event.name, &props, 0) {
+                    self.report(d);
+                    return None;
+                }
+                let t = self.check_expr(f, &super::expr::Scope::for_event(event))?;
+                if !self.expect_type(&t, &Type::Bool, f, "a goal's `where` must be a condition") {
+                    return None;
+                }
+                Some(t.expr)
+            }
+            None => None,
+        };
+        ok.then(|| program::Goal {
+            event,
+            filter,
+            within: goal.within.seconds().saturating_mul(MICROS_PER_SECOND),
+            text: canonical::goal(goal),
+        })
+    }
+}
+
+/// The first part of a goal's condition that reads something other than the
+/// event's properties and literals, as a diagnostic.
+fn foreign_read(e: &Expr, event: &str, props: &[String], depth: usize) -> Option<Diagnostic> {
+    let refuse = |what: String, label: &str| {
+        Some(
+            Diagnostic::error(
+                Code::GoalCondition,
+                e.span,
+                format!("a goal's `where` can only read `{event}`'s properties, not {what}"),
+            )
+            .with_label(label.to_string())
+            .with_help(format!(
+                "compare the properties of `{event}` ({}) with literal values",
+                if props.is_empty() {
+                    String::from("it has none")
+                } else {
+                    props.join(", ")
+                }
+            )),
+        )
+    };
+    if depth > MAX_DEPTH {
+        return refuse(String::from("a condition this deep"), "too deeply nested");
+    }
+    let sub = |x: &Expr| foreign_read(x, event, props, depth + 1);
+    match &e.kind {
+        ExprKind::Or(a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Compare(_, a, b)
+        | ExprKind::Contains(a, b)
+        | ExprKind::Default(a, b)
+        | ExprKind::Arith(_, a, b) => sub(a).or_else(|| sub(b)),
+        ExprKind::Not(x)
+        | ExprKind::IsPresent(x)
+        | ExprKind::IsMissing(x)
+        | ExprKind::Neg(x)
+        | ExprKind::Paren(x) => sub(x),
+        ExprKind::In { value, list, .. } => sub(value).or_else(|| list.iter().find_map(sub)),
+        ExprKind::If { cond, then, other } => {
+            sub(cond).or_else(|| sub(then)).or_else(|| sub(other))
+        }
+        ExprKind::Call { args, .. } => args.iter().find_map(sub),
+        ExprKind::Path(parts) => {
+            let first = parts.first()?;
+            if props.contains(&first.name) {
+                return None;
+            }
+            let mut d = Diagnostic::error(
+                Code::GoalCondition,
+                first.span,
+                format!("`{event}` has no property `{}`", first.name),
+            )
+            .with_label("a goal's `where` reads only the event's properties");
+            d = match did_you_mean(&first.name, props.iter().map(String::as_str)) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None if props.is_empty() => d.with_help(format!(
+                    "`{event}` has no properties; declare them in the schema: `event {event} {{ {}: string }}`",
+                    first.name
+                )),
+                None => d.with_help(format!(
+                    "the properties of `{event}` are {}",
+                    props.join(", ")
+                )),
+            };
+            Some(d)
+        }
+        ExprKind::Str(_)
+        | ExprKind::Int(..)
+        | ExprKind::Number(..)
+        | ExprKind::Bool(_)
+        | ExprKind::Duration(_) => None,
+        ExprKind::Now
+        | ExprKind::OlderThan(..)
+        | ExprKind::Within(..)
+        | ExprKind::InactiveFor(_) => refuse(
+            String::from("the current time"),
+            "depends on when the report runs",
+        ),
+        ExprKind::Never { .. }
+        | ExprKind::AtLeast { .. }
+        | ExprKind::Sent { .. }
+        | ExprKind::Aggregate { .. } => refuse(
+            String::from("other events or messages"),
+            "reads the customer's history",
+        ),
+    }
+}

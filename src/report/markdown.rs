@@ -1,0 +1,98 @@
+//! The report as Markdown: one table per rule, for a pull request, a wiki
+//! page or a chat message.
+
+use std::fmt::Write;
+
+use super::{p_value, percent, points, relative, Comparison, Group, Report, Verdict};
+
+/// Renders the report as Markdown.
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::from("# Lift report\n\n");
+    let _ = writeln!(
+        out,
+        "As of {}: {} rule{} with a goal, {} decision records, {} customers in the outcome snapshots.\n",
+        report.as_of,
+        report.rules.len(),
+        if report.rules.len() == 1 { "" } else { "s" },
+        report.decision_records,
+        report.outcome_customers
+    );
+    if report.rules.is_empty() {
+        out.push_str("No rule has a `goal` clause: add `goal EVENT within D` to a rule with a `holdout` to measure it.\n");
+    }
+    for rule in &report.rules {
+        let _ = writeln!(out, "## {}\n\n`{}`\n", rule.rule, rule.goal);
+        out.push_str("| group | customers | converted | rate (95% CI) | lift vs control (95% CI) | relative lift (95% CI) | p-value | verdict |\n");
+        out.push_str("|---|--:|--:|---|---|---|--:|---|\n");
+        let _ = writeln!(out, "| control | {} | | | | |", group_cells(&rule.control));
+        let _ = writeln!(out, "{}", comparison_row(&rule.overall, report.min_sample));
+        for v in &rule.variants {
+            let _ = writeln!(out, "{}", comparison_row(v, report.min_sample));
+        }
+        let pending = rule.control.pending + rule.overall.treated.pending;
+        let missing = rule.control.without_outcome + rule.overall.treated.without_outcome;
+        if pending > 0 || missing > 0 {
+            let _ = writeln!(out, "\n{}", super::pending_note(pending, missing));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "Method: {}. A comparison needs at least {} customers in each group.",
+        report.method, report.min_sample
+    );
+    if report.rejected_lines > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} input lines were rejected:\n",
+            report.rejected_lines
+        );
+        for p in &report.problems {
+            let _ = writeln!(out, "- `{p}`");
+        }
+    }
+    out
+}
+
+fn group_cells(g: &Group) -> String {
+    if g.customers == 0 {
+        return String::from("0 | 0 | —");
+    }
+    format!(
+        "{} | {} | {} ({}–{})",
+        g.customers,
+        g.converted,
+        percent(g.rate),
+        percent(g.rate_ci.0),
+        percent(g.rate_ci.1)
+    )
+}
+
+fn comparison_row(c: &Comparison, min_sample: u64) -> String {
+    let label = if c.treated.label == "treated" {
+        String::from("treated")
+    } else {
+        format!("variant \"{}\"", c.treated.label)
+    };
+    let tail = match (&c.lift, c.verdict) {
+        (Some(l), verdict) => format!(
+            "{} ({} to {}) | {} | {} | **{}**",
+            points(l.absolute),
+            points(l.absolute_ci.0),
+            points(l.absolute_ci.1),
+            match (l.relative, l.relative_ci) {
+                (Some(r), Some((lo, hi))) =>
+                    format!("{} ({} to {})", relative(r), relative(lo), relative(hi)),
+                (Some(r), None) => relative(r),
+                _ => String::from("—"),
+            },
+            p_value(l.p_value),
+            verdict.text()
+        ),
+        (None, Verdict::NotEnoughData) => {
+            format!("— | — | — | not enough data (needs {min_sample} per group)")
+        }
+        (None, verdict) => format!("— | — | — | {}", verdict.text()),
+    };
+    format!("| {label} | {} | {tail} |", group_cells(&c.treated))
+}
