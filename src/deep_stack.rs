@@ -11,7 +11,7 @@ use std::sync::Mutex;
 /// in a debug build, with a wide margin. Only touched pages are committed.
 const STACK_BYTES: usize = 256 << 20;
 
-/// Runs `f` on a thread with a [`STACK_BYTES`] stack and returns its result;
+/// Runs `f` on a thread with a `STACK_BYTES` stack and returns its result;
 /// runs it in place when no thread can be started. A panic in `f` is
 /// re-raised in the caller.
 pub fn run<T: Send>(f: impl FnOnce() -> T + Send) -> T {
