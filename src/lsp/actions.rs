@@ -320,27 +320,7 @@ fn search<T>(e: &Expr, f: &dyn Fn(&Expr) -> Option<T>, depth: usize) -> Option<T
     if let Some(found) = f(e) {
         return Some(found);
     }
-    let children: Vec<&Expr> = match &e.kind {
-        ExprKind::Or(a, b)
-        | ExprKind::And(a, b)
-        | ExprKind::Compare(_, a, b)
-        | ExprKind::Contains(a, b)
-        | ExprKind::OlderThan(a, b)
-        | ExprKind::Within(a, b)
-        | ExprKind::Default(a, b)
-        | ExprKind::Arith(_, a, b) => vec![a, b],
-        ExprKind::Not(a)
-        | ExprKind::IsPresent(a)
-        | ExprKind::IsMissing(a)
-        | ExprKind::Neg(a)
-        | ExprKind::Paren(a) => vec![a],
-        ExprKind::In { value, list, .. } => std::iter::once(value.as_ref()).chain(list).collect(),
-        ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::Aggregate {
-            filter: Some(f), ..
-        } => vec![f],
-        ExprKind::If { cond, then, other } => vec![cond, then, other],
-        _ => Vec::new(),
-    };
-    children.into_iter().find_map(|c| search(c, f, depth + 1))
+    e.children()
+        .into_iter()
+        .find_map(|c| search(c, f, depth + 1))
 }
