@@ -287,20 +287,27 @@ fn yaml_customers(
     program: &Program,
     text: &str,
 ) -> Vec<Result<CustomerEvents, snapshot::RejectedInput>> {
-    let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        match <serde_yaml::Value as Deserialize>::deserialize(doc) {
-            Ok(serde_yaml::Value::Sequence(items)) => {
-                out.extend(
-                    items
-                        .into_iter()
-                        .map(|v| snapshot::events_from_deserializer(program, v)),
-                );
-            }
-            Ok(serde_yaml::Value::Null) => {}
-            Ok(v) => out.push(snapshot::events_from_deserializer(program, v)),
-            Err(e) => out.push(Err(snapshot::RejectedInput::Malformed(e.to_string()))),
-        }
+    // The shared reader: a bad document is one rejection (serde_yaml's own
+    // document iterator would repeat a syntax error forever).
+    snapshot::yaml_records(text)
+        .into_iter()
+        .map(|record| record.and_then(|v| snapshot::events_from_deserializer(program, v)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_bad_yaml_outcome_document_is_one_rejection_not_an_endless_loop() {
+        let ruleset = crate::Ruleset::from_sources([(
+            "r.nudge",
+            "schema { plan: string  event upgraded }\npolicy { channels email }\n\
+             rule r { when plan == \"a\" send email \"m\" cooldown 1 day }",
+        )])
+        .unwrap();
+        let text = "id: a\n---\nid: b\n  bad: indent\n---\nid: c\n";
+        let read = super::yaml_customers(ruleset.program(), text);
+        assert_eq!(read.len(), 3);
+        assert_eq!(read.iter().filter(|r| r.is_err()).count(), 1);
     }
-    out
 }
