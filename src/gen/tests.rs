@@ -270,3 +270,25 @@ proptest::proptest! {
         check_coherent(&out, "joined_at", now);
     }
 }
+
+/// `examples/customers.ndjson` is exactly what the README says made it:
+/// `nudge gen --rules rules --count 300 --seed 42 --now 2026-11-23T09:00:00Z`.
+#[test]
+fn the_example_customers_are_gen_output() {
+    let rules = example();
+    let mut out = Vec::new();
+    let now = parse_time("2026-11-23T09:00:00Z").unwrap();
+    let options = GenOptions {
+        count: 300,
+        seed: 42,
+        now,
+    };
+    generate(rules.program(), &options, &mut out).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers.ndjson");
+    let file = std::fs::read(path).unwrap();
+    assert!(
+        file == out,
+        "examples/customers.ndjson differs from `nudge gen`: regenerate it with the README's command"
+    );
+    assert!(check_coherent(&file, "signed_up_at", now) > 3000);
+}
