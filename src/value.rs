@@ -132,7 +132,41 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// Parses an RFC 3339 timestamp into microseconds since the epoch
 /// (fractions beyond microseconds are truncated).
 pub fn parse_time(text: &str) -> Option<Micros> {
-    fast_rfc3339(text.as_bytes()).or_else(|| chrono_rfc3339(text))
+    utc_seconds(text.as_bytes())
+        .or_else(|| fast_rfc3339(text.as_bytes()))
+        .or_else(|| chrono_rfc3339(text))
+}
+
+/// The commonest shape, `YYYY-MM-DDTHH:MM:SSZ` with a year from 0001,
+/// in straight-line code; anything else is left to [`fast_rfc3339`].
+fn utc_seconds(b: &[u8]) -> Option<Micros> {
+    let b: &[u8; 20] = b.try_into().ok()?;
+    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T', h0, h1, b':', mi0, mi1, b':', s0, s1, b'Z'] =
+        *b
+    else {
+        return None;
+    };
+    let digits =
+        [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1].map(|c| c.wrapping_sub(b'0'));
+    if digits.iter().fold(0u8, |acc, d| acc | u8::from(*d > 9)) != 0 {
+        return None;
+    }
+    let [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1] = digits.map(i64::from);
+    let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+    let (month, day) = (mo0 * 10 + mo1, d0 * 10 + d1);
+    let (hour, minute, second) = (h0 * 10 + h1, mi0 * 10 + mi1, s0 * 10 + s1);
+    if year == 0
+        || !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(seconds * MICROS_PER_SECOND)
 }
 
 fn chrono_rfc3339(text: &str) -> Option<Micros> {
@@ -407,6 +441,9 @@ mod tests {
                 _ => local.to_rfc3339_opts(SecondsFormat::Nanos, false),
             };
             proptest::prop_assert_eq!(fast_rfc3339(text.as_bytes()), chrono_rfc3339(&text), "{}", text);
+            if let Some(t) = utc_seconds(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(t), chrono_rfc3339(&text), "{}", text);
+            }
             proptest::prop_assert!(fast_rfc3339(text.as_bytes()).is_some(), "{}", text);
         }
     }
