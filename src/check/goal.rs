@@ -88,24 +88,7 @@ fn foreign_read(e: &Expr, event: &str, props: &[String], depth: usize) -> Option
     if depth > MAX_DEPTH {
         return refuse(String::from("a condition this deep"), "too deeply nested");
     }
-    let sub = |x: &Expr| foreign_read(x, event, props, depth + 1);
     match &e.kind {
-        ExprKind::Or(a, b)
-        | ExprKind::And(a, b)
-        | ExprKind::Compare(_, a, b)
-        | ExprKind::Contains(a, b)
-        | ExprKind::Default(a, b)
-        | ExprKind::Arith(_, a, b) => sub(a).or_else(|| sub(b)),
-        ExprKind::Not(x)
-        | ExprKind::IsPresent(x)
-        | ExprKind::IsMissing(x)
-        | ExprKind::Neg(x)
-        | ExprKind::Paren(x) => sub(x),
-        ExprKind::In { value, list, .. } => sub(value).or_else(|| list.iter().find_map(sub)),
-        ExprKind::If { cond, then, other } => {
-            sub(cond).or_else(|| sub(then)).or_else(|| sub(other))
-        }
-        ExprKind::Call { args, .. } => args.iter().find_map(sub),
         ExprKind::Path(parts) => {
             let first = parts.first()?;
             if props.contains(&first.name) {
@@ -149,5 +132,10 @@ fn foreign_read(e: &Expr, event: &str, props: &[String], depth: usize) -> Option
             String::from("other events or messages"),
             "reads the customer's history",
         ),
+        // Operators, calls and `if`: what their operands read.
+        _ => e
+            .children()
+            .into_iter()
+            .find_map(|x| foreign_read(x, event, props, depth + 1)),
     }
 }
