@@ -64,16 +64,19 @@ impl Checker {
                     self.timezone_literals(e);
                 }
                 PolicyClauseKind::QuietHours { from, to, channels } => {
-                    self.quiet_hours(clause.span, from, to, channels)
+                    let text = canonical::policy_clause(&clause.kind);
+                    self.quiet_hours(clause.span, from, to, channels, text)
                 }
                 PolicyClauseKind::Cap {
                     count,
                     channel,
                     per,
-                    bare_unit,
                     tag,
                     ..
-                } => self.cap(*count, channel.as_ref(), tag.as_ref(), per, *bare_unit),
+                } => {
+                    let text = canonical::policy_clause(&clause.kind);
+                    self.cap(*count, channel.as_ref(), tag.as_ref(), per, text)
+                }
                 PolicyClauseKind::Consent { channel, when } => {
                     self.consent(clause.span, channel, when, &mut consent_spans)
                 }
@@ -132,13 +135,15 @@ impl Checker {
         }
     }
 
-    /// `quiet hours HH:MM to HH:MM [for channels]`.
+    /// `quiet hours HH:MM to HH:MM [for channels]`, whose canonical text is
+    /// `text`.
     fn quiet_hours(
         &mut self,
         span: Span,
         from: &ast::ClockLit,
         to: &ast::ClockLit,
         channels: &[ast::Ident],
+        text: String,
     ) {
         let minutes = |c: &ast::ClockLit| c.hour * 60 + c.minute;
         if minutes(from) == minutes(to) {
@@ -158,25 +163,6 @@ impl Checker {
                 ids.push(id);
             }
         }
-        let text = format!(
-            "quiet hours {:02}:{:02} to {:02}:{:02}{}",
-            from.hour,
-            from.minute,
-            to.hour,
-            to.minute,
-            if channels.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " for {}",
-                    channels
-                        .iter()
-                        .map(|c| c.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        );
         self.policy.quiet_hours.push(QuietHours {
             from: minutes(from),
             to: minutes(to),
@@ -185,14 +171,15 @@ impl Checker {
         });
     }
 
-    /// `at most N [channel] messages per D`.
+    /// `at most N [channel] messages [tagged T] per D`, whose canonical text
+    /// is `text`.
     fn cap(
         &mut self,
         count: i64,
         channel: Option<&ast::Ident>,
         tag: Option<&ast::Ident>,
         per: &ast::DurationLit,
-        bare_unit: bool,
+        text: String,
     ) {
         if tag.is_some_and(|t| !self.declared_name(t, "a tag")) {
             return;
@@ -216,21 +203,6 @@ impl Checker {
             );
             return;
         }
-        let text = format!(
-            "at most {count} {}message{}{} per {}",
-            channel
-                .as_ref()
-                .map(|c| format!("{} ", c.name))
-                .unwrap_or_default(),
-            if count == 1 { "" } else { "s" },
-            tag.map(|t| format!(" tagged {}", t.name))
-                .unwrap_or_default(),
-            if bare_unit {
-                per.unit_text.clone()
-            } else {
-                canonical::duration(per)
-            }
-        );
         self.policy.caps.push(Cap {
             count,
             channel: channel_id,

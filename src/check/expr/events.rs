@@ -3,7 +3,7 @@
 use super::{typed, Scope, Typed};
 use crate::check::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
-use crate::program::{self, Expr as PExpr, Type};
+use crate::program::{self, Expr as PExpr, Type, Window};
 use crate::syntax::ast::{AggregateKind, Expr, ExprKind, Ident};
 use crate::syntax::Span;
 
@@ -27,6 +27,19 @@ impl Checker {
         None
     }
 
+    /// The event's slot and the window's length, both checked (and both
+    /// reported) before either fails.
+    fn event_within(
+        &mut self,
+        event: &Ident,
+        window: Option<&Expr>,
+        scope: &Scope,
+    ) -> Option<(u32, Option<Window>)> {
+        let window = self.optional_window(window, scope);
+        let ev = self.event(event)?;
+        Some((ev, window.ok()?))
+    }
+
     pub(super) fn aggregate(
         &mut self,
         kind: AggregateKind,
@@ -36,9 +49,7 @@ impl Checker {
         window: Option<&Expr>,
         scope: &Scope,
     ) -> Option<Typed> {
-        let window = self.optional_window(window, scope);
-        let ev = self.event(event)?;
-        let window = window.ok()?;
+        let (ev, window) = self.event_within(event, window, scope)?;
         let props = self.schema.events.get(ev as usize)?.props.clone();
         let prop = match property {
             Some(p) => match props.iter().position(|f| f.name == p.name) {
@@ -146,9 +157,7 @@ impl Checker {
         window: Option<&Expr>,
         scope: &Scope,
     ) -> Option<Typed> {
-        let window = self.optional_window(window, scope);
-        let ev = self.event(event)?;
-        let window = window.ok()?;
+        let (ev, window) = self.event_within(event, window, scope)?;
         if count < 1 {
             self.report(
                 Diagnostic::error(

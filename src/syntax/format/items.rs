@@ -4,7 +4,7 @@
 use super::{Lines, Role, MAX_WHEN_WIDTH};
 use crate::source::Span;
 use crate::syntax::ast::*;
-use crate::syntax::canonical::{duration, expr, goal, string};
+use crate::syntax::canonical::{clock, duration, expr, goal, names, policy_clause, string};
 
 pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
     match item {
@@ -42,7 +42,7 @@ pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
             );
             let mut first = true;
             for clause in &policy.clauses {
-                let text = policy_clause_text(&clause.kind);
+                let text = policy_clause(&clause.kind);
                 b.entry(&mut first, text, clause.span.start, clause.span.end);
             }
             b.close(policy.span, policy.clauses.is_empty());
@@ -98,13 +98,6 @@ pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
     }
 }
 
-fn names(list: &[Ident]) -> String {
-    list.iter()
-        .map(|i| i.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn field_text(f: &FieldDecl) -> String {
     format!("{}: {}", f.name.name, type_text(&f.ty))
 }
@@ -130,55 +123,6 @@ fn type_text(t: &TypeExpr) -> String {
         TypeKind::List(elem) => format!("list<{}>", type_text(elem)),
         TypeKind::Record(fields) => fields_text(fields),
         TypeKind::Optional(inner) => format!("{}?", type_text(inner)),
-    }
-}
-
-fn clock(c: &ClockLit) -> String {
-    format!("{:02}:{:02}", c.hour, c.minute)
-}
-
-fn policy_clause_text(kind: &PolicyClauseKind) -> String {
-    match kind {
-        PolicyClauseKind::Channels(list) => format!("channels {}", names(list)),
-        PolicyClauseKind::Activity(e) => format!("activity {}", expr(e)),
-        PolicyClauseKind::Timezone(e) => format!("timezone {}", expr(e)),
-        PolicyClauseKind::QuietHours { from, to, channels } => {
-            let mut text = format!("quiet hours {} to {}", clock(from), clock(to));
-            if !channels.is_empty() {
-                text.push_str(" for ");
-                text.push_str(&names(channels));
-            }
-            text
-        }
-        PolicyClauseKind::Cap {
-            count,
-            channel,
-            per,
-            bare_unit,
-            tag,
-            ..
-        } => {
-            let mut text = format!("at most {count}");
-            if let Some(c) = channel {
-                text.push(' ');
-                text.push_str(&c.name);
-            }
-            text.push_str(if *count == 1 { " message" } else { " messages" });
-            if let Some(t) = tag {
-                text.push_str(" tagged ");
-                text.push_str(&t.name);
-            }
-            text.push_str(" per ");
-            if *bare_unit {
-                text.push_str(&per.unit_text);
-            } else {
-                text.push_str(&duration(per));
-            }
-            text
-        }
-        PolicyClauseKind::Consent { channel, when } => {
-            format!("consent {} when {}", channel.name, expr(when))
-        }
     }
 }
 
