@@ -4,7 +4,7 @@
 //! it from the outcome snapshots' events alone.
 
 use super::Checker;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{self, Type};
 use crate::syntax::ast::{Expr, ExprKind, GoalClause};
 use crate::syntax::canonical;
@@ -94,24 +94,27 @@ fn foreign_read(e: &Expr, event: &str, props: &[String], depth: usize) -> Option
             if props.contains(&first.name) {
                 return None;
             }
-            let mut d = Diagnostic::error(
-                Code::GoalCondition,
-                first.span,
-                format!("`{event}` has no property `{}`", first.name),
-            )
-            .with_label("a goal's `where` reads only the event's properties");
-            d = match did_you_mean(&first.name, props.iter().map(String::as_str)) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None if props.is_empty() => d.with_help(format!(
+            let otherwise = if props.is_empty() {
+                format!(
                     "`{event}` has no properties; declare them in the schema: `event {event} {{ {}: string }}`",
                     first.name
-                )),
-                None => d.with_help(format!(
-                    "the properties of `{event}` are {}",
-                    props.join(", ")
-                )),
+                )
+            } else {
+                format!("the properties of `{event}` are {}", props.join(", "))
             };
-            Some(d)
+            Some(
+                Diagnostic::error(
+                    Code::GoalCondition,
+                    first.span,
+                    format!("`{event}` has no property `{}`", first.name),
+                )
+                .with_label("a goal's `where` reads only the event's properties")
+                .with_suggestion(
+                    &first.name,
+                    props.iter().map(String::as_str),
+                    otherwise,
+                ),
+            )
         }
         ExprKind::Str(_)
         | ExprKind::Int(..)

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 
 use super::Checker;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{Cap, Consent, QuietHours, Type};
 use crate::syntax::ast::{self, Item, PolicyClauseKind};
 use crate::syntax::{canonical, Span};
@@ -268,19 +268,19 @@ impl Checker {
                 }
                 Err(_) => {
                     let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-                    let mut d = Diagnostic::error(
-                        Code::UnknownZone,
-                        *span,
-                        format!("unknown time zone `{value}`"),
-                    )
-                    .with_label("not an IANA time zone name");
-                    d = match did_you_mean(value, names) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(
+                    self.report(
+                        Diagnostic::error(
+                            Code::UnknownZone,
+                            *span,
+                            format!("unknown time zone `{value}`"),
+                        )
+                        .with_label("not an IANA time zone name")
+                        .with_suggestion(
+                            value,
+                            names,
                             "use an IANA name such as `UTC`, `Europe/Paris` or `America/New_York`",
                         ),
-                    };
-                    self.report(d);
+                    );
                 }
             }
         }
@@ -291,26 +291,26 @@ impl Checker {
         if let Some(i) = self.policy.channels.iter().position(|c| *c == ident.name) {
             return Some(i as u32);
         }
-        let mut d = Diagnostic::error(
+        let channels = &self.policy.channels;
+        let otherwise = if channels.is_empty() {
+            format!(
+                "declare the channels in the policy: `policy {{ channels {} }}`",
+                ident.name
+            )
+        } else {
+            format!(
+                "the channels are {}; add `{}` to the policy's `channels` to use it",
+                channels.join(", "),
+                ident.name
+            )
+        };
+        let d = Diagnostic::error(
             Code::UnknownChannel,
             ident.span,
             format!("unknown channel `{}`", ident.name),
         )
-        .with_label("not declared in the policy's `channels`");
-        let suggestion = did_you_mean(&ident.name, self.policy.channels.iter().map(String::as_str))
-            .map(str::to_string);
-        d = match (suggestion, self.policy.channels.is_empty()) {
-            (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
-            (None, true) => d.with_help(format!(
-                "declare the channels in the policy: `policy {{ channels {} }}`",
-                ident.name
-            )),
-            (None, false) => d.with_help(format!(
-                "the channels are {}; add `{}` to the policy's `channels` to use it",
-                self.policy.channels.join(", "),
-                ident.name
-            )),
-        };
+        .with_label("not declared in the policy's `channels`")
+        .with_suggestion(&ident.name, channels.iter().map(String::as_str), otherwise);
         self.report(d);
         None
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::Checker;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{self, Field, Type};
 use crate::syntax::ast::{self, Item, SchemaEntry, TypeKind};
 use crate::syntax::{FileId, Span};
@@ -136,19 +136,19 @@ impl Checker {
                     let known = [
                         "string", "int", "number", "bool", "time", "duration", "list",
                     ];
-                    let mut d = Diagnostic::error(
-                        Code::UnknownType,
-                        name.span,
-                        format!("unknown type `{other}`"),
-                    )
-                    .with_label("not a type");
-                    d = match did_you_mean(other, known) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(
+                    self.report(
+                        Diagnostic::error(
+                            Code::UnknownType,
+                            name.span,
+                            format!("unknown type `{other}`"),
+                        )
+                        .with_label("not a type")
+                        .with_suggestion(
+                            other,
+                            known,
                             "the types are string, int, number, bool, time, duration, list<T>, records `{ … }` and enums `\"a\" | \"b\"`",
                         ),
-                    };
-                    self.report(d);
+                    );
                     return None;
                 }
             },

@@ -2,7 +2,7 @@
 
 use super::{typed, Scope, Typed};
 use crate::check::Checker;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{self, Expr as PExpr, Type, Window};
 use crate::syntax::ast::{AggregateKind, Expr, ExprKind, Ident};
 use crate::syntax::Span;
@@ -12,18 +12,20 @@ impl Checker {
         if let Some(i) = self.schema.event_index(&ident.name) {
             return Some(i as u32);
         }
-        let mut d = Diagnostic::error(
-            Code::UnknownEvent,
-            ident.span,
-            format!("unknown event `{}`", ident.name),
-        )
-        .with_label("not an event of the schema");
         let names: Vec<String> = self.schema.events.iter().map(|e| e.name.clone()).collect();
-        d = match did_you_mean(&ident.name, names.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("declare it in the schema: `event {}`", ident.name)),
-        };
-        self.report(d);
+        self.report(
+            Diagnostic::error(
+                Code::UnknownEvent,
+                ident.span,
+                format!("unknown event `{}`", ident.name),
+            )
+            .with_label("not an event of the schema")
+            .with_suggestion(
+                &ident.name,
+                names.iter().map(String::as_str),
+                format!("declare it in the schema: `event {}`", ident.name),
+            ),
+        );
         None
     }
 
@@ -55,25 +57,28 @@ impl Checker {
             Some(p) => match props.iter().position(|f| f.name == p.name) {
                 Some(i) => Some((i as u32, props.get(i)?.ty.clone(), p)),
                 None => {
-                    let mut d = Diagnostic::error(
-                        Code::UnknownProperty,
-                        p.span,
-                        format!("`{}` has no property `{}`", event.name, p.name),
-                    )
-                    .with_label("not a property of this event");
-                    d = match did_you_mean(&p.name, props.iter().map(|f| f.name.as_str())) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None if props.is_empty() => d.with_help(format!(
+                    let names = props.iter().map(|f| f.name.as_str());
+                    let otherwise = if props.is_empty() {
+                        format!(
                             "`{}` has no properties; declare them in the schema: `event {} {{ {}: number }}`",
                             event.name, event.name, p.name
-                        )),
-                        None => d.with_help(format!(
+                        )
+                    } else {
+                        format!(
                             "the properties of `{}` are {}",
                             event.name,
-                            props.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
-                        )),
+                            names.clone().collect::<Vec<_>>().join(", ")
+                        )
                     };
-                    self.report(d);
+                    self.report(
+                        Diagnostic::error(
+                            Code::UnknownProperty,
+                            p.span,
+                            format!("`{}` has no property `{}`", event.name, p.name),
+                        )
+                        .with_label("not a property of this event")
+                        .with_suggestion(&p.name, names, otherwise),
+                    );
                     return None;
                 }
             },

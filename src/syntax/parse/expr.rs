@@ -5,7 +5,7 @@
 use pest::iterators::{Pair, Pairs};
 
 use super::{is_token, next, next_content, Builder, Conv, Stop};
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::builtins;
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -383,16 +383,17 @@ impl Builder {
     pub(super) fn unknown_function(&mut self, func: &Ident) {
         let name = func.name.as_str();
         let names = builtins::names();
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::UnknownFunction,
             func.span,
             format!("unknown function `{name}`"),
         )
-        .with_label("not a built-in function");
-        d = match did_you_mean(name, names.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("the functions are {}", and_list(&names))),
-        };
+        .with_label("not a built-in function")
+        .with_suggestion(
+            name,
+            names.iter().copied(),
+            format!("the functions are {}", and_list(&names)),
+        );
         self.diags.push(d);
     }
 
