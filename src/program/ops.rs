@@ -62,47 +62,55 @@ impl ArithOp {
     }
 }
 
-/// Aggregates over event occurrences (see [`builtins::BUILTINS`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AggregateKind {
-    /// `count(E)`
-    Count,
-    /// `sum(E.p)`
-    Sum,
-    /// `min(E.p)`
-    Min,
-    /// `max(E.p)`
-    Max,
-    /// `avg(E.p)`
-    Avg,
-    /// `distinct(E.p)`
-    Distinct,
-    /// `last(E)`
-    Last,
-    /// `first(E)`
-    First,
+/// Declares an enum of built-in functions, each variant with its entry in
+/// [`builtins::BUILTINS`], and the methods `function` and `name`.
+macro_rules! functions {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $entry:ident,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Its entry in the table of built-in functions.
+            pub fn function(self) -> &'static Function {
+                match self {
+                    $($name::$variant => &builtins::$entry,)+
+                }
+            }
+
+            /// The function's name, e.g. `count` or `lower`.
+            pub fn name(self) -> &'static str {
+                self.function().name
+            }
+        }
+    };
+}
+
+functions! {
+    /// Aggregates over event occurrences (see [`builtins::BUILTINS`]).
+    AggregateKind {
+        /// `count(E)`
+        Count => COUNT,
+        /// `sum(E.p)`
+        Sum => SUM,
+        /// `min(E.p)`
+        Min => MIN_OF,
+        /// `max(E.p)`
+        Max => MAX_OF,
+        /// `avg(E.p)`
+        Avg => AVG,
+        /// `distinct(E.p)`
+        Distinct => DISTINCT,
+        /// `last(E)`
+        Last => LAST,
+        /// `first(E)`
+        First => FIRST,
+    }
 }
 
 impl AggregateKind {
-    /// Its entry in the table of built-in functions.
-    pub fn function(self) -> &'static Function {
-        match self {
-            AggregateKind::Count => &builtins::COUNT,
-            AggregateKind::Sum => &builtins::SUM,
-            AggregateKind::Min => &builtins::MIN_OF,
-            AggregateKind::Max => &builtins::MAX_OF,
-            AggregateKind::Avg => &builtins::AVG,
-            AggregateKind::Distinct => &builtins::DISTINCT,
-            AggregateKind::Last => &builtins::LAST,
-            AggregateKind::First => &builtins::FIRST,
-        }
-    }
-
-    /// The function's name, e.g. `count`.
-    pub fn name(self) -> &'static str {
-        self.function().name
-    }
-
     /// Whether it reads an event property (`sum(E.p)`) rather than whole
     /// occurrences (`count(E)`).
     pub fn needs_property(self) -> bool {
@@ -113,53 +121,33 @@ impl AggregateKind {
     }
 }
 
-/// The small fixed set of scalar built-ins (see [`builtins::BUILTINS`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Builtin {
-    /// `lower(s)`
-    Lower,
-    /// `len(x)`
-    Len,
-    /// `min(a, b)`
-    Min,
-    /// `max(a, b)`
-    Max,
-    /// `abs(x)`
-    Abs,
-    /// `days(d)`
-    Days,
-    /// `hours(d)`
-    Hours,
-    /// `local_hour(t)`
-    LocalHour,
-    /// `local_minute(t)`
-    LocalMinute,
-    /// `local_weekday(t)`
-    LocalWeekday,
+functions! {
+    /// The small fixed set of scalar built-ins (see [`builtins::BUILTINS`]).
+    Builtin {
+        /// `lower(s)`
+        Lower => LOWER,
+        /// `len(x)`
+        Len => LEN,
+        /// `min(a, b)`
+        Min => MIN,
+        /// `max(a, b)`
+        Max => MAX,
+        /// `abs(x)`
+        Abs => ABS,
+        /// `days(d)`
+        Days => DAYS,
+        /// `hours(d)`
+        Hours => HOURS,
+        /// `local_hour(t)`
+        LocalHour => LOCAL_HOUR,
+        /// `local_minute(t)`
+        LocalMinute => LOCAL_MINUTE,
+        /// `local_weekday(t)`
+        LocalWeekday => LOCAL_WEEKDAY,
+    }
 }
 
 impl Builtin {
-    /// Its entry in the table of built-in functions.
-    pub fn function(self) -> &'static Function {
-        match self {
-            Builtin::Lower => &builtins::LOWER,
-            Builtin::Len => &builtins::LEN,
-            Builtin::Min => &builtins::MIN,
-            Builtin::Max => &builtins::MAX,
-            Builtin::Abs => &builtins::ABS,
-            Builtin::Days => &builtins::DAYS,
-            Builtin::Hours => &builtins::HOURS,
-            Builtin::LocalHour => &builtins::LOCAL_HOUR,
-            Builtin::LocalMinute => &builtins::LOCAL_MINUTE,
-            Builtin::LocalWeekday => &builtins::LOCAL_WEEKDAY,
-        }
-    }
-
-    /// The function's name, e.g. `lower`.
-    pub fn name(self) -> &'static str {
-        self.function().name
-    }
-
     /// How many arguments it takes.
     pub fn arity(self) -> usize {
         self.function().arity
