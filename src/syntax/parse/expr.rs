@@ -149,6 +149,26 @@ impl Builder {
         }
     }
 
+    /// Takes `p` into `filter` or `window` when it is a `where` condition or
+    /// a window (as after an aggregate's event or a goal's), and gives it
+    /// back otherwise.
+    pub(super) fn filter_or_window<'i>(
+        &mut self,
+        p: Pair<'i, Rule>,
+        filter: &mut Option<Expr>,
+        window: &mut Option<Box<Expr>>,
+    ) -> Conv<Option<Pair<'i, Rule>>> {
+        match p.as_rule() {
+            Rule::where_cond => {
+                let cond = next_content(&mut p.into_inner(), "where")?;
+                *filter = Some(self.expr(cond)?);
+            }
+            Rule::window => *window = self.window(Some(p))?,
+            _ => return Ok(Some(p)),
+        }
+        Ok(None)
+    }
+
     pub(super) fn predicate(&mut self, pair: Pair<'_, Rule>) -> Conv<Expr> {
         let span = self.span(&pair);
         let mut parts = pair.into_inner();
@@ -314,13 +334,8 @@ impl Builder {
         let mut filter = None;
         let mut window = None;
         for p in inner {
-            match p.as_rule() {
-                Rule::where_cond => {
-                    let cond = next_content(&mut p.into_inner(), "where")?;
-                    filter = Some(self.expr(cond)?);
-                }
-                Rule::window => window = self.window(Some(p))?,
-                _ => args.push(self.expr(p)?),
+            if let Some(arg) = self.filter_or_window(p, &mut filter, &mut window)? {
+                args.push(self.expr(arg)?);
             }
         }
         let name = func.name.as_str();

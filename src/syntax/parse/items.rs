@@ -196,11 +196,21 @@ impl Builder {
         })
     }
 
-    pub(super) fn definition(&mut self, pair: Pair<'_, Rule>) -> Conv<Definition> {
+    /// An item that is a name and an expression (`segment N = E`,
+    /// `suppress N when E`): its span, the two, and the pairs after them.
+    fn named_expr<'i>(
+        &mut self,
+        pair: Pair<'i, Rule>,
+    ) -> Conv<(Span, Ident, Expr, Pairs<'i, Rule>)> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let name = self.ident(next_content(&mut inner, "definition name")?);
-        let expr = self.expr(next_content(&mut inner, "definition expression")?)?;
+        let name = self.ident(next_content(&mut inner, "item name")?);
+        let expr = self.expr(next_content(&mut inner, "item expression")?)?;
+        Ok((span, name, expr, inner))
+    }
+
+    pub(super) fn definition(&mut self, pair: Pair<'_, Rule>) -> Conv<Definition> {
+        let (span, name, expr, _) = self.named_expr(pair)?;
         Ok(Definition { name, expr, span })
     }
 
@@ -319,13 +329,11 @@ impl Builder {
         let mut filter = None;
         let mut within = None;
         for p in parts {
-            match p.as_rule() {
-                Rule::where_cond => {
-                    let cond = next_content(&mut p.into_inner(), "goal where")?;
-                    filter = Some(self.expr(cond)?);
-                }
-                Rule::window => within = self.window(Some(p))?,
-                _ => return Err(Stop::Shape("goal clause")),
+            if self
+                .filter_or_window(p, &mut filter, &mut within)?
+                .is_some()
+            {
+                return Err(Stop::Shape("goal clause"));
             }
         }
         if within.is_none() {
@@ -373,10 +381,7 @@ impl Builder {
     }
 
     pub(super) fn suppress(&mut self, pair: Pair<'_, Rule>) -> Conv<SuppressDef> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let name = self.ident(next_content(&mut inner, "suppression name")?);
-        let when = self.expr(next_content(&mut inner, "suppression condition")?)?;
+        let (span, name, when, mut inner) = self.named_expr(pair)?;
         let scope = match inner.find(|p| p.as_rule() == Rule::suppress_scope) {
             Some(scope) => {
                 let kind = next_content(&mut scope.into_inner(), "scope")?;
