@@ -62,14 +62,17 @@ impl ArithOp {
     }
 }
 
-/// Declares an enum of built-in functions, each variant with its entry in
-/// [`builtins::BUILTINS`], and the methods `function` and `name`.
+/// Declares enums of built-in functions, each variant with its entry in
+/// [`builtins::BUILTINS`], and their methods `function` and `name`.
 macro_rules! functions {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $entry:ident,)+ }) => {
+    ($($(#[$meta:meta])* $name:ident { $($variant:ident => $entry:ident,)+ })+) => {$(
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum $name {
-            $($(#[$vmeta])* $variant,)+
+            $(
+                #[doc = concat!("[`", stringify!($entry), "`](builtins::", stringify!($entry), ")")]
+                $variant,
+            )+
         }
 
         impl $name {
@@ -85,28 +88,20 @@ macro_rules! functions {
                 self.function().name
             }
         }
-    };
+    )+};
 }
 
 functions! {
     /// Aggregates over event occurrences (see [`builtins::BUILTINS`]).
     AggregateKind {
-        /// `count(E)`
-        Count => COUNT,
-        /// `sum(E.p)`
-        Sum => SUM,
-        /// `min(E.p)`
-        Min => MIN_OF,
-        /// `max(E.p)`
-        Max => MAX_OF,
-        /// `avg(E.p)`
-        Avg => AVG,
-        /// `distinct(E.p)`
-        Distinct => DISTINCT,
-        /// `last(E)`
-        Last => LAST,
-        /// `first(E)`
-        First => FIRST,
+        Count => COUNT, Sum => SUM, Min => MIN_OF, Max => MAX_OF,
+        Avg => AVG, Distinct => DISTINCT, Last => LAST, First => FIRST,
+    }
+    /// The small fixed set of scalar built-ins (see [`builtins::BUILTINS`]).
+    Builtin {
+        Lower => LOWER, Len => LEN, Min => MIN, Max => MAX, Abs => ABS, Days => DAYS,
+        Hours => HOURS, LocalHour => LOCAL_HOUR, LocalMinute => LOCAL_MINUTE,
+        LocalWeekday => LOCAL_WEEKDAY,
     }
 }
 
@@ -118,32 +113,6 @@ impl AggregateKind {
             self,
             AggregateKind::Count | AggregateKind::Last | AggregateKind::First
         )
-    }
-}
-
-functions! {
-    /// The small fixed set of scalar built-ins (see [`builtins::BUILTINS`]).
-    Builtin {
-        /// `lower(s)`
-        Lower => LOWER,
-        /// `len(x)`
-        Len => LEN,
-        /// `min(a, b)`
-        Min => MIN,
-        /// `max(a, b)`
-        Max => MAX,
-        /// `abs(x)`
-        Abs => ABS,
-        /// `days(d)`
-        Days => DAYS,
-        /// `hours(d)`
-        Hours => HOURS,
-        /// `local_hour(t)`
-        LocalHour => LOCAL_HOUR,
-        /// `local_minute(t)`
-        LocalMinute => LOCAL_MINUTE,
-        /// `local_weekday(t)`
-        LocalWeekday => LOCAL_WEEKDAY,
     }
 }
 
