@@ -68,15 +68,7 @@ impl Checker {
                 continue;
             };
             if ids.contains(&i) {
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateName,
-                        d.span,
-                        format!("`{}` is listed twice", d.name),
-                    )
-                    .with_label("listed again")
-                    .with_help("remove the repetition"),
-                );
+                self.listed_twice(d.span, format!("`{}`", d.name));
                 *ok = false;
                 continue;
             }

@@ -24,14 +24,12 @@ impl Checker {
             return;
         };
         self.has_policy = true;
-        for extra in policies.iter().skip(1) {
-            self.report(
-                Diagnostic::error(Code::DuplicatePolicy, extra.keyword, "a second policy")
-                    .with_label("the ruleset already has a policy")
-                    .with_help("a ruleset has at most one `policy` block: merge the two")
-                    .with_related(policy.keyword, "first policy here"),
-            );
-        }
+        self.second_blocks(
+            policies.iter().map(|p| p.keyword),
+            Code::DuplicatePolicy,
+            "policy",
+            "at most one",
+        );
         // Channels first: the other clauses refer to them.
         self.policy_channels(policy);
         let mut consent_spans: Vec<(u32, Span)> = Vec::new();
@@ -98,15 +96,11 @@ impl Checker {
             };
             if let Some(prev) = seen.get(key) {
                 let prev = *prev;
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateClause,
-                        clause.span,
-                        format!("`{key}` is given twice in the policy"),
-                    )
-                    .with_label("given again here")
-                    .with_help(format!("keep one `{key}` clause"))
-                    .with_related(prev, "first given here"),
+                self.given_twice(
+                    clause.span,
+                    prev,
+                    format!("`{key}` is given twice in the policy"),
+                    format!("keep one `{key}` clause"),
                 );
                 continue;
             }
@@ -117,15 +111,7 @@ impl Checker {
                         continue;
                     }
                     if self.policy.channels.contains(&ch.name) {
-                        self.report(
-                            Diagnostic::error(
-                                Code::DuplicateName,
-                                ch.span,
-                                format!("channel `{}` is listed twice", ch.name),
-                            )
-                            .with_label("listed again")
-                            .with_help("remove the repetition"),
-                        );
+                        self.listed_twice(ch.span, format!("channel `{}`", ch.name));
                         continue;
                     }
                     self.policy.channels.push(ch.name.clone());
@@ -227,18 +213,14 @@ impl Checker {
         let Some(id) = id else { return };
         if let Some((_, prev)) = seen.iter().find(|(c, _)| *c == id) {
             let prev = *prev;
-            self.report(
-                Diagnostic::error(
-                    Code::DuplicateClause,
-                    span,
-                    format!("`consent {}` is given twice in the policy", channel.name),
-                )
-                .with_label("given again here")
-                .with_help(format!(
+            self.given_twice(
+                span,
+                prev,
+                format!("`consent {}` is given twice in the policy", channel.name),
+                format!(
                     "a channel has at most one consent clause: join the conditions with `and` or `or` in one `consent {} when …`",
                     channel.name
-                ))
-                .with_related(prev, "first given here"),
+                ),
             );
             return;
         }

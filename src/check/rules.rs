@@ -160,21 +160,16 @@ impl Checker {
             let kw = clause.kind.keyword();
             if let Some(prev) = seen.get(kw) {
                 let prev = *prev;
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateClause,
-                        clause.span,
-                        format!("`{kw}` is given twice in rule `{}`", rule.name.name),
-                    )
-                    .with_label("given again here")
-                    .with_help(if kw == "send" {
-                        String::from(
-                            "a rule sends one message: write a second rule for the other send",
-                        )
-                    } else {
-                        format!("a rule has at most one `{kw}` clause: keep one")
-                    })
-                    .with_related(prev, "first given here"),
+                let help = if kw == "send" {
+                    String::from("a rule sends one message: write a second rule for the other send")
+                } else {
+                    format!("a rule has at most one `{kw}` clause: keep one")
+                };
+                self.given_twice(
+                    clause.span,
+                    prev,
+                    format!("`{kw}` is given twice in rule `{}`", rule.name.name),
+                    help,
                 );
                 ok = false;
             } else {

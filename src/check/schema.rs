@@ -32,27 +32,19 @@ impl Checker {
             );
             return;
         };
-        for extra in schemas.iter().skip(1) {
-            self.report(
-                Diagnostic::error(Code::DuplicateSchema, extra.keyword, "a second schema")
-                    .with_label("the ruleset already has a schema")
-                    .with_help("a ruleset has exactly one `schema` block: merge the two")
-                    .with_related(first.keyword, "first schema here"),
-            );
-        }
+        self.second_blocks(
+            schemas.iter().map(|s| s.keyword),
+            Code::DuplicateSchema,
+            "schema",
+            "exactly one",
+        );
         let mut seen: HashMap<String, Span> = HashMap::new();
         for entry in &first.entries {
             match entry {
                 SchemaEntry::Attribute(field) => {
-                    if !self.declared_name(&field.name, "an attribute") {
+                    if !self.new_name(&field.name, &mut seen, "an attribute", "attribute") {
                         continue;
                     }
-                    if let Some(prev) = seen.get(&field.name.name) {
-                        let prev = *prev;
-                        self.duplicate_decl(&field.name, prev, "attribute");
-                        continue;
-                    }
-                    seen.insert(field.name.name.clone(), field.name.span);
                     if let Some(ty) = self.resolve_type(&field.ty) {
                         self.schema.attributes.push(Field {
                             name: field.name.name.clone(),
@@ -61,15 +53,9 @@ impl Checker {
                     }
                 }
                 SchemaEntry::Event(event) => {
-                    if !self.declared_name(&event.name, "an event") {
+                    if !self.new_name(&event.name, &mut seen, "an event", "event") {
                         continue;
                     }
-                    if let Some(prev) = seen.get(&event.name.name) {
-                        let prev = *prev;
-                        self.duplicate_decl(&event.name, prev, "event");
-                        continue;
-                    }
-                    seen.insert(event.name.name.clone(), event.name.span);
                     let mut props = Vec::new();
                     let mut prop_seen: HashMap<&str, Span> = HashMap::new();
                     for prop in &event.props {

@@ -16,9 +16,7 @@ impl Checker {
         b: &Expr,
         scope: &Scope,
     ) -> Option<Typed> {
-        let ta = self.check_expr(a, scope);
-        let tb = self.check_expr(b, scope);
-        let (ta, tb) = (ta?, tb?);
+        let (ta, tb) = self.operands(a, b, scope, Checker::check_expr)?;
         let ordering = !matches!(op, CompareOp::Eq | CompareOp::Ne);
         // An enum against one of its literals.
         let enum_case = [(a, b, &ta.ty, false), (b, a, &tb.ty, true)]
@@ -283,9 +281,7 @@ impl Checker {
         } else {
             "within"
         };
-        let ta = self.value(a, scope);
-        let tb = self.value(b, scope);
-        let (ta, tb) = (ta?, tb?);
+        let (ta, tb) = self.operands(a, b, scope, Checker::value)?;
         let mut ok = true;
         if ta.ty != Type::Time {
             self.mismatch(

@@ -58,6 +58,20 @@ impl Checker {
     }
 
     /// A value that must be present (optional values need a guard or default).
+    /// Both operands checked with `check` (each reports its own errors
+    /// before either fails).
+    pub(super) fn operands(
+        &mut self,
+        a: &Expr,
+        b: &Expr,
+        scope: &Scope,
+        check: fn(&mut Checker, &Expr, &Scope) -> Option<Typed>,
+    ) -> Option<(Typed, Typed)> {
+        let ta = check(self, a, scope);
+        let tb = check(self, b, scope);
+        Some((ta?, tb?))
+    }
+
     pub(super) fn value(&mut self, e: &Expr, scope: &Scope) -> Option<Typed> {
         let t = self.check_expr(e, scope)?;
         if t.ty.is_optional() {
