@@ -136,22 +136,13 @@ pub enum DurationUnit {
     Week,
 }
 
-/// Every word a duration unit can be written as, with its unit: the one
-/// table read by the parser and by snapshot values such as `"7 days"`.
-pub const DURATION_UNITS: [(&str, DurationUnit); 13] = [
-    ("w", DurationUnit::Week),
-    ("week", DurationUnit::Week),
-    ("weeks", DurationUnit::Week),
-    ("d", DurationUnit::Day),
-    ("day", DurationUnit::Day),
-    ("days", DurationUnit::Day),
-    ("h", DurationUnit::Hour),
-    ("hour", DurationUnit::Hour),
-    ("hours", DurationUnit::Hour),
-    ("min", DurationUnit::Minute),
-    ("mins", DurationUnit::Minute),
-    ("minute", DurationUnit::Minute),
-    ("minutes", DurationUnit::Minute),
+/// Every duration unit with the words it can be written as: the one table
+/// read by the parser and by snapshot values such as `"7 days"`.
+pub const DURATION_UNITS: [(DurationUnit, &[&str]); 4] = [
+    (DurationUnit::Week, &["w", "week", "weeks"]),
+    (DurationUnit::Day, &["d", "day", "days"]),
+    (DurationUnit::Hour, &["h", "hour", "hours"]),
+    (DurationUnit::Minute, &["min", "mins", "minute", "minutes"]),
 ];
 
 impl DurationUnit {
@@ -159,8 +150,8 @@ impl DurationUnit {
     pub fn from_word(word: &str) -> Option<DurationUnit> {
         DURATION_UNITS
             .iter()
-            .find(|(w, _)| *w == word)
-            .map(|(_, unit)| *unit)
+            .find(|(_, words)| words.contains(&word))
+            .map(|(unit, _)| *unit)
     }
 
     /// Seconds in one unit.
