@@ -203,13 +203,10 @@ impl Checker {
     pub(super) fn contains(&mut self, a: &Expr, b: &Expr, scope: &Scope) -> Option<Typed> {
         let ta = self.value(a, scope)?;
         let Type::List(elem) = &ta.ty else {
-            self.mismatch(
+            self.needs(
                 a,
-                format!(
-                    "`contains` needs a list on the left, found {}",
-                    self.schema.a_type(&ta.ty)
-                ),
-                format!("this is {}", self.schema.a_type(&ta.ty)),
+                &ta.ty,
+                String::from("`contains` needs a list on the left"),
                 format!(
                     "to test `{}` against fixed values write `{} in [\"a\", \"b\"]`",
                     key(a),
@@ -284,13 +281,10 @@ impl Checker {
         let (ta, tb) = self.operands(a, b, scope, Checker::value)?;
         let mut ok = true;
         if ta.ty != Type::Time {
-            self.mismatch(
+            self.needs(
                 a,
-                format!(
-                    "`{word}` needs a time on the left, found {}",
-                    self.schema.a_type(&ta.ty)
-                ),
-                format!("this is {}", self.schema.a_type(&ta.ty)),
+                &ta.ty,
+                format!("`{word}` needs a time on the left"),
                 format!(
                     "`{word}` measures how long ago a time was, e.g. `signed_up_at {word} 7 days`"
                 ),
@@ -298,13 +292,10 @@ impl Checker {
             ok = false;
         }
         if tb.ty != Type::Duration {
-            self.mismatch(
+            self.needs(
                 b,
-                format!(
-                    "`{word}` needs a duration on the right, found {}",
-                    self.schema.a_type(&tb.ty)
-                ),
-                format!("this is {}", self.schema.a_type(&tb.ty)),
+                &tb.ty,
+                format!("`{word}` needs a duration on the right"),
                 String::from("write a duration such as `7 days`"),
             );
             ok = false;

@@ -161,6 +161,18 @@ impl Checker {
         );
     }
 
+    /// A type mismatch where `e`, of type `found`, is not what `needs` (a
+    /// sentence such as "`contains` needs a list on the left") asks for.
+    pub(super) fn needs(&mut self, e: &Expr, found: &Type, needs: String, help: String) {
+        let found = self.schema.a_type(found);
+        self.mismatch(
+            e,
+            format!("{needs}, found {found}"),
+            format!("this is {found}"),
+            help,
+        );
+    }
+
     pub(super) fn check_kind(&mut self, e: &Expr, scope: &Scope) -> Option<Typed> {
         match &e.kind {
             ExprKind::Paren(x) => self.check_expr(x, scope),
