@@ -37,27 +37,15 @@ impl Checker {
             match &clause.kind {
                 PolicyClauseKind::Activity(e) => {
                     self.activity_declared = true;
-                    if let Some(t) = self.check_root(e) {
-                        if self.expect_type(
-                            &t,
-                            &Type::Time,
-                            e,
-                            "the policy's `activity` must be a time",
-                        ) {
-                            self.policy.activity = Some(t.expr);
-                        }
+                    let what = "the policy's `activity` must be a time";
+                    if let Some(e) = self.root_of_type(e, &Type::Time, what) {
+                        self.policy.activity = Some(e);
                     }
                 }
                 PolicyClauseKind::Timezone(e) => {
-                    if let Some(t) = self.check_root(e) {
-                        if self.expect_type(
-                            &t,
-                            &Type::String,
-                            e,
-                            "the policy's `timezone` must be a string",
-                        ) {
-                            self.policy.timezone = Some(t.expr);
-                        }
+                    let what = "the policy's `timezone` must be a string";
+                    if let Some(e) = self.root_of_type(e, &Type::String, what) {
+                        self.policy.timezone = Some(e);
                     }
                     self.timezone_literals(e);
                 }

@@ -47,6 +47,18 @@ impl Checker {
         self.check_expr(e, &Scope::default())
     }
 
+    /// A root expression that must be of type `want` (`message` says so
+    /// when it is not).
+    pub(in crate::check) fn root_of_type(
+        &mut self,
+        e: &Expr,
+        want: &Type,
+        message: &str,
+    ) -> Option<PExpr> {
+        let t = self.check_root(e)?;
+        self.expect_type(&t, want, e, message).then_some(t.expr)
+    }
+
     pub(super) fn check_expr(&mut self, e: &Expr, scope: &Scope) -> Option<Typed> {
         let mut t = self.check_kind(e, scope)?;
         if let Type::Optional(inner) = &t.ty {
