@@ -29,35 +29,34 @@ impl Checker {
                 .find(|c| c.kind.keyword() == kw)
                 .map(|c| &c.kind)
         };
+        let missing = |kw: &str, label: &str, help: &str| {
+            Diagnostic::error(
+                Code::MissingClause,
+                rule.name.span,
+                format!("rule `{}` has no `{kw}` clause", rule.name.name),
+            )
+            .with_label(label)
+            .with_help(help)
+        };
         let when = match find("when") {
             Some(RuleClauseKind::When(e)) => Some(e),
             _ => {
-                self.report(
-                    Diagnostic::error(
-                        Code::MissingClause,
-                        rule.name.span,
-                        format!("rule `{}` has no `when` clause", rule.name.name),
-                    )
-                    .with_label("this rule never says when it applies")
-                    .with_help("add `when CONDITION`, e.g. `when plan == \"trial\"`"),
-                );
+                self.report(missing(
+                    "when",
+                    "this rule never says when it applies",
+                    "add `when CONDITION`, e.g. `when plan == \"trial\"`",
+                ));
                 None
             }
         };
         let send = match find("send") {
             Some(RuleClauseKind::Send(s)) => Some(s),
             _ => {
-                self.report(
-                    Diagnostic::error(
-                        Code::MissingClause,
-                        rule.name.span,
-                        format!("rule `{}` has no `send` clause", rule.name.name),
-                    )
-                    .with_label("this rule never says what to send")
-                    .with_help(
-                        "add `send CHANNEL \"message\"`, e.g. `send email \"import_guide\"`",
-                    ),
-                );
+                self.report(missing(
+                    "send",
+                    "this rule never says what to send",
+                    "add `send CHANNEL \"message\"`, e.g. `send email \"import_guide\"`",
+                ));
                 None
             }
         };
