@@ -11,10 +11,17 @@ use crate::syntax::grammar::Rule;
 use crate::syntax::Span;
 
 impl Builder {
-    pub(super) fn schema(&mut self, pair: Pair<'_, Rule>) -> Conv<SchemaBlock> {
+    /// A block item (`schema { … }`, `policy { … }`): its span, its
+    /// keyword's span, and the pairs inside.
+    fn block<'i>(&mut self, pair: Pair<'i, Rule>) -> Conv<(Span, Span, Pairs<'i, Rule>)> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let keyword = self.span(&next(&mut inner, "schema keyword")?);
+        let keyword = self.span(&next(&mut inner, "block keyword")?);
+        Ok((span, keyword, inner))
+    }
+
+    pub(super) fn schema(&mut self, pair: Pair<'_, Rule>) -> Conv<SchemaBlock> {
+        let (span, keyword, inner) = self.block(pair)?;
         let mut entries = Vec::new();
         for p in inner {
             match p.as_rule() {
@@ -104,9 +111,7 @@ impl Builder {
     }
 
     pub(super) fn policy(&mut self, pair: Pair<'_, Rule>) -> Conv<PolicyBlock> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let keyword = self.span(&next(&mut inner, "policy keyword")?);
+        let (span, keyword, inner) = self.block(pair)?;
         let mut clauses = Vec::new();
         for p in inner {
             let cspan = self.span(&p);
