@@ -35,6 +35,14 @@ fn never(text: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// The one never-holds warning of a rule with the condition `when` after
+/// the definitions `defs`.
+fn once(defs: &str, when: &str) -> Diagnostic {
+    let mut found = never(&after(defs, when));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found.remove(0)
+}
+
 /// The one warning of a rule with this condition.
 fn impossible(when: &str) -> Diagnostic {
     let found = never(&rule(when));
@@ -129,11 +137,10 @@ fn presence() {
     );
     impossible("signed_up_at is missing");
     // `x is missing and x > 3`: the comparison needs a value.
-    let found = never(&after(
+    once(
         "segment big = company.size is present and company.size > 3",
         "company.size is missing and big",
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
+    );
 }
 
 #[test]
@@ -156,19 +163,17 @@ fn events_and_sent_messages_in_windows() {
 #[test]
 fn through_segments() {
     // The rule's own conjunct against a segment's.
-    let found = never(&after(
+    let d = once(
         "segment trial = plan == \"trial\"",
         "trial and plan == \"pro\"",
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert!(found[0].message.contains("cannot both hold"), "{found:#?}");
-    assert!(found[0].related[0].1.contains("through segment `trial`"));
+    );
+    assert!(d.message.contains("cannot both hold"), "{d:#?}");
+    assert!(d.related[0].1.contains("through segment `trial`"));
     // Conjuncts spread over two segments.
-    let found = never(&after(
+    once(
         "segment big = mrr > 1000\nsegment small = mrr < 10",
         "big and small",
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
+    );
     // A rule using an impossible segment: the segment and the rule.
     let found = never(&after("segment odd = mrr > 10 and mrr < 5", "odd and vip"));
     let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
@@ -180,20 +185,18 @@ fn through_segments() {
         ]
     );
     // A negated segment.
-    let found = never(&after(
+    once(
         "segment trial = plan == \"trial\"",
         "not trial and plan == \"trial\"",
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
+    );
 }
 
 #[test]
 fn metrics_are_expanded() {
-    let found = never(&after(
+    once(
         "metric gap = seats - company_seats\nmetric company_seats = 10",
         "gap >= 0 and seats < 10",
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
+    );
     let found = never(&after("metric gap = seats - 10", "gap >= 0 and seats < 11"));
     assert!(found.is_empty(), "{found:#?}");
 }
