@@ -29,37 +29,39 @@ impl Checker {
                 .find(|c| c.kind.keyword() == kw)
                 .map(|c| &c.kind)
         };
-        let missing = |kw: &str, label: &str, help: &str| {
-            Diagnostic::error(
-                Code::MissingClause,
-                rule.name.span,
-                format!("rule `{}` has no `{kw}` clause", rule.name.name),
-            )
-            .with_label(label)
-            .with_help(help)
-        };
         let when = match find("when") {
             Some(RuleClauseKind::When(e)) => Some(e),
-            _ => {
-                self.report(missing(
-                    "when",
-                    "this rule never says when it applies",
-                    "add `when CONDITION`, e.g. `when plan == \"trial\"`",
-                ));
-                None
-            }
+            _ => None,
         };
         let send = match find("send") {
             Some(RuleClauseKind::Send(s)) => Some(s),
-            _ => {
-                self.report(missing(
-                    "send",
-                    "this rule never says what to send",
-                    "add `send CHANNEL \"message\"`, e.g. `send email \"import_guide\"`",
-                ));
-                None
-            }
+            _ => None,
         };
+        let required = [
+            (
+                when.is_none(),
+                "when",
+                "this rule never says when it applies",
+                "add `when CONDITION`, e.g. `when plan == \"trial\"`",
+            ),
+            (
+                send.is_none(),
+                "send",
+                "this rule never says what to send",
+                "add `send CHANNEL \"message\"`, e.g. `send email \"import_guide\"`",
+            ),
+        ];
+        for (_, kw, label, help) in required.into_iter().filter(|r| r.0) {
+            self.report(
+                Diagnostic::error(
+                    Code::MissingClause,
+                    rule.name.span,
+                    format!("rule `{}` has no `{kw}` clause", rule.name.name),
+                )
+                .with_label(label)
+                .with_help(help),
+            );
+        }
         let conjuncts = match when {
             Some(when) => self.conjuncts(when, &mut ok),
             None => Vec::new(),
