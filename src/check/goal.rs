@@ -3,6 +3,7 @@
 //! that reads only the event's own properties, since `nudge report` judges
 //! it from the outcome snapshots' events alone.
 
+use super::expr::no_property;
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{self, Type};
@@ -94,27 +95,15 @@ fn foreign_read(e: &Expr, event: &str, props: &[String], depth: usize) -> Option
             if props.contains(&first.name) {
                 return None;
             }
-            let otherwise = if props.is_empty() {
-                format!(
-                    "`{event}` has no properties; declare them in the schema: `event {event} {{ {}: string }}`",
-                    first.name
-                )
-            } else {
-                format!("the properties of `{event}` are {}", props.join(", "))
-            };
-            Some(
-                Diagnostic::error(
-                    Code::GoalCondition,
-                    first.span,
-                    format!("`{event}` has no property `{}`", first.name),
-                )
-                .with_label("a goal's `where` reads only the event's properties")
-                .with_suggestion(
-                    &first.name,
-                    props.iter().map(String::as_str),
-                    otherwise,
-                ),
-            )
+            let names: Vec<&str> = props.iter().map(String::as_str).collect();
+            Some(no_property(
+                Code::GoalCondition,
+                event,
+                first,
+                &names,
+                "a goal's `where` reads only the event's properties",
+                "string",
+            ))
         }
         ExprKind::Str(_)
         | ExprKind::Int(..)

@@ -57,28 +57,15 @@ impl Checker {
             Some(p) => match props.iter().position(|f| f.name == p.name) {
                 Some(i) => Some((i as u32, props.get(i)?.ty.clone(), p)),
                 None => {
-                    let names = props.iter().map(|f| f.name.as_str());
-                    let otherwise = if props.is_empty() {
-                        format!(
-                            "`{}` has no properties; declare them in the schema: `event {} {{ {}: number }}`",
-                            event.name, event.name, p.name
-                        )
-                    } else {
-                        format!(
-                            "the properties of `{}` are {}",
-                            event.name,
-                            names.clone().collect::<Vec<_>>().join(", ")
-                        )
-                    };
-                    self.report(
-                        Diagnostic::error(
-                            Code::UnknownProperty,
-                            p.span,
-                            format!("`{}` has no property `{}`", event.name, p.name),
-                        )
-                        .with_label("not a property of this event")
-                        .with_suggestion(&p.name, names, otherwise),
-                    );
+                    let names: Vec<&str> = props.iter().map(|f| f.name.as_str()).collect();
+                    self.report(no_property(
+                        Code::UnknownProperty,
+                        &event.name,
+                        p,
+                        &names,
+                        "not a property of this event",
+                        "number",
+                    ));
                     return None;
                 }
             },
@@ -187,4 +174,32 @@ impl Checker {
             },
         )
     }
+}
+
+/// `event` has no property `prop` (a `code` error labelled `label`): the
+/// property of `props` it may be a slip for, or how to declare one, of the
+/// type `example`.
+pub(in crate::check) fn no_property(
+    code: Code,
+    event: &str,
+    prop: &Ident,
+    props: &[&str],
+    label: &str,
+    example: &str,
+) -> Diagnostic {
+    let otherwise = if props.is_empty() {
+        format!(
+            "`{event}` has no properties; declare them in the schema: `event {event} {{ {}: {example} }}`",
+            prop.name
+        )
+    } else {
+        format!("the properties of `{event}` are {}", props.join(", "))
+    };
+    Diagnostic::error(
+        code,
+        prop.span,
+        format!("`{event}` has no property `{}`", prop.name),
+    )
+    .with_label(label)
+    .with_suggestion(&prop.name, props.iter().copied(), otherwise)
 }

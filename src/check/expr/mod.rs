@@ -15,6 +15,7 @@ mod events;
 mod narrow;
 mod paths;
 
+pub(super) use events::no_property;
 pub(super) use narrow::Scope;
 pub(super) use narrow::{key, strip};
 
