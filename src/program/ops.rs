@@ -108,7 +108,7 @@ functions! {
 impl AggregateKind {
     /// Whether it reads an event property (`sum(E.p)`) rather than whole
     /// occurrences (`count(E)`).
-    pub fn needs_property(self) -> bool {
+    pub const fn needs_property(self) -> bool {
         !matches!(
             self,
             AggregateKind::Count | AggregateKind::Last | AggregateKind::First
