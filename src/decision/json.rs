@@ -173,16 +173,25 @@ fn write_strs(out: &mut Vec<u8>, items: &[String]) {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any of the eight bytes of `w` is a control character, `"` or
-/// `\` (the bytes JSON escapes). Exact as a yes/no answer: the borrow
-/// tricks only ever add false positives above a byte that matches.
-fn needs_escape(w: u64) -> bool {
+/// The high bit of every byte of `w` (little-endian) that is a control
+/// character, `"` or `\` — the bytes JSON escapes — and possibly of some
+/// bytes above such a byte (the subtraction borrows upward). So the answer
+/// to "any?" is exact, and so is the lowest flagged byte.
+fn escape_mask(w: u64) -> u64 {
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
     let quote = w ^ (ONES * u64::from(b'"'));
     let quote = quote.wrapping_sub(ONES) & !quote & HIGH;
     let backslash = w ^ (ONES * u64::from(b'\\'));
     let backslash = backslash.wrapping_sub(ONES) & !backslash & HIGH;
-    control | quote | backslash != 0
+    control | quote | backslash
+}
+
+/// The eight bytes at `at` as a little-endian word, if there are eight.
+fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk = bytes.get(at..at + 8)?;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(chunk);
+    Some(u64::from_le_bytes(word))
 }
 
 /// Appends the escape of one byte as serde_json writes it (nothing for a
@@ -210,45 +219,34 @@ fn write_escape(out: &mut Vec<u8>, byte: u8) {
 /// Appends `s` as a JSON string.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    if clean(bytes) {
-        out.extend_from_slice(bytes);
-    } else {
-        write_escaped(out, bytes);
-    }
-    out.push(b'"');
-}
-
-/// Whether no byte of `bytes` needs an escape, eight bytes at a time.
-fn clean(bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        if needs_escape(u64::from_le_bytes(word)) {
-            return false;
-        }
-    }
-    let rest = chunks.remainder();
-    let mut word = [b'a'; 8];
-    if let Some(head) = word.get_mut(..rest.len()) {
-        head.copy_from_slice(rest);
-    }
-    !needs_escape(u64::from_le_bytes(word))
-}
-
-/// The slow path of [`write_str`]: the text between escapes is copied in
-/// runs.
-fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    // `bytes[start..i]` is clean text not yet copied.
     let mut start = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
+    let mut i = 0;
+    // Eight bytes at a time; an escape found is the lowest flagged byte.
+    while let Some(word) = word_at(bytes, i) {
+        let mask = escape_mask(word);
+        if mask == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + (mask.trailing_zeros() / 8) as usize;
+        out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
+        write_escape(out, bytes.get(at).copied().unwrap_or(b' '));
+        start = at + 1;
+        i = at + 1;
+    }
+    // The last few bytes one by one.
+    for (at, &byte) in bytes.iter().enumerate().skip(i) {
         if matches!(byte, 0x00..=0x1f | b'"' | b'\\') {
-            out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+            out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
             write_escape(out, byte);
-            start = i + 1;
+            start = at + 1;
         }
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -292,20 +290,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_string_escapes_like_serde_json(s in "[\\x00-\\x21\"\\\\a-z\\x7f-\\u{10ffff}]{0,40}") {
+            let mut ours = Vec::new();
+            write_str(&mut ours, &s);
+            proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap());
+        }
+    }
+
     #[test]
-    fn needs_escape_finds_each_special_byte_in_each_position() {
+    fn escape_mask_finds_each_special_byte_in_each_position() {
         for special in (0u8..0x20).chain([b'"', b'\\']) {
             for pos in 0..8 {
                 let mut word = *b"abcdefgh";
                 word[pos] = special;
-                assert!(needs_escape(u64::from_le_bytes(word)), "{special} at {pos}");
+                assert_eq!(
+                    escape_mask(u64::from_le_bytes(word)).trailing_zeros() / 8,
+                    pos as u32,
+                    "{special} at {pos}"
+                );
             }
         }
         for clean in 0x20u8..=0xff {
             if clean == b'"' || clean == b'\\' {
                 continue;
             }
-            assert!(!needs_escape(u64::from_le_bytes([clean; 8])), "{clean}");
+            assert_eq!(escape_mask(u64::from_le_bytes([clean; 8])), 0, "{clean}");
         }
     }
 
