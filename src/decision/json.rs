@@ -12,61 +12,56 @@ use super::{Because, Decision, Detail, Skipped};
 pub fn write_decision(out: &mut Vec<u8>, d: &Decision) {
     out.extend_from_slice(b"{\"decision_id\":");
     write_str(out, &d.decision_id);
-    out.extend_from_slice(b",\"customer\":");
-    write_str(out, &d.customer);
-    out.extend_from_slice(b",\"rule\":");
-    write_str(out, &d.rule);
-    out.extend_from_slice(b",\"outcome\":\"");
-    out.extend_from_slice(d.outcome.as_str().as_bytes());
-    out.push(b'"');
-    if let Some(channel) = &d.channel {
-        out.extend_from_slice(b",\"channel\":");
-        write_str(out, channel);
-    }
-    if let Some(message) = &d.message {
-        out.extend_from_slice(b",\"message\":");
-        write_str(out, message);
+    member(out, "customer", &d.customer);
+    member(out, "rule", &d.rule);
+    key(out, "outcome");
+    write_str(out, d.outcome.as_str());
+    for (name, value) in [("channel", &d.channel), ("message", &d.message)] {
+        if let Some(value) = value {
+            member(out, name, value);
+        }
     }
     if !d.tags.is_empty() {
-        out.extend_from_slice(b",\"tags\":");
+        key(out, "tags");
         write_strs(out, &d.tags);
     }
     if let Some(params) = &d.params {
-        out.extend_from_slice(b",\"params\":");
-        if params.is_empty() {
-            out.extend_from_slice(b"{}");
-        } else if serde_json::to_writer(&mut *out, params).is_err() {
-            // A map of JSON values always serializes; keep the line valid.
+        key(out, "params");
+        if params.is_empty() || serde_json::to_writer(&mut *out, params).is_err() {
+            // (A map of JSON values always serializes.)
             out.extend_from_slice(b"{}");
         }
     }
     if let Some(at) = &d.deliver_at {
-        out.extend_from_slice(b",\"deliver_at\":");
-        write_str(out, at);
+        member(out, "deliver_at", at);
     }
-    out.extend_from_slice(b",\"reason\":");
-    write_str(out, &d.reason);
-    out.extend_from_slice(b",\"because\":[");
-    for (i, b) in d.because.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_because(out, b);
-    }
-    out.push(b']');
+    member(out, "reason", &d.reason);
+    key(out, "because");
+    write_array(out, &d.because, write_because);
     if !d.detail.is_empty() {
-        out.extend_from_slice(b",\"detail\":");
+        key(out, "detail");
         write_detail(out, &d.detail);
     }
     if !d.warnings.is_empty() {
-        out.extend_from_slice(b",\"warnings\":");
+        key(out, "warnings");
         write_strs(out, &d.warnings);
     }
-    out.extend_from_slice(b",\"now\":");
-    write_str(out, &d.now);
-    out.extend_from_slice(b",\"ruleset\":");
-    write_str(out, &d.ruleset);
+    member(out, "now", &d.now);
+    member(out, "ruleset", &d.ruleset);
     out.push(b'}');
+}
+
+/// `,"NAME":` before a member that is not the first.
+fn key(out: &mut Vec<u8>, name: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// `,"NAME":"VALUE"`.
+fn member(out: &mut Vec<u8>, name: &str, value: &str) {
+    key(out, name);
+    write_str(out, value);
 }
 
 fn write_because(out: &mut Vec<u8>, b: &Because) {
@@ -79,93 +74,88 @@ fn write_because(out: &mut Vec<u8>, b: &Because) {
     });
     write_strs(out, &b.read);
     if let Some(error) = &b.error {
-        out.extend_from_slice(b",\"error\":");
-        write_str(out, error);
+        member(out, "error", error);
     }
     out.push(b'}');
 }
 
+/// One optional member of the detail object.
+enum Member<'a> {
+    Text(Option<&'a str>),
+    Signed(Option<i64>),
+    Unsigned(Option<u64>),
+}
+
 /// The detail object; the caller has checked it is not empty.
 fn write_detail(out: &mut Vec<u8>, d: &Detail) {
-    let mut fields = Fields { out, first: true };
-    fields.text("suppression", d.suppression.as_deref());
-    fields.text("scope", d.scope.as_deref());
-    fields.text("cap", d.cap.as_deref());
-    if let Some(n) = d.in_window {
-        fields.name("in_window");
-        fields
-            .out
-            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-    }
-    fields.text("cooldown", d.cooldown.as_deref());
-    fields.text("last_sent_at", d.last_sent_at.as_deref());
-    fields.text("holdout", d.holdout.as_deref());
-    if let Some(n) = d.bucket {
-        fields.name("bucket");
-        fields
-            .out
-            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-    }
-    fields.text("quiet_hours", d.quiet_hours.as_deref());
-    fields.text("zone", d.zone.as_deref());
-    fields.text("error", d.error.as_deref());
-    fields.text("scheduled", d.scheduled.as_deref());
-    fields.text("consent", d.consent.as_deref());
-    if !d.skipped.is_empty() {
-        fields.name("skipped");
-        fields.out.push(b'[');
-        for (i, s) in d.skipped.iter().enumerate() {
-            if i > 0 {
-                fields.out.push(b',');
+    use Member::{Signed, Text, Unsigned};
+    let members = [
+        ("suppression", Text(d.suppression.as_deref())),
+        ("scope", Text(d.scope.as_deref())),
+        ("cap", Text(d.cap.as_deref())),
+        ("in_window", Signed(d.in_window)),
+        ("cooldown", Text(d.cooldown.as_deref())),
+        ("last_sent_at", Text(d.last_sent_at.as_deref())),
+        ("holdout", Text(d.holdout.as_deref())),
+        ("bucket", Unsigned(d.bucket)),
+        ("quiet_hours", Text(d.quiet_hours.as_deref())),
+        ("zone", Text(d.zone.as_deref())),
+        ("error", Text(d.error.as_deref())),
+        ("scheduled", Text(d.scheduled.as_deref())),
+        ("consent", Text(d.consent.as_deref())),
+    ];
+    let mut first = true;
+    let mut name = |out: &mut Vec<u8>, name: &str| {
+        out.push(if first { b'{' } else { b',' });
+        first = false;
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    for (key, member) in members {
+        match member {
+            Text(Some(text)) => {
+                name(out, key);
+                write_str(out, text);
             }
-            write_skipped(fields.out, s);
+            Signed(Some(n)) => {
+                name(out, key);
+                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            }
+            Unsigned(Some(n)) => {
+                name(out, key);
+                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            }
+            _ => {}
         }
-        fields.out.push(b']');
     }
-    fields.out.push(b'}');
+    if !d.skipped.is_empty() {
+        name(out, "skipped");
+        write_array(out, &d.skipped, write_skipped);
+    }
+    out.push(b'}');
 }
 
 fn write_skipped(out: &mut Vec<u8>, s: &Skipped) {
     out.extend_from_slice(b"{\"channel\":");
     write_str(out, &s.channel);
-    out.extend_from_slice(b",\"outcome\":\"");
-    out.extend_from_slice(s.outcome.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"reason\":");
-    write_str(out, &s.reason);
+    member(out, "outcome", s.outcome.as_str());
+    member(out, "reason", &s.reason);
     out.push(b'}');
 }
 
-/// The members of an object whose fields are all optional: a `{` before the
-/// first, a `,` before the others.
-struct Fields<'o> {
-    out: &'o mut Vec<u8>,
-    first: bool,
-}
-
-impl Fields<'_> {
-    fn name(&mut self, name: &str) {
-        self.out.push(if self.first { b'{' } else { b',' });
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
-    }
-
-    fn text(&mut self, name: &str, value: Option<&str>) {
-        if let Some(value) = value {
-            self.name(name);
-            write_str(self.out, value);
-        }
-    }
-}
-
 fn write_strs(out: &mut Vec<u8>, items: &[String]) {
+    write_array(out, items, |out, s| write_str(out, s));
+}
+
+/// `[a,b,…]`, each item written by `item`.
+fn write_array<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T)) {
     out.push(b'[');
-    for (i, s) in items.iter().enumerate() {
+    for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_str(out, s);
+        item(out, x);
     }
     out.push(b']');
 }
