@@ -11,7 +11,7 @@ mod tests;
 
 pub use crate::decision::{Evaluation, SuppressionCheck};
 
-use crate::decision::{bucket, decision_id, Because, Decision, Detail, Outcome};
+use crate::decision::{bucket, Because, Decision, DecisionIds, Detail, IdSeed, Outcome};
 use crate::eval::{EvalError, Evaluator};
 use crate::program::{walk, window, Message, Program, Rule, SuppressionScope};
 use crate::snapshot::{Customer, InvalidSnapshot, SentMessage, Snapshot};
@@ -20,18 +20,19 @@ use crate::value::{format_duration, format_number, format_time, Micros, Value};
 /// Evaluates every rule for one customer at `now` and arbitrates.
 pub fn evaluate(
     program: &Program,
-    ruleset_hash: &str,
+    ruleset: &IdSeed,
     customer: &Customer,
     now: Micros,
     explain: bool,
 ) -> Evaluation {
     let now_text = format_time(now);
     match customer {
-        Customer::Invalid(invalid) => invalid_snapshot(program, ruleset_hash, invalid, &now_text),
+        Customer::Invalid(invalid) => invalid_snapshot(program, ruleset, invalid, &now_text),
         Customer::Valid(snapshot) => {
             let mut run = Run {
                 program,
-                hash: ruleset_hash,
+                hash: ruleset.hash(),
+                ids: ruleset.customer(&snapshot.id),
                 now_text,
                 ev: Evaluator::new(program, snapshot, now),
                 snapshot,
@@ -61,16 +62,18 @@ pub fn evaluate(
 
 fn invalid_snapshot(
     program: &Program,
-    hash: &str,
+    seed: &IdSeed,
     invalid: &InvalidSnapshot,
     now: &str,
 ) -> Evaluation {
     let summary = invalid.summary();
+    let hash = seed.hash();
+    let ids = seed.customer(&invalid.id);
     let decisions = program
         .rules
         .iter()
         .map(|rule| Decision {
-            decision_id: decision_id(hash, &invalid.id, &rule.name, now),
+            decision_id: ids.id(&rule.name, now),
             customer: invalid.id.clone(),
             rule: rule.name.clone(),
             outcome: Outcome::Error,
@@ -99,9 +102,14 @@ fn invalid_snapshot(
     }
 }
 
+/// How many decisions [`Run::decide`] reserves room for at most.
+const MAX_RESERVED_DECISIONS: usize = 4096;
+
 struct Run<'a> {
     program: &'a Program,
     hash: &'a str,
+    /// The customer's decision ids, seeded with the ruleset and customer.
+    ids: DecisionIds,
     now_text: String,
     ev: Evaluator<'a>,
     snapshot: &'a Snapshot,
@@ -154,7 +162,9 @@ fn param_json(program: &Program, v: &Value) -> serde_json::Value {
 impl<'a> Run<'a> {
     fn decide(&mut self) -> Vec<Decision> {
         let program = self.program;
-        let mut out = Vec::with_capacity(if self.explain { program.rules.len() } else { 4 });
+        // At most one decision per rule: reserving them all up front costs less
+        // than moving large decisions while the vector grows.
+        let mut out = Vec::with_capacity(program.rules.len().min(MAX_RESERVED_DECISIONS));
         for rule in &program.rules {
             let mut matched = Ok(true);
             for c in &rule.conjuncts {
@@ -273,7 +283,7 @@ impl<'a> Run<'a> {
         because: Vec<Because>,
     ) -> Decision {
         Decision {
-            decision_id: decision_id(self.hash, &self.snapshot.id, &rule.name, &self.now_text),
+            decision_id: self.ids.id(&rule.name, &self.now_text),
             customer: self.snapshot.id.clone(),
             rule: rule.name.clone(),
             outcome,

@@ -5,6 +5,7 @@
 //! (arbitration and the ruleset import it).
 
 pub mod explain;
+pub mod json;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -141,7 +142,40 @@ pub struct Skipped {
 impl Detail {
     /// True when no detail is set (the record omits `detail`).
     pub fn is_empty(&self) -> bool {
-        *self == Detail::default()
+        let Detail {
+            suppression,
+            scope,
+            cap,
+            in_window,
+            cooldown,
+            last_sent_at,
+            holdout,
+            bucket,
+            quiet_hours,
+            zone,
+            error,
+            scheduled,
+            consent,
+            skipped,
+        } = self;
+        [
+            suppression,
+            scope,
+            cap,
+            cooldown,
+            last_sent_at,
+            holdout,
+            quiet_hours,
+            zone,
+            error,
+            scheduled,
+            consent,
+        ]
+        .iter()
+        .all(|f| f.is_none())
+            && in_window.is_none()
+            && bucket.is_none()
+            && skipped.is_empty()
     }
 }
 
@@ -240,13 +274,77 @@ impl Evaluation {
 /// rule and instant (NUL-separated), first 16 bytes in hex. The same inputs
 /// always give the same id, so senders can use it as an idempotency key.
 pub fn decision_id(ruleset: &str, customer: &str, rule: &str, now: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [ruleset, customer, rule, now] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
+    IdSeed::new(ruleset).customer(customer).id(rule, now)
+}
+
+/// A ruleset's hash and the SHA-256 state after it: every decision id
+/// starts there (a 64-character ruleset hash fills a whole block), so a
+/// ruleset computes it once.
+#[derive(Clone)]
+pub struct IdSeed {
+    hash: String,
+    seeded: Sha256,
+}
+
+impl IdSeed {
+    /// The seed of the ruleset whose hash is `hash`.
+    pub fn new(hash: &str) -> IdSeed {
+        let mut seeded = Sha256::new();
+        seeded.update(hash.as_bytes());
+        seeded.update([0u8]);
+        IdSeed {
+            hash: hash.to_string(),
+            seeded,
+        }
     }
-    let digest = h.finalize();
-    hex(digest.get(..16).unwrap_or(&[]))
+
+    /// The ruleset hash.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The ids of `customer`'s decisions.
+    pub fn customer(&self, customer: &str) -> DecisionIds {
+        let mut seeded = self.seeded.clone();
+        seeded.update(customer.as_bytes());
+        seeded.update([0u8]);
+        DecisionIds { seeded }
+    }
+}
+
+impl std::fmt::Debug for IdSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdSeed")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The decision ids of one customer: the SHA-256 state after the ruleset
+/// hash and the customer id, from [`IdSeed::customer`]; each rule's id
+/// hashes only the rest.
+#[derive(Clone)]
+pub struct DecisionIds {
+    seeded: Sha256,
+}
+
+impl DecisionIds {
+    /// The id of `rule`'s decision at `now`, as [`decision_id`] gives it.
+    pub fn id(&self, rule: &str, now: &str) -> String {
+        let mut h = self.seeded.clone();
+        for part in [rule, now] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        let digest = h.finalize();
+        hex(digest.get(..16).unwrap_or(&[]))
+    }
+}
+
+impl std::fmt::Debug for DecisionIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionIds").finish_non_exhaustive()
+    }
 }
 
 /// The portable bucket of docs/language.md#ab-variants-and-holdouts: the first 8 bytes of
