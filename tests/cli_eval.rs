@@ -434,3 +434,35 @@ fn decisions_and_manifest_are_committed_together() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// Blank and whitespace-only lines are skipped, counted in the summary and
+/// the manifest, and are not rejected lines (exit 0), as in the server's
+/// batch route.
+#[test]
+fn blank_lines_are_skipped_and_counted() {
+    let dir = temp_dir("blank");
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let first = customers.lines().next().unwrap();
+    let second = customers.lines().nth(1).unwrap();
+    let input = dir.join("in.ndjson");
+    std::fs::write(&input, format!("\n{first}\n  \t \r\n{second}\n\n")).unwrap();
+    let manifest = dir.join("m.json");
+    let o = eval(&[
+        "--snapshots",
+        input.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("0 rejected lines, 3 blank lines skipped,"),
+        "{stderr}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(m["customers"], 2);
+    assert_eq!(m["blank_lines"], 3);
+    assert_eq!(m["inputs"][0]["blank_lines"], 3);
+    assert_eq!(m["rejected_lines"], 0);
+}

@@ -93,6 +93,8 @@ pub struct InputSummary {
     pub rejected: u64,
     /// Of those, records whose customer id was already seen in the run.
     pub duplicates: u64,
+    /// Blank lines (empty or whitespace only), skipped.
+    pub blank_lines: u64,
     /// The first rejected records (at most [`MAX_REJECTED_KEPT`]).
     #[serde(skip)]
     pub rejections: Vec<Rejected>,
@@ -138,6 +140,8 @@ pub struct Manifest {
     pub duplicate_ids: u64,
     /// The first rejected lines (at most 1000), with why.
     pub rejected: Vec<RejectedLine>,
+    /// Blank lines (empty or whitespace only) skipped, over all inputs.
+    pub blank_lines: u64,
     /// Snapshot keys not in the schema (ignored).
     pub unknown_keys: u64,
     /// Warnings on decisions.
@@ -174,6 +178,7 @@ impl Manifest {
             now: format_time(now.timestamp_micros()),
             rejected_lines: inputs.iter().map(|i| i.rejected).sum(),
             duplicate_ids: inputs.iter().map(|i| i.duplicates).sum(),
+            blank_lines: inputs.iter().map(|i| i.blank_lines).sum(),
             rejected,
             inputs,
             history: Vec::new(),
