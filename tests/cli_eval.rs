@@ -97,6 +97,12 @@ fn rejected_lines_are_reported_counted_and_the_rest_evaluated() {
     assert_eq!(m["rejected"][0]["line"], 6);
     assert_eq!(m["now"], NOW);
     assert_eq!(m["unknown_keys"], 2);
+    // Unknown keys are named (an attribute, an event), with counts.
+    assert_eq!(
+        m["unknown_key_names"],
+        serde_json::json!([{"key": "crm_score", "count": 1}, {"key": "events.clicked", "count": 1}])
+    );
+    assert_eq!(m["blank_lines"], 1);
     assert_eq!(m["inputs"][0]["records"], 5);
     assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(m["decisions"].as_u64().unwrap() as usize, decisions.len());

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::reject::Rejected;
 use crate::decision::{Evaluation, Outcome};
 use crate::history::HistoryFile;
+use crate::snapshot::UnknownKeyNames;
 use crate::value::format_time;
 use crate::Ruleset;
 
@@ -31,6 +32,8 @@ pub struct Counts {
     pub outcomes: [u64; Outcome::ALL.len()],
     /// Snapshot keys not in the schema (ignored).
     pub unknown_keys: u64,
+    /// The first of them by name, with counts.
+    pub unknown_key_names: UnknownKeyNames,
     /// Warnings on decisions.
     pub warnings: u64,
 }
@@ -43,6 +46,7 @@ impl Counts {
             invalid: u64::from(evaluation.is_invalid()),
             decisions: evaluation.decisions.len() as u64,
             unknown_keys: u64::from(evaluation.unknown_keys),
+            unknown_key_names: evaluation.unknown_key_names.clone(),
             ..Counts::default()
         };
         for d in &evaluation.decisions {
@@ -65,6 +69,7 @@ impl Counts {
             *n += m;
         }
         self.unknown_keys += other.unknown_keys;
+        self.unknown_key_names.merge(&other.unknown_key_names);
         self.warnings += other.warnings;
     }
 
@@ -144,6 +149,9 @@ pub struct Manifest {
     pub blank_lines: u64,
     /// Snapshot keys not in the schema (ignored).
     pub unknown_keys: u64,
+    /// The first of them by name (at most [`UnknownKeyNames::MAX`]), with
+    /// how often each was met.
+    pub unknown_key_names: UnknownKeyNames,
     /// Warnings on decisions.
     pub warnings: u64,
     /// When the run started.
@@ -190,6 +198,7 @@ impl Manifest {
                 .map(|o| (o.as_str().to_string(), counts.outcome(*o)))
                 .collect(),
             unknown_keys: counts.unknown_keys,
+            unknown_key_names: counts.unknown_key_names.clone(),
             warnings: counts.warnings,
             started_at: format_time(started_at.timestamp_micros()),
             finished_at: format_time(Utc::now().timestamp_micros()),

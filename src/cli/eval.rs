@@ -295,10 +295,10 @@ fn print_summary(m: &Manifest, seconds: f64) {
         String::new()
     };
     eprintln!(
-        "{}, {}{duplicates}{blank}, {} ignored, {}",
+        "{}, {}{duplicates}{blank}, {}, {}",
         count(m.invalid_customers, "invalid snapshot", "invalid snapshots"),
         count(m.rejected_lines, "rejected line", "rejected lines"),
-        count(m.unknown_keys, "unknown key", "unknown keys"),
+        unknown_keys(m),
         count(m.warnings, "warning", "warnings"),
     );
     let rate = if seconds > 0.0 {
@@ -307,6 +307,20 @@ fn print_summary(m: &Manifest, seconds: f64) {
         0.0
     };
     eprintln!("{seconds:.2}s, {rate:.0} customers/s");
+}
+
+/// `2 unknown keys ignored (shoe_size: 1, hat: 1)`: the count and the first
+/// names.
+fn unknown_keys(m: &Manifest) -> String {
+    let n = m.unknown_keys;
+    let mut text = format!(
+        "{n} unknown {} ignored",
+        if n == 1 { "key" } else { "keys" }
+    );
+    if !m.unknown_key_names.is_empty() {
+        text.push_str(&format!(" ({})", m.unknown_key_names.describe(n, 5)));
+    }
+    text
 }
 
 /// `--threads`: a whole number from 1 to [`MAX_THREADS`](nudge::batch::MAX_THREADS).

@@ -10,7 +10,9 @@ mod seed;
 use serde::de::DeserializeSeed;
 
 pub use history::MESSAGE_KEYS;
-pub use problem::{FieldPath, KeyPlace, Problem, ProblemKind, RejectedInput, Step, UnknownKey};
+pub use problem::{
+    FieldPath, KeyPlace, Problem, ProblemKind, RejectedInput, Step, UnknownKey, UnknownKeyNames,
+};
 
 use crate::program::Program;
 use crate::value::{Micros, Value};
@@ -106,6 +108,8 @@ pub struct Snapshot {
     pub messages: Vec<SentMessage>,
     /// Keys (attributes, events, properties) not in the schema, ignored.
     pub unknown_keys: u32,
+    /// The first of them by name, with counts.
+    pub unknown_key_names: UnknownKeyNames,
 }
 
 /// A customer whose snapshot does not fit the schema: nothing is sent to it,

@@ -243,6 +243,92 @@ pub struct UnknownKey {
     pub place: KeyPlace,
 }
 
+impl UnknownKey {
+    /// The key with the object keys above it and without list positions,
+    /// as unknown keys are counted by name: `shoe_size`, `company.size`,
+    /// `events.watched.device`.
+    pub fn name(&self) -> String {
+        let mut name = String::new();
+        for step in self.path.steps() {
+            if let Step::Key(key) = step {
+                name.push_str(key);
+                name.push('.');
+            }
+        }
+        name.push_str(&self.key);
+        name
+    }
+}
+
+/// Unknown keys counted by [name](UnknownKey::name): the first
+/// [`UnknownKeyNames::MAX`] distinct names, in the order first met, each
+/// with how often it was met (later names are only in the total count).
+/// Serialized as `[{"key": "shoe_size", "count": 2}, …]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnknownKeyNames(Vec<(String, u64)>);
+
+impl UnknownKeyNames {
+    /// The most distinct names kept.
+    pub const MAX: usize = 10;
+
+    /// Counts `count` more of `name` (a new name is kept while there is room).
+    pub fn add(&mut self, name: &str, count: u64) {
+        if let Some((_, n)) = self.0.iter_mut().find(|(n, _)| n == name) {
+            *n += count;
+        } else if self.0.len() < Self::MAX {
+            self.0.push((name.to_string(), count));
+        }
+    }
+
+    /// Adds every name of `other`.
+    pub fn merge(&mut self, other: &UnknownKeyNames) {
+        for (name, count) in &other.0 {
+            self.add(name, *count);
+        }
+    }
+
+    /// The names with their counts, in the order first met.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.0.iter().map(|(n, c)| (n.as_str(), *c))
+    }
+
+    /// Whether no name was kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first `shown` names with their counts, and how many of the
+    /// `total` unknown keys are not shown: `shoe_size: 2, hat: 1, 3 more`.
+    pub fn describe(&self, total: u64, shown: usize) -> String {
+        let mut parts: Vec<String> = self
+            .iter()
+            .take(shown)
+            .map(|(name, count)| format!("{name}: {count}"))
+            .collect();
+        let named: u64 = self.iter().take(shown).map(|(_, count)| count).sum();
+        if total > named {
+            parts.push(format!("{} more", total - named));
+        }
+        parts.join(", ")
+    }
+}
+
+impl serde::Serialize for UnknownKeyNames {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        #[derive(serde::Serialize)]
+        struct Named<'a> {
+            key: &'a str,
+            count: u64,
+        }
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for (key, count) in self.iter() {
+            seq.serialize_element(&Named { key, count })?;
+        }
+        seq.end()
+    }
+}
+
 /// Input that is not a customer at all (bad syntax, not an object, no id):
 /// the line is rejected and the run goes on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
