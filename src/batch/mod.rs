@@ -80,7 +80,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use sha2::Digest;
 
-pub use input::{Format, Input, Progress, Record};
+pub use input::{Format, Input, Progress, Record, BOM};
 pub use manifest::{Counts, InputSummary, Manifest, RejectedLine, MAX_REJECTED_KEPT};
 pub use reject::{Rejected, Rejection, Unit};
 pub use sink::{Collect, Discard, Encoded, NdjsonWriter, Sink};
@@ -324,7 +324,8 @@ impl<S: Step> Batch<S> {
                 if let Some(progress) = &mut input.progress {
                     progress(text.len() as u64);
                 }
-                let results = self.whole(input.format, &text);
+                let records = text.strip_prefix(input::BOM).unwrap_or(&text);
+                let results = self.whole(input.format, records);
                 for (i, result) in results.into_iter().enumerate() {
                     let processed = Processed {
                         line: i as u64 + 1,
