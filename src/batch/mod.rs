@@ -62,7 +62,10 @@
 //! let summary = batch.run(Input::from_lines("memory", lines), &mut sink)?;
 //! assert_eq!((summary.records, summary.rejected), (2, 1));
 //! assert_eq!(sink.outputs[0].1.decisions.len(), 1);
-//! assert_eq!(sink.rejected[0].to_string(), "memory:2: expected ident (column 2)");
+//! assert_eq!(
+//!     sink.rejected[0].to_string(),
+//!     "memory:2: line is not a JSON object: expected `{` at column 1, found `not`"
+//! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -88,7 +91,6 @@ pub use step::{Evaluate, Map, Step};
 pub use unique::UniqueCustomers;
 
 use crate::decision::Evaluation;
-use crate::snapshot::RejectedInput;
 
 /// How a run treats its input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -366,12 +368,10 @@ impl<S: Step> Batch<S> {
                     let records: Vec<Record> = values.iter().map(Record::Value).collect();
                     self.records(&records)
                 }
-                Err(e) => vec![Err(Rejection::NotACustomer(RejectedInput::Malformed(
-                    format!(
-                        "{} (column {})",
-                        crate::snapshot::json_error_message(&e),
-                        e.column()
-                    ),
+                Err(e) => vec![Err(Rejection::NotACustomer(crate::snapshot::not_json(
+                    &e,
+                    text,
+                    crate::snapshot::JsonTop::Array,
                 )))],
             },
         }

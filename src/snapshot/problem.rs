@@ -329,12 +329,185 @@ impl serde::Serialize for UnknownKeyNames {
     }
 }
 
+/// Where in JSON text: the line (for text of several lines) and the
+/// column, counted in characters from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextPlace {
+    /// The line, when the text has several.
+    pub line: Option<usize>,
+    /// The column.
+    pub column: usize,
+}
+
+impl fmt::Display for TextPlace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}, column {}", self.column),
+            None => write!(f, "column {}", self.column),
+        }
+    }
+}
+
+/// What the top level of JSON text must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonTop {
+    /// One customer object (an NDJSON line).
+    Object,
+    /// An array of customers (a `.json` file).
+    Array,
+}
+
+impl JsonTop {
+    fn what(self) -> &'static str {
+        match self {
+            JsonTop::Object => "line is not a JSON object: expected `{`",
+            JsonTop::Array => "the file is not a JSON array: expected `[`",
+        }
+    }
+}
+
+/// Why text is not JSON, in a rule author's words. It is found by looking
+/// at the input itself where serde_json stopped, never by reading
+/// serde_json's message; texts are shown as written (cut at 20 characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonSyntax {
+    /// The text does not start with the top-level bracket.
+    #[error("{} at {at}, found {found}", .top.what())]
+    WrongTop {
+        /// What the top level must be.
+        top: JsonTop,
+        /// What was found there.
+        found: String,
+        /// Where.
+        at: TextPlace,
+    },
+    /// A word where a value was expected: `nul`, `yes`, `None`.
+    #[error("unquoted text `{text}` at {at}: JSON values are written `null`, `true`, `false`, numbers or \"strings\"")]
+    UnquotedText {
+        /// The word.
+        text: String,
+        /// Where it starts.
+        at: TextPlace,
+    },
+    /// A key without double quotes: `{id: "a"}`.
+    #[error("unquoted key `{text}` at {at}: keys are written in double quotes, \"{text}\"")]
+    UnquotedKey {
+        /// The key.
+        text: String,
+        /// Where it starts.
+        at: TextPlace,
+    },
+    /// A string in single quotes.
+    #[error("single quote at {at}: JSON strings are written in double quotes")]
+    SingleQuote {
+        /// Where.
+        at: TextPlace,
+    },
+    /// A number that is not written as JSON writes numbers.
+    #[error("`{text}` at {at} is not a JSON number (e.g. `42`, `-0.5`, `1e3`)")]
+    BadNumber {
+        /// The text.
+        text: String,
+        /// Where it starts.
+        at: TextPlace,
+    },
+    /// A character that cannot come here.
+    #[error("unexpected {found} at {at}: expected {expected}")]
+    Unexpected {
+        /// What was found (quoted).
+        found: String,
+        /// What may come here.
+        expected: &'static str,
+        /// Where.
+        at: TextPlace,
+    },
+    /// A comma right before `}` or `]`.
+    #[error("trailing comma at {at}: remove it, or add the next item after it")]
+    TrailingComma {
+        /// Where the comma is.
+        at: TextPlace,
+    },
+    /// Something after the complete value.
+    #[error("text after the end of the {} at {at}: {}", .top.noun(), .top.after())]
+    TrailingText {
+        /// What the top level is.
+        top: JsonTop,
+        /// Where the extra text starts.
+        at: TextPlace,
+    },
+    /// The text ends inside a string.
+    #[error("the string that starts at {at} is never closed: add the closing `\"`")]
+    UnclosedString {
+        /// Where the string starts.
+        at: TextPlace,
+    },
+    /// The text ends before a bracket is closed.
+    #[error("`{open}` at {at} is never closed: add `{close}`")]
+    Unclosed {
+        /// The open bracket.
+        open: char,
+        /// The bracket that closes it.
+        close: char,
+        /// Where it opens.
+        at: TextPlace,
+    },
+    /// A backslash followed by a character that is not an escape.
+    #[error("unknown escape `{text}` at {at}: the escapes are \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t and \\uXXXX")]
+    BadEscape {
+        /// The escape as written.
+        text: String,
+        /// Where it starts.
+        at: TextPlace,
+    },
+    /// A raw control character (a tab, a line break) inside a string.
+    #[error("control character inside a string at {at}: write it escaped, e.g. `\\t` or `\\n`")]
+    ControlCharacter {
+        /// Where.
+        at: TextPlace,
+    },
+    /// Objects and lists nested deeper than serde_json reads.
+    #[error("nested deeper than {limit} levels at {at}")]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+        /// Where the level past the limit opens.
+        at: TextPlace,
+    },
+    /// Anything else (e.g. a number out of range): serde_json's own words.
+    #[error("{message} at {at}")]
+    Other {
+        /// serde_json's message, without its position.
+        message: String,
+        /// Where.
+        at: TextPlace,
+    },
+}
+
+impl JsonTop {
+    fn noun(self) -> &'static str {
+        match self {
+            JsonTop::Object => "object",
+            JsonTop::Array => "array",
+        }
+    }
+
+    fn after(self) -> &'static str {
+        match self {
+            JsonTop::Object => "one customer per line",
+            JsonTop::Array => "a `.json` file holds one array of customers",
+        }
+    }
+}
+
 /// Input that is not a customer at all (bad syntax, not an object, no id):
 /// the line is rejected and the run goes on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RejectedInput {
-    /// The text is not valid JSON or YAML, or not an object (the parser's
-    /// message, with the column for JSON lines).
+    /// The text is not JSON: why and where.
+    #[error("{0}")]
+    Json(JsonSyntax),
+    /// The text is not valid YAML, or JSON or YAML of another shape than a
+    /// customer (the parser's message).
     #[error("{0}")]
     Malformed(String),
     /// The object has no `id`.

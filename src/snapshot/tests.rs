@@ -162,7 +162,14 @@ fn input_that_is_not_a_customer_is_rejected_by_kind() {
     assert_eq!(read(r#"{"id": 5}"#), RejectedInput::IdNotString);
     assert!(read(r#"{"id": 5}"#).is_about_id());
     let malformed = read(r#"{"id": "c""#);
-    assert!(matches!(malformed, RejectedInput::Malformed(_)));
+    assert!(matches!(
+        malformed,
+        RejectedInput::Json(JsonSyntax::Unclosed { open: '{', .. })
+    ));
+    assert_eq!(
+        malformed.to_string(),
+        "`{` at column 1 is never closed: add `}`"
+    );
     assert!(!malformed.is_about_id());
     assert_eq!(
         RejectedInput::MissingId.to_string(),
