@@ -191,7 +191,16 @@ impl<'t> Scanner<'t> {
                 (_, '\'') => return Err(JsonSyntax::SingleQuote { at }),
                 (want, c) => {
                     let found = match c {
-                        '"' => "a string".to_string(),
+                        '"' => match self.string(at) {
+                            Ok(()) => {
+                                let end = self.chars.peek().map_or(self.text.len(), |(i, _)| *i);
+                                format!(
+                                    "string {}",
+                                    show(self.text.get(start..end).unwrap_or("\""))
+                                )
+                            }
+                            Err(_) => "`\"`".to_string(),
+                        },
                         c if c.is_alphanumeric() => show(self.word(start)),
                         c => format!("`{c}`"),
                     };
@@ -433,7 +442,8 @@ mod tests {
             (r#"{"a": 1,}"#, "trailing comma at column 8: remove it, or add the next item after it"),
             (r#"{"a": [1,]}"#, "trailing comma at column 9: remove it, or add the next item after it"),
             (r#"{"a" 1}"#, "unexpected `1` at column 6: expected `:` after the key"),
-            (r#"{"a": 1 "b": 2}"#, "unexpected a string at column 9: expected `,` or `}`"),
+            (r#"{"a": 1 "b": 2}"#, "unexpected string `\"b\"` at column 9: expected `,` or `}`"),
+            (r#"{"a" "b"}"#, "unexpected string `\"b\"` at column 6: expected `:` after the key"),
             (r#"{"a": [1 2]}"#, "unexpected `2` at column 10: expected `,` or `]`"),
             (r#"{"a": 1]"#, "unexpected `]` at column 8: expected `,` or `}`"),
             (r#"{"a": "b"} x"#, "text after the end of the object at column 12: one customer per line"),
