@@ -135,7 +135,7 @@ impl Attack {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        self.stop.store(true, Ordering::Relaxed);
+        // Each trickling connection ends when the server closes it (or LIMIT).
         let trickling = self
             .tricklers
             .into_iter()
