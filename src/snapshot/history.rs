@@ -57,10 +57,7 @@ impl Visitor<'_> for EventName<'_> {
         f.write_str("an event name")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self
-            .0
-            .event_index(v)
-            .ok_or_else(|| self.1.then(|| v.to_string())))
+        Ok(self.0.event_index(v).ok_or_else(|| Some(v.to_string())))
     }
 }
 

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::history::{EventsSeed, MessagesSeed};
-use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
+use super::problem::{
+    FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey, UnknownKeyNames,
+};
 use super::{
     Customer, CustomerEvents, EventLog, InvalidSnapshot, RejectedInput, SentMessage, Snapshot,
 };
@@ -59,13 +61,19 @@ impl Path<'_> {
 pub(super) struct Unknown {
     pub(super) count: u32,
     pub(super) keys: Option<Vec<UnknownKey>>,
+    /// When not listed, the first names with counts (for summaries).
+    pub(super) names: UnknownKeyNames,
 }
 
 impl Unknown {
-    /// Counts an unknown key, and lists it when asked.
+    /// Counts an unknown key, and lists it when asked (else counts its name).
     pub(super) fn note(&mut self, key: Option<String>, path: impl FnOnce(String) -> UnknownKey) {
         self.count += 1;
-        self.list(key, path);
+        match (&mut self.keys, key) {
+            (Some(keys), Some(key)) => keys.push(path(key)),
+            (None, Some(key)) => self.names.add(&path(key).name(), 1),
+            _ => {}
+        }
     }
 
     /// Lists an unknown key without counting it.
@@ -160,6 +168,7 @@ impl Parsed {
             events: self.events,
             messages: self.messages,
             unknown_keys: self.unknown.count,
+            unknown_key_names: self.unknown.names,
         }))
     }
 }
@@ -260,7 +269,7 @@ impl Visitor<'_> for KeySeed<'_> {
             "messages" => Key::Messages,
             _ => match self.0.attribute_index(key) {
                 Some(i) => Key::Attribute(i),
-                None => Key::Unknown(self.1.then(|| key.to_string())),
+                None => Key::Unknown(Some(key.to_string())),
             },
         })
     }
@@ -315,7 +324,7 @@ impl Visitor<'_> for FieldKey<'_> {
         }
         Ok(match self.0.iter().position(|f| f.name == key) {
             Some(i) => FieldKeyKind::Field(i),
-            None => FieldKeyKind::Unknown(self.2.then(|| key.to_string())),
+            None => FieldKeyKind::Unknown(Some(key.to_string())),
         })
     }
 }
@@ -344,6 +353,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
             unknown: Unknown {
                 count: 0,
                 keys: self.list_unknown.then(Vec::new),
+                names: UnknownKeyNames::default(),
             },
         };
         while let Some(key) = map.next_key_seed(KeySeed(schema, self.list_unknown))? {
