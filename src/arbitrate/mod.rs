@@ -168,6 +168,7 @@ impl<'a> Run<'a> {
         // than moving large decisions while the vector grows.
         let mut out = Vec::with_capacity(program.rules.len().min(MAX_RESERVED_DECISIONS));
         for rule in &program.rules {
+            self.ev.forget_aggregates();
             let mut matched = Ok(true);
             for c in &rule.conjuncts {
                 match self.ev.condition(&c.expr) {
