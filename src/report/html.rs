@@ -8,7 +8,9 @@
 
 use std::fmt::Write;
 
-use super::{p_value, percent, points, relative, Comparison, Group, Report, RuleReport, Verdict};
+use super::{
+    lift_cells, p_value, percent, points, rate_cell, Comparison, Group, Report, RuleReport, Verdict,
+};
 
 const STYLE: &str = "
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2933;margin:0;background:#f5f7fa}
@@ -324,13 +326,11 @@ fn table(out: &mut String, rule: &RuleReport, min_sample: u64) {
     out.push_str("<table><thead><tr><th>group</th><th>customers</th><th>converted</th><th>rate (95% CI)</th><th>lift vs control (95% CI)</th><th>relative lift (95% CI)</th><th>p-value</th><th>verdict</th></tr></thead><tbody>\n");
     let cells = |g: &Group| {
         format!(
-            "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{} ({}–{})</td>",
+            "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>",
             esc(&row_label(g)),
             g.customers,
             g.converted,
-            percent(g.rate),
-            percent(g.rate_ci.0),
-            percent(g.rate_ci.1)
+            rate_cell(g)
         )
     };
     let _ = writeln!(
@@ -339,27 +339,19 @@ fn table(out: &mut String, rule: &RuleReport, min_sample: u64) {
         cells(&rule.control)
     );
     for c in std::iter::once(&rule.overall).chain(&rule.variants) {
-        let tail = match (&c.lift, c.verdict) {
-            (Some(l), v) => format!(
-                "<td>{} ({} to {})</td><td>{}</td><td class=\"n\">{}</td><td><span class=\"badge {}\">{}</span></td>",
-                points(l.absolute),
-                points(l.absolute_ci.0),
-                points(l.absolute_ci.1),
-                match (l.relative, l.relative_ci) {
-                    (Some(r), Some((lo, hi))) =>
-                        format!("{} ({} to {})", relative(r), relative(lo), relative(hi)),
-                    (Some(r), None) => relative(r),
-                    _ => String::from("—"),
-                },
-                p_value(l.p_value),
-                verdict_class(v),
-                v.text()
-            ),
-            (None, v) => format!(
-                "<td>—</td><td>—</td><td>—</td><td><span class=\"badge {}\">{}</span>{}</td>",
-                verdict_class(v),
-                v.text(),
-                if v == Verdict::NotEnoughData {
+        let badge = format!(
+            "<span class=\"badge {}\">{}</span>",
+            verdict_class(c.verdict),
+            c.verdict.text()
+        );
+        let tail = match &c.lift {
+            Some(l) => {
+                let [absolute, relative, p_value] = lift_cells(l);
+                format!("<td>{absolute}</td><td>{relative}</td><td class=\"n\">{p_value}</td><td>{badge}</td>")
+            }
+            None => format!(
+                "<td>—</td><td>—</td><td>—</td><td>{badge}{}</td>",
+                if c.verdict == Verdict::NotEnoughData {
                     format!(" <span class=\"note\">needs {min_sample} per group</span>")
                 } else {
                     String::new()

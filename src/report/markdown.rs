@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{p_value, percent, points, relative, Comparison, Group, Report, Verdict};
+use super::{lift_cells, rate_cell, Comparison, Group, Report, Verdict};
 
 /// Renders the report as Markdown.
 pub fn markdown(report: &Report) -> String {
@@ -58,14 +58,7 @@ fn group_cells(g: &Group) -> String {
     if g.customers == 0 {
         return String::from("0 | 0 | —");
     }
-    format!(
-        "{} | {} | {} ({}–{})",
-        g.customers,
-        g.converted,
-        percent(g.rate),
-        percent(g.rate_ci.0),
-        percent(g.rate_ci.1)
-    )
+    format!("{} | {} | {}", g.customers, g.converted, rate_cell(g))
 }
 
 fn comparison_row(c: &Comparison, min_sample: u64) -> String {
@@ -75,20 +68,13 @@ fn comparison_row(c: &Comparison, min_sample: u64) -> String {
         format!("variant \"{}\"", c.treated.label)
     };
     let tail = match (&c.lift, c.verdict) {
-        (Some(l), verdict) => format!(
-            "{} ({} to {}) | {} | {} | **{}**",
-            points(l.absolute),
-            points(l.absolute_ci.0),
-            points(l.absolute_ci.1),
-            match (l.relative, l.relative_ci) {
-                (Some(r), Some((lo, hi))) =>
-                    format!("{} ({} to {})", relative(r), relative(lo), relative(hi)),
-                (Some(r), None) => relative(r),
-                _ => String::from("—"),
-            },
-            p_value(l.p_value),
-            verdict.text()
-        ),
+        (Some(l), verdict) => {
+            let [absolute, relative, p_value] = lift_cells(l);
+            format!(
+                "{absolute} | {relative} | {p_value} | **{}**",
+                verdict.text()
+            )
+        }
         (None, Verdict::NotEnoughData) => {
             format!("— | — | — | not enough data (needs {min_sample} per group)")
         }

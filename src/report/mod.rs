@@ -344,6 +344,36 @@ pub(crate) fn relative(r: f64) -> String {
     format!("{v:+.0}%")
 }
 
+/// A group's conversion rate with its 95% interval: `12.3% (10.1%–14.8%)`.
+pub(crate) fn rate_cell(g: &Group) -> String {
+    format!(
+        "{} ({}–{})",
+        percent(g.rate),
+        percent(g.rate_ci.0),
+        percent(g.rate_ci.1)
+    )
+}
+
+/// The table cells of a lift, in every format: the lift in points with its
+/// 95% interval, the relative lift with its interval (`—` without one), and
+/// the p-value.
+pub(crate) fn lift_cells(l: &Lift) -> [String; 3] {
+    let absolute = format!(
+        "{} ({} to {})",
+        points(l.absolute),
+        points(l.absolute_ci.0),
+        points(l.absolute_ci.1)
+    );
+    let relative = match (l.relative, l.relative_ci) {
+        (Some(r), Some((lo, hi))) => {
+            format!("{} ({} to {})", relative(r), relative(lo), relative(hi))
+        }
+        (Some(r), None) => relative(r),
+        _ => String::from("—"),
+    };
+    [absolute, relative, p_value(l.p_value)]
+}
+
 /// Who is not in the rates: customers still inside their window, and
 /// counted customers without an outcome snapshot.
 pub(crate) fn pending_note(pending: u64, missing: u64) -> String {
