@@ -98,6 +98,7 @@ pub mod instant;
 pub mod lines;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+mod markup;
 pub mod program;
 pub mod report;
 pub mod ruleset;

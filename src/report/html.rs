@@ -8,6 +8,8 @@
 
 use std::fmt::Write;
 
+use crate::markup::{escape, Markup};
+
 use super::{
     lift_cells, p_value, percent, points, rate_cell, Comparison, Group, Report, RuleReport, Verdict,
 };
@@ -365,18 +367,7 @@ fn table(out: &mut String, rule: &RuleReport, min_sample: u64) {
 
 /// Escapes text for HTML content and attribute values.
 fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(text, Markup::Html)
 }
 
 #[cfg(test)]
