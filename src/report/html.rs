@@ -48,12 +48,9 @@ pub fn html(report: &Report) -> String {
     out.push_str("</style></head><body><main>\n<h1>Did the messages work?</h1>\n");
     let _ = writeln!(
         out,
-        "<p class=\"sub\">Lift report as of {}: {} rule{} with a goal, {} decision records, {} customers in the outcome snapshots.</p>",
+        "<p class=\"sub\">Lift report as of {}: {}.</p>",
         esc(&report.as_of),
-        report.rules.len(),
-        if report.rules.len() == 1 { "" } else { "s" },
-        report.decision_records,
-        report.outcome_customers
+        report.inputs_sentence()
     );
     if report.rules.is_empty() {
         out.push_str("<section><p>No rule has a <code>goal</code> clause: add <code>goal EVENT within D</code> to a rule with a <code>holdout</code> to measure it.</p></section>\n");
@@ -63,9 +60,8 @@ pub fn html(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "<p class=\"note\">How to read this: a customer converts when the goal happens within its window after the message (for the control group, after the moment it was held out). Bars are conversion rates, whiskers their 95% confidence intervals. The lift is the treated rate minus the control rate; when its whole interval is above zero the message works. Method: {}. A comparison needs at least {} customers in each group.</p>",
-        esc(report.method),
-        report.min_sample
+        "<p class=\"note\">How to read this: a customer converts when the goal happens within its window after the message (for the control group, after the moment it was held out). Bars are conversion rates, whiskers their 95% confidence intervals. The lift is the treated rate minus the control rate; when its whole interval is above zero the message works. {}</p>",
+        esc(&report.method_sentence())
     );
     if report.rejected_lines > 0 {
         let _ = writeln!(

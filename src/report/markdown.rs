@@ -10,12 +10,9 @@ pub fn markdown(report: &Report) -> String {
     let mut out = String::from("# Lift report\n\n");
     let _ = writeln!(
         out,
-        "As of {}: {} rule{} with a goal, {} decision records, {} customers in the outcome snapshots.\n",
+        "As of {}: {}.\n",
         report.as_of,
-        report.rules.len(),
-        if report.rules.len() == 1 { "" } else { "s" },
-        report.decision_records,
-        report.outcome_customers
+        report.inputs_sentence()
     );
     if report.rules.is_empty() {
         out.push_str("No rule has a `goal` clause: add `goal EVENT within D` to a rule with a `holdout` to measure it.\n");
@@ -36,11 +33,7 @@ pub fn markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "Method: {}. A comparison needs at least {} customers in each group.",
-        report.method, report.min_sample
-    );
+    let _ = writeln!(out, "{}", report.method_sentence());
     if report.rejected_lines > 0 {
         let _ = writeln!(
             out,
