@@ -111,6 +111,7 @@ pub mod terminal;
 #[cfg(feature = "cli")]
 pub mod testing;
 pub mod value;
+mod visitor;
 
 pub use decision::{Decision, Evaluation, Outcome};
 pub use ruleset::{LoadError, Ruleset};

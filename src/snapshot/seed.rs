@@ -14,6 +14,7 @@ use super::{
 };
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
+use crate::visitor::Any;
 
 /// Where a value sits in the snapshot, made owned only for problems.
 #[derive(Clone, Copy)]
@@ -231,13 +232,6 @@ enum Key {
 /// Classifies a top-level key; the flag keeps the names of unknown ones.
 struct KeySeed<'s>(&'s Schema, bool);
 
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Key;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 impl KeySeed<'_> {
     fn other_key<E: de::Error>(self, name: String, found: de::Unexpected<'_>) -> Result<Key, E> {
         match self.1 {
@@ -281,13 +275,6 @@ pub(super) enum FieldKeyKind {
     Extra(usize),
     /// Neither (the name, when unknown keys are listed).
     Unknown(Option<String>),
-}
-
-impl<'de> DeserializeSeed<'de> for FieldKey<'_> {
-    type Value = FieldKeyKind;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<FieldKeyKind, D::Error> {
-        d.deserialize_any(self)
-    }
 }
 
 impl FieldKey<'_> {
@@ -346,16 +333,16 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                 keys: self.list_unknown.then(Vec::new),
             },
         };
-        while let Some(key) = map.next_key_seed(KeySeed(schema, self.list_unknown))? {
+        while let Some(key) = map.next_key_seed(Any(KeySeed(schema, self.list_unknown)))? {
             match key {
                 Key::Id => {
-                    let v = map.next_value_seed(ValueSeed {
+                    let v = map.next_value_seed(Any(ValueSeed {
                         ty: &Type::String,
                         schema,
                         path: Path::Root("id"),
                         problems: &mut parsed.problems,
                         unknown: &mut parsed.unknown,
-                    })?;
+                    }))?;
                     match v {
                         Value::Str(s) => parsed.id = Some(s.to_string()),
                         _ => {
@@ -369,28 +356,28 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    let v = map.next_value_seed(ValueSeed {
+                    let v = map.next_value_seed(Any(ValueSeed {
                         ty: &field.ty,
                         schema,
                         path: Path::Root(&field.name),
                         problems: &mut parsed.problems,
                         unknown: &mut parsed.unknown,
-                    })?;
+                    }))?;
                     if let Some(s) = parsed.attributes.get_mut(slot) {
                         *s = Some(v);
                     }
                 }
                 Key::Events => {
                     let before = parsed.problems.len();
-                    map.next_value_seed(EventsSeed {
+                    map.next_value_seed(Any(EventsSeed {
                         schema,
                         parsed: &mut parsed,
-                    })?;
+                    }))?;
                     parsed.event_problems = before..parsed.problems.len();
                 }
-                Key::Messages => map.next_value_seed(MessagesSeed {
+                Key::Messages => map.next_value_seed(Any(MessagesSeed {
                     parsed: &mut parsed,
-                })?,
+                }))?,
                 Key::Unknown(name) => {
                     map.next_value::<IgnoredAny>()?;
                     parsed.unknown.note(name, |key| UnknownKey {
@@ -449,13 +436,6 @@ impl ValueSeed<'_> {
     fn mismatch(self, found: String) -> Value {
         let expected = self.expected();
         self.problem(ProblemKind::WrongType { expected, found })
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
-    type Value = Value;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
@@ -554,13 +534,13 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         };
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         let mut i = 0;
-        while let Some(v) = seq.next_element_seed(ValueSeed {
+        while let Some(v) = seq.next_element_seed(Any(ValueSeed {
             ty: elem,
             schema: self.schema,
             path: Path::Index(&self.path, i),
             problems: self.problems,
             unknown: self.unknown,
-        })? {
+        }))? {
             items.push(v);
             i += 1;
         }
@@ -580,17 +560,17 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             .unwrap_or(&[]);
         let mut values: Vec<Option<Value>> = vec![None; fields.len()];
         let listing = self.unknown.listing();
-        while let Some(key) = map.next_key_seed(FieldKey(fields, &[], listing))? {
+        while let Some(key) = map.next_key_seed(Any(FieldKey(fields, &[], listing)))? {
             match key {
                 FieldKeyKind::Field(i) => {
                     let Some(field) = fields.get(i) else { continue };
-                    let v = map.next_value_seed(ValueSeed {
+                    let v = map.next_value_seed(Any(ValueSeed {
                         ty: &field.ty,
                         schema: self.schema,
                         path: Path::Field(&self.path, &field.name),
                         problems: self.problems,
                         unknown: self.unknown,
-                    })?;
+                    }))?;
                     if let Some(slot) = values.get_mut(i) {
                         *slot = Some(v);
                     }
