@@ -44,6 +44,20 @@ impl fmt::Display for Scalar<'_> {
     }
 }
 
+impl<'a> Scalar<'a> {
+    /// The value as serde names it in a type error.
+    pub(crate) fn unexpected(self) -> de::Unexpected<'a> {
+        match self {
+            Scalar::Str(v) => de::Unexpected::Str(v),
+            Scalar::Bool(v) => de::Unexpected::Bool(v),
+            Scalar::I64(v) => de::Unexpected::Signed(v),
+            Scalar::U64(v) => de::Unexpected::Unsigned(v),
+            Scalar::F64(v) => de::Unexpected::Float(v),
+            Scalar::Unit => de::Unexpected::Unit,
+        }
+    }
+}
+
 /// The `visit_str`, `visit_bool`, `visit_i64`, `visit_u64`, `visit_f64` and
 /// `visit_unit` methods of a visitor, all handing the value to its own
 /// `fn scalar<E: de::Error>(self, Scalar<'_>) -> Result<Self::Value, E>`.

@@ -7,9 +7,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
-use super::seed::{
-    found_str, non_string_keys, FieldKey, FieldKeyKind, Parsed, Path, Unknown, ValueSeed,
-};
+use super::seed::{found_str, other_key, FieldKey, FieldKeyKind, Parsed, Path, Unknown, ValueSeed};
 use super::{EventLog, SentMessage};
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
@@ -25,29 +23,22 @@ pub(super) struct EventsSeed<'a> {
 struct EventName<'s>(&'s Schema, bool);
 
 impl EventName<'_> {
-    fn other_key<E: de::Error>(
-        self,
-        name: String,
-        found: de::Unexpected<'_>,
-    ) -> Result<Result<usize, Option<String>>, E> {
-        match self.1 {
-            true => Ok(Err(Some(name))),
-            false => Err(E::invalid_type(found, &self)),
-        }
+    fn scalar<E: de::Error>(self, key: Scalar<'_>) -> Result<Result<usize, Option<String>>, E> {
+        let Scalar::Str(v) = key else {
+            return other_key(key, self.1, &self, |name| Err(Some(name)));
+        };
+        Ok(self
+            .0
+            .event_index(v)
+            .ok_or_else(|| self.1.then(|| v.to_string())))
     }
 }
 
 impl Visitor<'_> for EventName<'_> {
     type Value = Result<usize, Option<String>>;
-    non_string_keys!();
+    scalars!();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an event name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self
-            .0
-            .event_index(v)
-            .ok_or_else(|| self.1.then(|| v.to_string())))
     }
 }
 

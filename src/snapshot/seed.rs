@@ -14,7 +14,7 @@ use super::{
 };
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
-use crate::visitor::Any;
+use crate::visitor::{scalars, Any, Scalar};
 
 /// Where a value sits in the snapshot, made owned only for problems.
 #[derive(Clone, Copy)]
@@ -198,26 +198,21 @@ impl<'de> DeserializeSeed<'de> for CustomerSeed<'_> {
     }
 }
 
-/// Keys that are not strings (YAML allows `7: x`): when unknown keys are
-/// listed they are unknown keys, named as written; otherwise the input is
-/// rejected as before (each visitor has an `other_key` method).
-macro_rules! non_string_keys {
-    () => {
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            self.other_key(v.to_string(), de::Unexpected::Unsigned(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            self.other_key(v.to_string(), de::Unexpected::Signed(v))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            self.other_key(v.to_string(), de::Unexpected::Float(v))
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            self.other_key(v.to_string(), de::Unexpected::Bool(v))
-        }
-    };
+/// A map key that is not a string (YAML allows `7: x`): when unknown keys
+/// are `listing`, an unknown key named as written; otherwise, and for a
+/// null key, the input is rejected with what was `expected`.
+pub(super) fn other_key<T, E: de::Error>(
+    key: Scalar<'_>,
+    listing: bool,
+    expected: &dyn de::Expected,
+    unknown: impl FnOnce(String) -> T,
+) -> Result<T, E> {
+    if listing && key != Scalar::Unit {
+        Ok(unknown(key.to_string()))
+    } else {
+        Err(E::invalid_type(key.unexpected(), expected))
+    }
 }
-pub(super) use non_string_keys;
 
 /// A top-level key, classified without allocating.
 enum Key {
@@ -233,21 +228,10 @@ enum Key {
 struct KeySeed<'s>(&'s Schema, bool);
 
 impl KeySeed<'_> {
-    fn other_key<E: de::Error>(self, name: String, found: de::Unexpected<'_>) -> Result<Key, E> {
-        match self.1 {
-            true => Ok(Key::Unknown(Some(name))),
-            false => Err(E::invalid_type(found, &self)),
-        }
-    }
-}
-
-impl Visitor<'_> for KeySeed<'_> {
-    type Value = Key;
-    non_string_keys!();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an attribute name")
-    }
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+    fn scalar<E: de::Error>(self, key: Scalar<'_>) -> Result<Key, E> {
+        let Scalar::Str(key) = key else {
+            return other_key(key, self.1, &self, |name| Key::Unknown(Some(name)));
+        };
         Ok(match key {
             "id" => Key::Id,
             "events" => Key::Events,
@@ -257,6 +241,14 @@ impl Visitor<'_> for KeySeed<'_> {
                 None => Key::Unknown(self.1.then(|| key.to_string())),
             },
         })
+    }
+}
+
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = Key;
+    scalars!();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an attribute name")
     }
 }
 
@@ -278,25 +270,10 @@ pub(super) enum FieldKeyKind {
 }
 
 impl FieldKey<'_> {
-    fn other_key<E: de::Error>(
-        self,
-        name: String,
-        found: de::Unexpected<'_>,
-    ) -> Result<FieldKeyKind, E> {
-        match self.2 {
-            true => Ok(FieldKeyKind::Unknown(Some(name))),
-            false => Err(E::invalid_type(found, &self)),
-        }
-    }
-}
-
-impl Visitor<'_> for FieldKey<'_> {
-    type Value = FieldKeyKind;
-    non_string_keys!();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<FieldKeyKind, E> {
+    fn scalar<E: de::Error>(self, key: Scalar<'_>) -> Result<FieldKeyKind, E> {
+        let Scalar::Str(key) = key else {
+            return other_key(key, self.2, &self, |name| FieldKeyKind::Unknown(Some(name)));
+        };
         if let Some(i) = self.1.iter().position(|k| *k == key) {
             return Ok(FieldKeyKind::Extra(i));
         }
@@ -304,6 +281,14 @@ impl Visitor<'_> for FieldKey<'_> {
             Some(i) => FieldKeyKind::Field(i),
             None => FieldKeyKind::Unknown(self.2.then(|| key.to_string())),
         })
+    }
+}
+
+impl Visitor<'_> for FieldKey<'_> {
+    type Value = FieldKeyKind;
+    scalars!();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
     }
 }
 
