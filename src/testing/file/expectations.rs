@@ -77,44 +77,30 @@ impl Reader<'_> {
         expect.capped = list(self, "capped");
         expect.cooldown = list(self, "cooldown");
         expect.error = list(self, "error");
-        if let Some(v) = map.get("suppressed") {
-            expect.suppressed = self.rule_map(
-                v,
-                &path_with(path, Seg::key("suppressed")),
-                "a suppression name",
-                |me, text, p| me.suppression_name(text, p),
-            );
-        }
-        if let Some(v) = map.get("messages") {
-            expect.messages = self
-                .rule_map(
-                    v,
-                    &path_with(path, Seg::key("messages")),
-                    "a message name",
-                    |_, _, _| true,
-                )
-                .unwrap_or_default();
-        }
-        if let Some(v) = map.get("channels") {
-            expect.channels = self
-                .rule_map(
-                    v,
-                    &path_with(path, Seg::key("channels")),
-                    "a channel",
-                    |me, text, p| me.channel_name(text, p),
-                )
-                .unwrap_or_default();
-        }
-        if let Some(v) = map.get("deliver_at") {
-            expect.deliver_at = self
-                .rule_map(
-                    v,
-                    &path_with(path, Seg::key("deliver_at")),
-                    "an RFC 3339 time",
-                    |me, text, p| me.instant(&Yaml::String(text.to_string()), p).is_some(),
-                )
-                .unwrap_or_default();
-        }
+        expect.suppressed = self.rule_map(
+            map,
+            path,
+            "suppressed",
+            "a suppression name",
+            |me, text, p| me.suppression_name(text, p),
+        );
+        expect.messages = self
+            .rule_map(map, path, "messages", "a message name", |_, _, _| true)
+            .unwrap_or_default();
+        expect.channels = self
+            .rule_map(map, path, "channels", "a channel", |me, text, p| {
+                me.channel_name(text, p)
+            })
+            .unwrap_or_default();
+        expect.deliver_at = self
+            .rule_map(
+                map,
+                path,
+                "deliver_at",
+                "an RFC 3339 time",
+                |me, text, p| me.instant(&Yaml::String(text.to_string()), p).is_some(),
+            )
+            .unwrap_or_default();
         if let Some(v) = map.get("params") {
             expect.params = self.params(v, &path_with(path, Seg::key("params")));
         }
@@ -180,19 +166,21 @@ impl Reader<'_> {
         ok.then_some(out)
     }
 
-    /// A map from rule names to strings, each checked by `check`.
+    /// `expect.KEY`: a map from rule names to strings, each checked by
+    /// `check` (`None` when absent or malformed).
     fn rule_map(
         &mut self,
-        v: &Yaml,
+        expect: &Mapping,
         path: &[Seg],
+        key: &str,
         what: &str,
         check: impl Fn(&mut Self, &str, &[Seg]) -> bool,
     ) -> Option<Vec<(String, String)>> {
-        let map = match v {
+        let path = &path_with(path, Seg::key(key));
+        let map = match expect.get(key)? {
             Yaml::Mapping(m) => m,
             Yaml::Null => return Some(Vec::new()),
             other => {
-                let key = last_key(path);
                 self.wrong_shape(
                     path,
                     &format!("a map from rule names to {what}s"),
