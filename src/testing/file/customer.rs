@@ -6,7 +6,7 @@
 use serde_yaml::Value as Yaml;
 
 use super::super::locate::{display_path, Seg, Target};
-use super::{path_with, Reader, CASE_KEYS, SAMPLE_NOW};
+use super::{path_with, suggest, Reader, CASE_KEYS, SAMPLE_NOW};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::snapshot::{
     self, Customer, KeyPlace, Problem, ProblemKind, Step, UnknownKey, MESSAGE_KEYS,
@@ -40,15 +40,6 @@ fn segments(path: &snapshot::FieldPath) -> Vec<Seg> {
             Step::Index(i) => Seg::Index(*i),
         })
         .collect()
-}
-
-/// The help for an unknown `name`: the near miss among `names`, or else
-/// all of them after `intro`.
-fn suggest(d: Diagnostic, name: &str, names: &[&str], intro: &str) -> Diagnostic {
-    match did_you_mean(name, names.iter().copied()) {
-        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None => d.with_help(format!("{intro}: {}", names.join(", "))),
-    }
 }
 
 /// Whether the fix for a problem is writing an RFC 3339 time.

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde_yaml::{Mapping, Value as Yaml};
 
 use super::super::locate::{display_path, Seg, Target};
-use super::{key_str, path_with, Reader};
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use super::{key_str, path_with, suggest, Reader};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{Message, Program};
 
 /// What a case expects. `send` is always exact; the other outcome lists are
@@ -114,17 +114,13 @@ impl Reader<'_> {
         }
         let span = self.span(path, target);
         let names: Vec<&str> = self.program.rules.iter().map(|r| r.name.as_str()).collect();
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::TestUnknownRule,
             span,
             format!("unknown rule `{name}`"),
         )
         .with_label("no rule has this name");
-        d = match did_you_mean(name, names.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("the ruleset's rules are: {}", names.join(", "))),
-        };
-        self.push(d);
+        self.push(suggest(d, name, &names, "the ruleset's rules are"));
         false
     }
 
@@ -236,21 +232,16 @@ impl Reader<'_> {
             .map(|s| s.name.as_str())
             .chain(consents.iter().map(String::as_str))
             .collect();
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::TestUnknownSuppression,
             span,
             format!("unknown suppression `{name}`"),
         )
         .with_label("no suppression has this name");
-        d = match did_you_mean(name, names.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None if names.is_empty() => d.with_help("the ruleset has no suppressions"),
-            None => d.with_help(format!(
-                "the ruleset's suppressions are: {}",
-                names.join(", ")
-            )),
-        };
-        self.push(d);
+        self.push(match names.is_empty() {
+            true => d.with_help("the ruleset has no suppressions"),
+            false => suggest(d, name, &names, "the ruleset's suppressions are"),
+        });
         false
     }
 
@@ -260,20 +251,14 @@ impl Reader<'_> {
             return true;
         }
         let span = self.span(path, Target::Value);
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::TestUnknownChannel,
             span,
             format!("unknown channel `{name}`"),
         )
         .with_label("not a channel of the policy");
-        d = match did_you_mean(name, channels.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!(
-                "the policy's channels are: {}",
-                channels.join(", ")
-            )),
-        };
-        self.push(d);
+        let names: Vec<&str> = channels.iter().map(String::as_str).collect();
+        self.push(suggest(d, name, &names, "the policy's channels are"));
         false
     }
 
