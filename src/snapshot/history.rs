@@ -7,7 +7,9 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
-use super::seed::{found_str, other_key, FieldKey, FieldKeyKind, Parsed, Path, Unknown, ValueSeed};
+use super::seed::{
+    found_str, FieldKeyKind, Fields, KeyOf, KeySet, Parsed, Path, Unknown, ValueSeed,
+};
 use super::{EventLog, SentMessage};
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
@@ -19,26 +21,18 @@ pub(super) struct EventsSeed<'a> {
     pub(super) parsed: &'a mut Parsed,
 }
 
-/// An event name: its slot, or else (when unknown keys are listed) the name.
-struct EventName<'s>(&'s Schema, bool);
+/// The schema's event names: an event's slot, or else (when unknown keys
+/// are listed) the name.
+struct EventNames<'s>(&'s Schema);
 
-impl EventName<'_> {
-    fn scalar<E: de::Error>(self, key: Scalar<'_>) -> Result<Result<usize, Option<String>>, E> {
-        let Scalar::Str(v) = key else {
-            return other_key(key, self.1, &self, |name| Err(Some(name)));
-        };
-        Ok(self
-            .0
-            .event_index(v)
-            .ok_or_else(|| self.1.then(|| v.to_string())))
+impl KeySet for EventNames<'_> {
+    type Kind = Result<usize, Option<String>>;
+    const EXPECTING: &'static str = "an event name";
+    fn known(&self, key: &str) -> Option<Self::Kind> {
+        self.0.event_index(key).map(Ok)
     }
-}
-
-impl Visitor<'_> for EventName<'_> {
-    type Value = Result<usize, Option<String>>;
-    scalars!();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an event name")
+    fn unknown(name: Option<String>) -> Self::Kind {
+        Err(name)
     }
 }
 
@@ -55,7 +49,7 @@ impl<'de> Visitor<'de> for EventsSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let listing = self.parsed.unknown.listing();
-        while let Some(event) = map.next_key_seed(Any(EventName(self.schema, listing)))? {
+        while let Some(event) = map.next_key_seed(Any(KeyOf(EventNames(self.schema), listing)))? {
             match event {
                 Ok(e) => {
                     let Some(log) = self.parsed.events.get_mut(e) else {
@@ -224,7 +218,7 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
             .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
         let mut set: u64 = 0;
         let listing = self.unknown.listing();
-        while let Some(key) = map.next_key_seed(Any(FieldKey(self.props, &["at"], listing)))? {
+        while let Some(key) = map.next_key_seed(Any(KeyOf(Fields(self.props, &["at"]), listing)))? {
             match key {
                 FieldKeyKind::Extra(_) => {
                     let v = map.next_value_seed(Any(ValueSeed {
@@ -432,7 +426,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
         let mut fields: [Option<String>; 4] = [None, None, None, None];
         let mut tags = None;
         let listing = self.unknown.listing();
-        while let Some(key) = map.next_key_seed(Any(FieldKey(&[], &MESSAGE_KEYS, listing)))? {
+        while let Some(key) = map.next_key_seed(Any(KeyOf(Fields(&[], &MESSAGE_KEYS), listing)))? {
             match key {
                 FieldKeyKind::Extra(TAGS_KEY) => tags = map.next_value_seed(Any(TagsSeed))?,
                 FieldKeyKind::Extra(i) => {

@@ -198,19 +198,44 @@ impl<'de> DeserializeSeed<'de> for CustomerSeed<'_> {
     }
 }
 
-/// A map key that is not a string (YAML allows `7: x`): when unknown keys
-/// are `listing`, an unknown key named as written; otherwise, and for a
-/// null key, the input is rejected with what was `expected`.
-pub(super) fn other_key<T, E: de::Error>(
-    key: Scalar<'_>,
-    listing: bool,
-    expected: &dyn de::Expected,
-    unknown: impl FnOnce(String) -> T,
-) -> Result<T, E> {
-    if listing && key != Scalar::Unit {
-        Ok(unknown(key.to_string()))
-    } else {
-        Err(E::invalid_type(key.unexpected(), expected))
+/// The map keys a reader tells apart (a customer's top-level keys, a
+/// record's fields, the schema's events); any other key is unknown.
+pub(super) trait KeySet {
+    /// What a key is.
+    type Kind;
+    /// What the keys are, for errors: `an attribute name`.
+    const EXPECTING: &'static str;
+    /// The kind of a known key.
+    fn known(&self, key: &str) -> Option<Self::Kind>;
+    /// An unknown key (its name, when unknown keys are listed).
+    fn unknown(name: Option<String>) -> Self::Kind;
+}
+
+/// Reads one map key of a [`KeySet`], without allocating for a known one;
+/// the flag keeps the names of unknown keys.
+pub(super) struct KeyOf<K>(pub(super) K, pub(super) bool);
+
+impl<K: KeySet> KeyOf<K> {
+    /// A key that is not a string (YAML allows `7: x`) is, when unknown keys
+    /// are listed, an unknown key named as written; otherwise, and when it
+    /// is null, the input is rejected.
+    fn scalar<E: de::Error>(self, key: Scalar<'_>) -> Result<K::Kind, E> {
+        match key {
+            Scalar::Str(name) => Ok(self
+                .0
+                .known(name)
+                .unwrap_or_else(|| K::unknown(self.1.then(|| name.to_string())))),
+            _ if self.1 && key != Scalar::Unit => Ok(K::unknown(Some(key.to_string()))),
+            _ => Err(E::invalid_type(key.unexpected(), &self)),
+        }
+    }
+}
+
+impl<K: KeySet> Visitor<'_> for KeyOf<K> {
+    type Value = K::Kind;
+    scalars!();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(K::EXPECTING)
     }
 }
 
@@ -224,41 +249,29 @@ enum Key {
     Unknown(Option<String>),
 }
 
-/// Classifies a top-level key; the flag keeps the names of unknown ones.
-struct KeySeed<'s>(&'s Schema, bool);
+/// A customer's top-level keys: `id`, `events`, `messages` and the schema's
+/// attributes.
+struct TopKeys<'s>(&'s Schema);
 
-impl KeySeed<'_> {
-    fn scalar<E: de::Error>(self, key: Scalar<'_>) -> Result<Key, E> {
-        let Scalar::Str(key) = key else {
-            return other_key(key, self.1, &self, |name| Key::Unknown(Some(name)));
-        };
-        Ok(match key {
-            "id" => Key::Id,
-            "events" => Key::Events,
-            "messages" => Key::Messages,
-            _ => match self.0.attribute_index(key) {
-                Some(i) => Key::Attribute(i),
-                None => Key::Unknown(self.1.then(|| key.to_string())),
-            },
-        })
+impl KeySet for TopKeys<'_> {
+    type Kind = Key;
+    const EXPECTING: &'static str = "an attribute name";
+    fn known(&self, key: &str) -> Option<Key> {
+        match key {
+            "id" => Some(Key::Id),
+            "events" => Some(Key::Events),
+            "messages" => Some(Key::Messages),
+            _ => self.0.attribute_index(key).map(Key::Attribute),
+        }
+    }
+    fn unknown(name: Option<String>) -> Key {
+        Key::Unknown(name)
     }
 }
 
-impl Visitor<'_> for KeySeed<'_> {
-    type Value = Key;
-    scalars!();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an attribute name")
-    }
-}
-
-/// A key matched against a list of fields (record fields, event
-/// properties) and extra names (`at`); the flag keeps unknown names.
-pub(super) struct FieldKey<'a>(
-    pub(super) &'a [Field],
-    pub(super) &'a [&'a str],
-    pub(super) bool,
-);
+/// A list of fields (record fields, event properties) and extra names
+/// (`at`).
+pub(super) struct Fields<'a>(pub(super) &'a [Field], pub(super) &'a [&'a str]);
 
 pub(super) enum FieldKeyKind {
     /// One of the fields (its index).
@@ -269,26 +282,21 @@ pub(super) enum FieldKeyKind {
     Unknown(Option<String>),
 }
 
-impl FieldKey<'_> {
-    fn scalar<E: de::Error>(self, key: Scalar<'_>) -> Result<FieldKeyKind, E> {
-        let Scalar::Str(key) = key else {
-            return other_key(key, self.2, &self, |name| FieldKeyKind::Unknown(Some(name)));
-        };
-        if let Some(i) = self.1.iter().position(|k| *k == key) {
-            return Ok(FieldKeyKind::Extra(i));
+impl KeySet for Fields<'_> {
+    type Kind = FieldKeyKind;
+    const EXPECTING: &'static str = "a field name";
+    fn known(&self, key: &str) -> Option<FieldKeyKind> {
+        match self.1.iter().position(|k| *k == key) {
+            Some(i) => Some(FieldKeyKind::Extra(i)),
+            None => self
+                .0
+                .iter()
+                .position(|f| f.name == key)
+                .map(FieldKeyKind::Field),
         }
-        Ok(match self.0.iter().position(|f| f.name == key) {
-            Some(i) => FieldKeyKind::Field(i),
-            None => FieldKeyKind::Unknown(self.2.then(|| key.to_string())),
-        })
     }
-}
-
-impl Visitor<'_> for FieldKey<'_> {
-    type Value = FieldKeyKind;
-    scalars!();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
+    fn unknown(name: Option<String>) -> FieldKeyKind {
+        FieldKeyKind::Unknown(name)
     }
 }
 
@@ -318,7 +326,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                 keys: self.list_unknown.then(Vec::new),
             },
         };
-        while let Some(key) = map.next_key_seed(Any(KeySeed(schema, self.list_unknown)))? {
+        while let Some(key) = map.next_key_seed(Any(KeyOf(TopKeys(schema), self.list_unknown)))? {
             match key {
                 Key::Id => {
                     let v = map.next_value_seed(Any(ValueSeed {
@@ -545,7 +553,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             .unwrap_or(&[]);
         let mut values: Vec<Option<Value>> = vec![None; fields.len()];
         let listing = self.unknown.listing();
-        while let Some(key) = map.next_key_seed(Any(FieldKey(fields, &[], listing)))? {
+        while let Some(key) = map.next_key_seed(Any(KeyOf(Fields(fields, &[]), listing)))? {
             match key {
                 FieldKeyKind::Field(i) => {
                     let Some(field) = fields.get(i) else { continue };
