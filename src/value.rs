@@ -52,51 +52,66 @@ impl Value {
     }
 }
 
-/// RFC 3339 in UTC with `Z`, whole seconds unless the instant has a fraction
-/// (then milliseconds or microseconds, as needed).
+/// An instant as RFC 3339 in UTC with `Z`, with milliseconds or
+/// microseconds only when there are any.
 pub fn format_time(t: Micros) -> String {
+    let mut text = String::with_capacity(27);
+    write_time(&mut text, t);
+    text
+}
+
+/// Appends [`format_time`]'s text of `t` to `text`.
+pub fn write_time(text: &mut String, t: Micros) {
     let seconds = t.div_euclid(MICROS_PER_SECOND);
     let micros = t.rem_euclid(MICROS_PER_SECOND);
     let (days, secs_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
     if !(0..=9999).contains(&year) {
-        return match DateTime::<Utc>::from_timestamp_micros(t) {
-            Some(dt) => dt.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            None => format!("<time out of range: {t}µs>"),
-        };
+        match DateTime::<Utc>::from_timestamp_micros(t) {
+            Some(dt) => text.push_str(&dt.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            None => text.push_str(&format!("<time out of range: {t}µs>")),
+        }
+        return;
     }
     let (h, m, sec) = (
         secs_of_day / 3600,
         secs_of_day % 3600 / 60,
         secs_of_day % 60,
     );
-    let mut text = String::with_capacity(27);
-    let two = |text: &mut String, sep: Option<char>, n: i64| {
+    let digit = |n: i64| char::from(b'0' + (n % 10) as u8);
+    let fields = [
+        (None, year / 100),
+        (None, year % 100),
+        (Some('-'), month),
+        (Some('-'), day),
+        (Some('T'), h),
+        (Some(':'), m),
+        (Some(':'), sec),
+    ];
+    for (sep, n) in fields {
         if let Some(sep) = sep {
             text.push(sep);
         }
-        text.push(char::from(b'0' + (n / 10) as u8));
-        text.push(char::from(b'0' + (n % 10) as u8));
-    };
-    two(&mut text, None, year / 100);
-    two(&mut text, None, year % 100);
-    two(&mut text, Some('-'), month);
-    two(&mut text, Some('-'), day);
-    two(&mut text, Some('T'), h);
-    two(&mut text, Some(':'), m);
-    two(&mut text, Some(':'), sec);
+        text.push(digit(n / 10));
+        text.push(digit(n));
+    }
     if micros != 0 {
-        let (value, width) = if micros % 1000 == 0 {
+        let (mut value, width) = if micros % 1000 == 0 {
             (micros / 1000, 3)
         } else {
             (micros, 6)
         };
         text.push('.');
-        let digits = format!("{value:0width$}");
-        text.push_str(&digits);
+        let mut digits = [b'0'; 6];
+        for d in digits.iter_mut().take(width).rev() {
+            *d = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        for d in digits.iter().take(width) {
+            text.push(char::from(*d));
+        }
     }
     text.push('Z');
-    text
 }
 
 /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's
@@ -219,7 +234,13 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// A duration for people: `10d 15h`, `3h 20m`, `45s`, `0s` (the two
 /// largest units).
 pub fn format_duration(d: Micros) -> String {
-    use std::fmt::Write;
+    let mut out = String::with_capacity(8);
+    write_duration(&mut out, d);
+    out
+}
+
+/// Appends [`format_duration`]'s text of `d` to `out`.
+pub fn write_duration(out: &mut String, d: Micros) {
     let secs = (d / MICROS_PER_SECOND).unsigned_abs();
     let units = [
         (secs / 86_400, 'd'),
@@ -228,28 +249,79 @@ pub fn format_duration(d: Micros) -> String {
         (secs % 60, 's'),
     ];
     let Some(first) = units.iter().position(|(n, _)| *n > 0) else {
-        return String::from("0s");
+        out.push_str("0s");
+        return;
     };
-    let mut out = String::with_capacity(8);
     if d < 0 {
         out.push('-');
     }
-    let mut separator = "";
+    let mut separator = false;
     for (n, unit) in units.iter().skip(first).take(2).filter(|(n, _)| *n > 0) {
-        let _ = write!(out, "{separator}{n}{unit}");
-        separator = " ";
+        if separator {
+            out.push(' ');
+        }
+        out.push_str(itoa::Buffer::new().format(*n));
+        out.push(*unit);
+        separator = true;
     }
+}
+
+/// A number for people and for JSON: integers without a fraction, others
+/// rounded to at most four decimals (`{:.4}` without trailing zeros).
+pub fn format_number(n: f64) -> String {
+    let mut out = String::new();
+    write_number(&mut out, n);
     out
 }
 
-/// A number for people and for JSON: integers without a fraction.
-pub fn format_number(n: f64) -> String {
+/// Appends [`format_number`]'s text of `n` to `out`.
+pub fn write_number(out: &mut String, n: f64) {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+        out.push_str(itoa::Buffer::new().format(n as i64));
+    } else if let Some(scaled) = four_decimals(n) {
+        if scaled < 0 {
+            out.push('-');
+        }
+        let scaled = scaled.unsigned_abs();
+        out.push_str(itoa::Buffer::new().format(scaled / 10_000));
+        let mut fraction = scaled % 10_000;
+        if fraction != 0 {
+            let mut width = 4;
+            while fraction % 10 == 0 {
+                fraction /= 10;
+                width -= 1;
+            }
+            out.push('.');
+            let digits = itoa::Buffer::new().format(fraction).len();
+            for _ in digits..width {
+                out.push('0');
+            }
+            out.push_str(itoa::Buffer::new().format(fraction));
+        }
     } else {
         let s = format!("{n:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        out.push_str(s.trim_end_matches('0').trim_end_matches('.'));
     }
+}
+
+/// `n` rounded to four decimals, times 10,000, when that is certainly the
+/// rounding `{:.4}` does: `n` is small enough that `n * 10_000` is exact to
+/// far better than the distance to a rounding tie, and the result is not a
+/// negative zero. `None` leaves the case to the formatter.
+fn four_decimals(n: f64) -> Option<i64> {
+    if !n.is_finite() || n.abs() >= 1e6 {
+        return None;
+    }
+    let scaled = n * 10_000.0;
+    let floor = scaled.floor();
+    if (scaled - floor - 0.5).abs() < 1e-3 {
+        return None;
+    }
+    let rounded = scaled.round() as i64;
+    if rounded == 0 && n.is_sign_negative() {
+        return None;
+    }
+    Some(rounded)
 }
 
 #[cfg(test)]
@@ -264,7 +336,60 @@ mod tests {
         assert_eq!(format_time(f), "2026-11-12T17:30:00.250Z");
     }
 
+    fn number_by_formatter(n: f64) -> String {
+        if n.fract() == 0.0 && n.abs() < 1e15 {
+            format!("{}", n as i64)
+        } else {
+            let s = format!("{n:.4}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+    }
+
+    #[test]
+    fn numbers_near_rounding_ties_match_the_formatter() {
+        for k in -200_000i64..200_000 {
+            for n in [
+                k as f64 / 20_000.0,
+                k as f64 / 3.0,
+                k as f64 * 0.000_05 + 1e-9,
+            ] {
+                assert_eq!(format_number(n), number_by_formatter(n), "{n:?}");
+            }
+        }
+        for n in [
+            -0.00001,
+            -0.0,
+            0.00005,
+            0.00015,
+            999_999.999_95,
+            1e6 + 0.5,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(format_number(n), number_by_formatter(n), "{n:?}");
+        }
+    }
+
+    #[test]
+    fn durations_and_times_read_as_before() {
+        assert_eq!(format_duration(0), "0s");
+        assert_eq!(
+            format_duration(-(3 * 86_400 + 5 * 3600) * MICROS_PER_SECOND),
+            "-3d 5h"
+        );
+        assert_eq!(format_duration((2 * 3600 + 7) * MICROS_PER_SECOND), "2h");
+        assert_eq!(format_duration(45 * MICROS_PER_SECOND), "45s");
+        assert_eq!(format_time(1_234_567), "1970-01-01T00:00:01.234567Z");
+        assert_eq!(format_time(-1_000), "1969-12-31T23:59:59.999Z");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn numbers_read_as_the_formatter_writes_them(n in -2e6f64..2e6, scale in 0u32..8) {
+            let n = n / f64::from(10u32.pow(scale));
+            proptest::prop_assert_eq!(format_number(n), number_by_formatter(n));
+        }
+
         #[test]
         fn fast_time_parser_agrees_with_chrono(
             secs in -5_000_000_000i64..8_000_000_000,

@@ -11,7 +11,7 @@ mod tests;
 
 pub use crate::decision::{Evaluation, SuppressionCheck};
 
-use crate::decision::{bucket, decision_id, Because, Decision, Detail, Outcome};
+use crate::decision::{bucket, Because, Decision, DecisionIds, Detail, Outcome};
 use crate::eval::{EvalError, Evaluator};
 use crate::program::{walk, window, Message, Program, Rule, SuppressionScope};
 use crate::snapshot::{Customer, InvalidSnapshot, SentMessage, Snapshot};
@@ -32,6 +32,7 @@ pub fn evaluate(
             let mut run = Run {
                 program,
                 hash: ruleset_hash,
+                ids: DecisionIds::new(ruleset_hash, &snapshot.id),
                 now_text,
                 ev: Evaluator::new(program, snapshot, now),
                 snapshot,
@@ -66,11 +67,12 @@ fn invalid_snapshot(
     now: &str,
 ) -> Evaluation {
     let summary = invalid.summary();
+    let ids = DecisionIds::new(hash, &invalid.id);
     let decisions = program
         .rules
         .iter()
         .map(|rule| Decision {
-            decision_id: decision_id(hash, &invalid.id, &rule.name, now),
+            decision_id: ids.id(&rule.name, now),
             customer: invalid.id.clone(),
             rule: rule.name.clone(),
             outcome: Outcome::Error,
@@ -99,9 +101,14 @@ fn invalid_snapshot(
     }
 }
 
+/// How many decisions [`Run::decide`] reserves room for at most.
+const MAX_RESERVED_DECISIONS: usize = 4096;
+
 struct Run<'a> {
     program: &'a Program,
     hash: &'a str,
+    /// The customer's decision ids, seeded with the ruleset and customer.
+    ids: DecisionIds,
     now_text: String,
     ev: Evaluator<'a>,
     snapshot: &'a Snapshot,
@@ -154,7 +161,9 @@ fn param_json(program: &Program, v: &Value) -> serde_json::Value {
 impl<'a> Run<'a> {
     fn decide(&mut self) -> Vec<Decision> {
         let program = self.program;
-        let mut out = Vec::with_capacity(if self.explain { program.rules.len() } else { 4 });
+        // At most one decision per rule: reserving them all up front costs less
+        // than moving large decisions while the vector grows.
+        let mut out = Vec::with_capacity(program.rules.len().min(MAX_RESERVED_DECISIONS));
         for rule in &program.rules {
             let mut matched = Ok(true);
             for c in &rule.conjuncts {
@@ -266,7 +275,7 @@ impl<'a> Run<'a> {
         because: Vec<Because>,
     ) -> Decision {
         Decision {
-            decision_id: decision_id(self.hash, &self.snapshot.id, &rule.name, &self.now_text),
+            decision_id: self.ids.id(&rule.name, &self.now_text),
             customer: self.snapshot.id.clone(),
             rule: rule.name.clone(),
             outcome,

@@ -5,6 +5,7 @@
 //! (arbitration and the ruleset import it).
 
 pub mod explain;
+pub mod json;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -141,7 +142,40 @@ pub struct Skipped {
 impl Detail {
     /// True when no detail is set (the record omits `detail`).
     pub fn is_empty(&self) -> bool {
-        *self == Detail::default()
+        let Detail {
+            suppression,
+            scope,
+            cap,
+            in_window,
+            cooldown,
+            last_sent_at,
+            holdout,
+            bucket,
+            quiet_hours,
+            zone,
+            error,
+            scheduled,
+            consent,
+            skipped,
+        } = self;
+        [
+            suppression,
+            scope,
+            cap,
+            cooldown,
+            last_sent_at,
+            holdout,
+            quiet_hours,
+            zone,
+            error,
+            scheduled,
+            consent,
+        ]
+        .iter()
+        .all(|f| f.is_none())
+            && in_window.is_none()
+            && bucket.is_none()
+            && skipped.is_empty()
     }
 }
 
@@ -240,13 +274,44 @@ impl Evaluation {
 /// rule and instant (NUL-separated), first 16 bytes in hex. The same inputs
 /// always give the same id, so senders can use it as an idempotency key.
 pub fn decision_id(ruleset: &str, customer: &str, rule: &str, now: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [ruleset, customer, rule, now] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
+    DecisionIds::new(ruleset, customer).id(rule, now)
+}
+
+/// The decision ids of one customer: the SHA-256 state after the ruleset
+/// hash and the customer id is computed once, and each rule's id hashes
+/// only the rest (a 64-character ruleset hash fills a whole block).
+#[derive(Clone)]
+pub struct DecisionIds {
+    seeded: Sha256,
+}
+
+impl DecisionIds {
+    /// The ids of `customer`'s decisions under the ruleset `ruleset`.
+    pub fn new(ruleset: &str, customer: &str) -> DecisionIds {
+        let mut seeded = Sha256::new();
+        for part in [ruleset, customer] {
+            seeded.update(part.as_bytes());
+            seeded.update([0u8]);
+        }
+        DecisionIds { seeded }
     }
-    let digest = h.finalize();
-    hex(digest.get(..16).unwrap_or(&[]))
+
+    /// The id of `rule`'s decision at `now`, as [`decision_id`] gives it.
+    pub fn id(&self, rule: &str, now: &str) -> String {
+        let mut h = self.seeded.clone();
+        for part in [rule, now] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        let digest = h.finalize();
+        hex(digest.get(..16).unwrap_or(&[]))
+    }
+}
+
+impl std::fmt::Debug for DecisionIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionIds").finish_non_exhaustive()
+    }
 }
 
 /// The portable bucket of docs/language.md#ab-variants-and-holdouts: the first 8 bytes of

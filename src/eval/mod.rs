@@ -93,7 +93,7 @@ impl<'a> Evaluator<'a> {
         }
         let mut text = label(self);
         text.push_str(" = ");
-        text.push_str(&show_value(self.program, value, self.now));
+        display::write_value(&mut text, self.program, value, self.now);
         self.push_read(text);
     }
 
@@ -122,7 +122,10 @@ impl<'a> Evaluator<'a> {
             .get(slot)
             .map(|a| a.name.as_str())
             .unwrap_or("?");
-        let text = format!("{name} = {}", show_value(self.program, value, self.now));
+        let mut text = String::with_capacity(name.len() + 40);
+        text.push_str(name);
+        text.push_str(" = ");
+        display::write_value(&mut text, self.program, value, self.now);
         if self.shown_attributes.len() <= slot {
             self.shown_attributes
                 .resize(self.program.schema.attributes.len().max(slot + 1), None);
