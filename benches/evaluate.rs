@@ -104,10 +104,11 @@ fn cycle(i: &Cell<usize>) -> usize {
 fn example_parse_excluded(bencher: divan::Bencher) {
     let ruleset = example();
     let customers = customers(&ruleset);
+    let seed = nudge::decision::IdSeed::new(ruleset.hash());
     let i = Cell::new(0);
     bencher.bench_local(|| {
         let c = &customers[cycle(&i) % customers.len()];
-        nudge::arbitrate::evaluate(ruleset.program(), ruleset.hash(), c, NOW, false)
+        nudge::arbitrate::evaluate(ruleset.program(), &seed, c, NOW, false)
     });
 }
 
@@ -115,12 +116,13 @@ fn example_parse_excluded(bencher: divan::Bencher) {
 fn example_parse_included(bencher: divan::Bencher) {
     let ruleset = example();
     let lines = lines(&ruleset);
+    let seed = nudge::decision::IdSeed::new(ruleset.hash());
     let i = Cell::new(0);
     bencher.bench_local(|| {
         let line = &lines[cycle(&i)];
         ruleset
             .read_customer(line)
-            .map(|c| nudge::arbitrate::evaluate(ruleset.program(), ruleset.hash(), &c, NOW, false))
+            .map(|c| nudge::arbitrate::evaluate(ruleset.program(), &seed, &c, NOW, false))
     });
 }
 
@@ -144,10 +146,11 @@ fn example_serde_json_value_only(bencher: divan::Bencher) {
 fn synthetic_200_rules_parse_excluded(bencher: divan::Bencher) {
     let ruleset = synthetic(200);
     let customers = customers(&ruleset);
+    let seed = nudge::decision::IdSeed::new(ruleset.hash());
     let i = Cell::new(0);
     bencher.bench_local(|| {
         let c = &customers[cycle(&i) % customers.len()];
-        nudge::arbitrate::evaluate(ruleset.program(), ruleset.hash(), c, NOW, false)
+        nudge::arbitrate::evaluate(ruleset.program(), &seed, c, NOW, false)
     });
 }
 

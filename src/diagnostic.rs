@@ -448,6 +448,21 @@ impl Diagnostic {
         self
     }
 
+    /// Adds the help "did you mean `x`?" with the candidate closest to the
+    /// misspelt `name` (see [`did_you_mean`]), or the help `otherwise` when
+    /// none is close.
+    pub fn with_suggestion<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        otherwise: impl Into<String>,
+    ) -> Diagnostic {
+        match did_you_mean(name, candidates) {
+            Some(s) => self.with_help(format!("did you mean `{s}`?")),
+            None => self.with_help(otherwise),
+        }
+    }
+
     /// Adds another place that explains this one.
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.related.push((span, label.into()));

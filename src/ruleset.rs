@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::check;
-use crate::decision::{Decision, Evaluation};
+use crate::decision::{Decision, Evaluation, IdSeed};
 use crate::diagnostic::{Code, Diagnostic, Report};
 pub use crate::digest::hex;
 use crate::program::Program;
@@ -29,7 +29,8 @@ pub struct Ruleset {
 struct Inner {
     program: Program,
     sources: SourceSet,
-    hash: String,
+    /// The ruleset hash, and the start of every decision id.
+    ids: IdSeed,
     warnings: Vec<Diagnostic>,
 }
 
@@ -297,7 +298,7 @@ impl Ruleset {
                     inner: Arc::new(Inner {
                         program,
                         sources: result.sources,
-                        hash,
+                        ids: IdSeed::new(&hash),
                         warnings: result.diagnostics,
                     }),
                 })
@@ -316,7 +317,7 @@ impl Ruleset {
 
     /// SHA-256 of the ruleset's files (see [`hash_sources`]).
     pub fn hash(&self) -> &str {
-        &self.inner.hash
+        self.inner.ids.hash()
     }
 
     /// The source files this ruleset was loaded from.
@@ -372,7 +373,7 @@ impl Ruleset {
     pub fn evaluation(&self, customer: &Customer, now: DateTime<Utc>, explain: bool) -> Evaluation {
         crate::arbitrate::evaluate(
             self.program(),
-            self.hash(),
+            &self.inner.ids,
             customer,
             now.timestamp_micros(),
             explain,

@@ -132,7 +132,46 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// Parses an RFC 3339 timestamp into microseconds since the epoch
 /// (fractions beyond microseconds are truncated).
 pub fn parse_time(text: &str) -> Option<Micros> {
-    fast_rfc3339(text.as_bytes()).or_else(|| chrono_rfc3339(text))
+    utc_seconds(text.as_bytes())
+        .or_else(|| fast_rfc3339(text.as_bytes()))
+        .or_else(|| chrono_rfc3339(text))
+}
+
+/// The commonest shape, `YYYY-MM-DDTHH:MM:SSZ`, in straight-line code;
+/// anything else is left to [`fast_rfc3339`].
+fn utc_seconds(b: &[u8]) -> Option<Micros> {
+    let b: &[u8; 20] = b.try_into().ok()?;
+    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T', h0, h1, b':', mi0, mi1, b':', s0, s1, b'Z'] =
+        *b
+    else {
+        return None;
+    };
+    let seconds = civil_seconds([y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1])?;
+    Some(seconds * MICROS_PER_SECOND)
+}
+
+/// Seconds since the epoch of the date and time written by the fourteen
+/// ASCII digits `YYYYMMDDHHMMSS` (as if in UTC), when they are digits and a
+/// valid date and time.
+fn civil_seconds(digits: [u8; 14]) -> Option<i64> {
+    let digits = digits.map(|c| c.wrapping_sub(b'0'));
+    if digits.iter().fold(0u8, |acc, d| acc | u8::from(*d > 9)) != 0 {
+        return None;
+    }
+    let [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1] = digits.map(i64::from);
+    let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+    let (month, day) = (mo0 * 10 + mo1, d0 * 10 + d1);
+    let (hour, minute, second) = (h0 * 10 + h1, mi0 * 10 + mi1, s0 * 10 + s1);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 fn chrono_rfc3339(text: &str) -> Option<Micros> {
@@ -151,25 +190,9 @@ fn fast_rfc3339(b: &[u8]) -> Option<Micros> {
     else {
         return None;
     };
-    let digits = [
+    let local = civil_seconds([
         *y0, *y1, *y2, *y3, *mo0, *mo1, *d0, *d1, *h0, *h1, *mi0, *mi1, *s0, *s1,
-    ];
-    if !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = |hi: u8, lo: u8| i64::from(hi - b'0') * 10 + i64::from(lo - b'0');
-    let year = n(*y0, *y1) * 100 + n(*y2, *y3);
-    let (month, day) = (n(*mo0, *mo1), n(*d0, *d1));
-    let (hour, minute, second) = (n(*h0, *h1), n(*mi0, *mi1), n(*s0, *s1));
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
+    ])?;
     let mut rest = rest;
     let mut micros = 0i64;
     if let [b'.', tail @ ..] = rest {
@@ -192,6 +215,7 @@ fn fast_rfc3339(b: &[u8]) -> Option<Micros> {
         [sign @ (b'+' | b'-'), oh0, oh1, b':', om0, om1]
             if [*oh0, *oh1, *om0, *om1].iter().all(u8::is_ascii_digit) =>
         {
+            let n = |hi: u8, lo: u8| i64::from(hi - b'0') * 10 + i64::from(lo - b'0');
             let (h, m) = (n(*oh0, *oh1), n(*om0, *om1));
             if h > 23 || m > 59 {
                 return None;
@@ -205,9 +229,7 @@ fn fast_rfc3339(b: &[u8]) -> Option<Micros> {
         }
         _ => return None,
     };
-    let seconds =
-        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    Some(seconds * MICROS_PER_SECOND + micros)
+    Some((local - offset) * MICROS_PER_SECOND + micros)
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -407,6 +429,9 @@ mod tests {
                 _ => local.to_rfc3339_opts(SecondsFormat::Nanos, false),
             };
             proptest::prop_assert_eq!(fast_rfc3339(text.as_bytes()), chrono_rfc3339(&text), "{}", text);
+            if let Some(t) = utc_seconds(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(t), chrono_rfc3339(&text), "{}", text);
+            }
             proptest::prop_assert!(fast_rfc3339(text.as_bytes()).is_some(), "{}", text);
         }
     }

@@ -57,18 +57,18 @@ fn every_pass(text: &str) -> (bool, String) {
     let Some(program) = result.program.as_ref().filter(|_| !result.has_errors()) else {
         return (false, rendered);
     };
-    let hash = hash_sources(&result.sources);
+    let seed = nudge::decision::IdSeed::new(&hash_sources(&result.sources));
     let micros = now().timestamp_micros();
     let customer = nudge::gen::customer(program, 7, 0, micros);
     let customer = nudge::snapshot::from_json_value(program, &customer).unwrap();
     for explain in [false, true] {
-        let evaluation = nudge::arbitrate::evaluate(program, &hash, &customer, micros, explain);
+        let evaluation = nudge::arbitrate::evaluate(program, &seed, &customer, micros, explain);
         serde_json::to_string(&evaluation.decisions).unwrap();
         nudge::decision::explain::render(
             program,
             &evaluation,
             "2026-11-23T09:00:00Z",
-            &hash,
+            seed.hash(),
             false,
         );
     }

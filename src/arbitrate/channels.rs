@@ -194,11 +194,22 @@ impl<'a> Run<'a> {
         None
     }
 
+    /// `capped by `CAP`: N already in the window (H sent before, D decided
+    /// in this evaluation)`, written without `format!`: most records of a
+    /// large ruleset are capped.
     fn cap_reason(block: &CapBlock<'_>) -> String {
-        format!(
-            "capped by `{}`: {} already in the window ({} sent before, {} decided in this evaluation)",
-            block.cap.text, block.in_window, block.history, block.decided
-        )
+        let mut itoa = itoa::Buffer::new();
+        let mut out = String::with_capacity(block.cap.text.len() + 96);
+        out.push_str("capped by `");
+        out.push_str(&block.cap.text);
+        out.push_str("`: ");
+        out.push_str(itoa.format(block.in_window));
+        out.push_str(" already in the window (");
+        out.push_str(itoa.format(block.history));
+        out.push_str(" sent before, ");
+        out.push_str(itoa.format(block.decided));
+        out.push_str(" decided in this evaluation)");
+        out
     }
 
     /// The `capped` record.

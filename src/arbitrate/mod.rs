@@ -11,7 +11,7 @@ mod tests;
 
 pub use crate::decision::{Evaluation, SuppressionCheck};
 
-use crate::decision::{bucket, Because, Decision, DecisionIds, Detail, Outcome};
+use crate::decision::{bucket, Because, Decision, DecisionIds, Detail, IdSeed, Outcome};
 use crate::eval::{EvalError, Evaluator};
 use crate::program::{walk, window, Message, Program, Rule, SuppressionScope};
 use crate::snapshot::{Customer, InvalidSnapshot, SentMessage, Snapshot};
@@ -20,19 +20,19 @@ use crate::value::{format_duration, format_number, format_time, Micros, Value};
 /// Evaluates every rule for one customer at `now` and arbitrates.
 pub fn evaluate(
     program: &Program,
-    ruleset_hash: &str,
+    ruleset: &IdSeed,
     customer: &Customer,
     now: Micros,
     explain: bool,
 ) -> Evaluation {
     let now_text = format_time(now);
     match customer {
-        Customer::Invalid(invalid) => invalid_snapshot(program, ruleset_hash, invalid, &now_text),
+        Customer::Invalid(invalid) => invalid_snapshot(program, ruleset, invalid, &now_text),
         Customer::Valid(snapshot) => {
             let mut run = Run {
                 program,
-                hash: ruleset_hash,
-                ids: DecisionIds::new(ruleset_hash, &snapshot.id),
+                hash: ruleset.hash(),
+                ids: ruleset.customer(&snapshot.id),
                 now_text,
                 ev: Evaluator::new(program, snapshot, now),
                 snapshot,
@@ -62,12 +62,13 @@ pub fn evaluate(
 
 fn invalid_snapshot(
     program: &Program,
-    hash: &str,
+    seed: &IdSeed,
     invalid: &InvalidSnapshot,
     now: &str,
 ) -> Evaluation {
     let summary = invalid.summary();
-    let ids = DecisionIds::new(hash, &invalid.id);
+    let hash = seed.hash();
+    let ids = seed.customer(&invalid.id);
     let decisions = program
         .rules
         .iter()

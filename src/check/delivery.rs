@@ -5,7 +5,7 @@
 use super::Checker;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::program::Schedule;
-use crate::syntax::ast;
+use crate::syntax::{ast, canonical};
 
 /// The weekday names of `deliver at … on DAY`, Monday first.
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -68,25 +68,16 @@ impl Checker {
                 continue;
             };
             if ids.contains(&i) {
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateName,
-                        d.span,
-                        format!("`{}` is listed twice", d.name),
-                    )
-                    .with_label("listed again")
-                    .with_help("remove the repetition"),
-                );
+                self.listed_twice(d.span, format!("`{}`", d.name));
                 *ok = false;
                 continue;
             }
             ids.push(i);
         }
-        let mut text = format!("{:02}:{:02}", at.hour, at.minute);
+        let mut text = canonical::clock(at);
         if !days.is_empty() {
-            let names: Vec<&str> = days.iter().map(|d| d.name.as_str()).collect();
             text.push(' ');
-            text.push_str(&names.join(", "));
+            text.push_str(&canonical::names(days));
         }
         Some(Schedule {
             minute: at.hour * 60 + at.minute,

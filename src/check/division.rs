@@ -130,7 +130,7 @@ impl Walk<'_, '_> {
                 }
             }
             _ => {
-                for child in children(e) {
+                for child in e.children().into_iter().chain(e.window()) {
                     self.expr(child, known, via, next);
                 }
             }
@@ -187,45 +187,5 @@ impl Walk<'_, '_> {
             d = d.with_related(at, format!("`{name}` is used here without a guard"));
         }
         self.found.push(d);
-    }
-}
-
-/// The direct sub-expressions.
-fn children(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::Or(a, b)
-        | ExprKind::And(a, b)
-        | ExprKind::Compare(_, a, b)
-        | ExprKind::Contains(a, b)
-        | ExprKind::OlderThan(a, b)
-        | ExprKind::Within(a, b)
-        | ExprKind::Default(a, b)
-        | ExprKind::Arith(_, a, b) => vec![a, b],
-        ExprKind::If { cond, then, other } => vec![cond, then, other],
-        ExprKind::InactiveFor(x) => vec![x],
-        ExprKind::Never { window, .. }
-        | ExprKind::AtLeast { window, .. }
-        | ExprKind::Sent { window, .. } => window.iter().map(|w| &**w).collect(),
-        ExprKind::Not(x)
-        | ExprKind::IsPresent(x)
-        | ExprKind::IsMissing(x)
-        | ExprKind::Neg(x)
-        | ExprKind::Paren(x) => vec![x],
-        ExprKind::In { value, list, .. } => {
-            let mut out: Vec<&Expr> = vec![value];
-            out.extend(list.iter());
-            out
-        }
-        ExprKind::Call { args, .. } => args.iter().collect(),
-        ExprKind::Aggregate { filter, window, .. } => {
-            filter.iter().chain(window.iter()).map(|f| &**f).collect()
-        }
-        ExprKind::Path(_)
-        | ExprKind::Str(_)
-        | ExprKind::Int(..)
-        | ExprKind::Number(..)
-        | ExprKind::Bool(_)
-        | ExprKind::Duration(_)
-        | ExprKind::Now => Vec::new(),
     }
 }

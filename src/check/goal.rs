@@ -3,8 +3,9 @@
 //! that reads only the event's own properties, since `nudge report` judges
 //! it from the outcome snapshots' events alone.
 
+use super::expr::no_property;
 use super::Checker;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{self, Type};
 use crate::syntax::ast::{Expr, ExprKind, GoalClause};
 use crate::syntax::canonical;
@@ -88,47 +89,21 @@ fn foreign_read(e: &Expr, event: &str, props: &[String], depth: usize) -> Option
     if depth > MAX_DEPTH {
         return refuse(String::from("a condition this deep"), "too deeply nested");
     }
-    let sub = |x: &Expr| foreign_read(x, event, props, depth + 1);
     match &e.kind {
-        ExprKind::Or(a, b)
-        | ExprKind::And(a, b)
-        | ExprKind::Compare(_, a, b)
-        | ExprKind::Contains(a, b)
-        | ExprKind::Default(a, b)
-        | ExprKind::Arith(_, a, b) => sub(a).or_else(|| sub(b)),
-        ExprKind::Not(x)
-        | ExprKind::IsPresent(x)
-        | ExprKind::IsMissing(x)
-        | ExprKind::Neg(x)
-        | ExprKind::Paren(x) => sub(x),
-        ExprKind::In { value, list, .. } => sub(value).or_else(|| list.iter().find_map(sub)),
-        ExprKind::If { cond, then, other } => {
-            sub(cond).or_else(|| sub(then)).or_else(|| sub(other))
-        }
-        ExprKind::Call { args, .. } => args.iter().find_map(sub),
         ExprKind::Path(parts) => {
             let first = parts.first()?;
             if props.contains(&first.name) {
                 return None;
             }
-            let mut d = Diagnostic::error(
+            let names: Vec<&str> = props.iter().map(String::as_str).collect();
+            Some(no_property(
                 Code::GoalCondition,
-                first.span,
-                format!("`{event}` has no property `{}`", first.name),
-            )
-            .with_label("a goal's `where` reads only the event's properties");
-            d = match did_you_mean(&first.name, props.iter().map(String::as_str)) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None if props.is_empty() => d.with_help(format!(
-                    "`{event}` has no properties; declare them in the schema: `event {event} {{ {}: string }}`",
-                    first.name
-                )),
-                None => d.with_help(format!(
-                    "the properties of `{event}` are {}",
-                    props.join(", ")
-                )),
-            };
-            Some(d)
+                event,
+                first,
+                &names,
+                "a goal's `where` reads only the event's properties",
+                "string",
+            ))
         }
         ExprKind::Str(_)
         | ExprKind::Int(..)
@@ -149,5 +124,10 @@ fn foreign_read(e: &Expr, event: &str, props: &[String], depth: usize) -> Option
             String::from("other events or messages"),
             "reads the customer's history",
         ),
+        // Operators, calls and `if`: what their operands read.
+        _ => e
+            .children()
+            .into_iter()
+            .find_map(|x| foreign_read(x, event, props, depth + 1)),
     }
 }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::{Checker, Def};
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::ast::{
     Item, MessageSpec, PolicyClauseKind, RuleClauseKind, RuleDef, SendClause, SuppressScope,
 };
@@ -109,7 +109,7 @@ fn suppressions(checker: &mut Checker, items: &[&Item], used: &Used) {
         let Item::Suppress(s) = item else { continue };
         match &s.scope {
             Some(SuppressScope::Tag(t)) if !used.tags.contains(&t.name) => {
-                let mut d = Diagnostic::warning(
+                let d = Diagnostic::warning(
                     Code::SuppressionNeverApplies,
                     t.span,
                     format!(
@@ -117,13 +117,12 @@ fn suppressions(checker: &mut Checker, items: &[&Item], used: &Used) {
                         t.name, s.name.name
                     ),
                 )
-                .with_label("no rule has this tag");
-                d = match did_you_mean(&t.name, used.tags.iter().map(String::as_str)) {
-                    Some(close) => d.with_help(format!("did you mean `{close}`?")),
-                    None => d.with_help(
-                        "tag the rules it should block (`tags …`) or remove the suppression",
-                    ),
-                };
+                .with_label("no rule has this tag")
+                .with_suggestion(
+                    &t.name,
+                    used.tags.iter().map(String::as_str),
+                    "tag the rules it should block (`tags …`) or remove the suppression",
+                );
                 checker.report(d);
             }
             Some(SuppressScope::Channel(c))
@@ -164,15 +163,13 @@ fn tag_caps(checker: &mut Checker, items: &[&Item], used: &Used) {
                 t.span,
                 format!("no rule has tag `{}`, so this cap never applies", t.name),
             )
-            .with_label("no rule has this tag");
-            checker.report(
-                match did_you_mean(&t.name, used.tags.iter().map(String::as_str)) {
-                    Some(close) => d.with_help(format!("did you mean `{close}`?")),
-                    None => {
-                        d.with_help("tag the rules it should hold (`tags …`) or remove the cap")
-                    }
-                },
+            .with_label("no rule has this tag")
+            .with_suggestion(
+                &t.name,
+                used.tags.iter().map(String::as_str),
+                "tag the rules it should hold (`tags …`) or remove the cap",
             );
+            checker.report(d);
         }
     }
 }

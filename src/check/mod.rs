@@ -153,6 +153,73 @@ impl Checker {
         self.diags.push(d);
     }
 
+    /// Reports each block after the first of a kind (`schema`, `policy`)
+    /// a ruleset has `how_many` of, given where their keywords are written.
+    fn second_blocks(
+        &mut self,
+        keywords: impl IntoIterator<Item = Span>,
+        code: Code,
+        block: &str,
+        how_many: &str,
+    ) {
+        let mut keywords = keywords.into_iter();
+        let Some(first) = keywords.next() else {
+            return;
+        };
+        for extra in keywords {
+            self.report(
+                Diagnostic::error(code, extra, format!("a second {block}"))
+                    .with_label(format!("the ruleset already has a {block}"))
+                    .with_help(format!(
+                        "a ruleset has {how_many} `{block}` block: merge the two"
+                    ))
+                    .with_related(first, format!("first {block} here")),
+            );
+        }
+    }
+
+    /// A clause given again at `span` (`message` says which), first given
+    /// at `first`.
+    fn given_twice(&mut self, span: Span, first: Span, message: String, help: String) {
+        self.report(
+            Diagnostic::error(Code::DuplicateClause, span, message)
+                .with_label("given again here")
+                .with_help(help)
+                .with_related(first, "first given here"),
+        );
+    }
+
+    /// A name listed again in a list of names, at `span`.
+    fn listed_twice(&mut self, span: Span, what: String) {
+        self.report(
+            Diagnostic::error(Code::DuplicateName, span, format!("{what} is listed twice"))
+                .with_label("listed again")
+                .with_help("remove the repetition"),
+        );
+    }
+
+    /// Whether `name` may be declared as `what` (`an attribute`): not a
+    /// reserved word, and not in `seen` already (where it is then recorded);
+    /// a repetition is reported as a second `kind`.
+    fn new_name(
+        &mut self,
+        name: &ast::Ident,
+        seen: &mut HashMap<String, Span>,
+        what: &str,
+        kind: &str,
+    ) -> bool {
+        if !self.declared_name(name, what) {
+            return false;
+        }
+        if let Some(prev) = seen.get(&name.name) {
+            let prev = *prev;
+            self.duplicate_decl(name, prev, kind);
+            return false;
+        }
+        seen.insert(name.name.clone(), name.span);
+        true
+    }
+
     /// Declared names may not be keywords or reserved snapshot keys.
     fn declared_name(&mut self, ident: &ast::Ident, what: &str) -> bool {
         if KEYWORDS.contains(&ident.name.as_str()) {

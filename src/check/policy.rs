@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 
 use super::Checker;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{Cap, Consent, QuietHours, Type};
 use crate::syntax::ast::{self, Item, PolicyClauseKind};
 use crate::syntax::{canonical, Span};
@@ -24,14 +24,12 @@ impl Checker {
             return;
         };
         self.has_policy = true;
-        for extra in policies.iter().skip(1) {
-            self.report(
-                Diagnostic::error(Code::DuplicatePolicy, extra.keyword, "a second policy")
-                    .with_label("the ruleset already has a policy")
-                    .with_help("a ruleset has at most one `policy` block: merge the two")
-                    .with_related(policy.keyword, "first policy here"),
-            );
-        }
+        self.second_blocks(
+            policies.iter().map(|p| p.keyword),
+            Code::DuplicatePolicy,
+            "policy",
+            "at most one",
+        );
         // Channels first: the other clauses refer to them.
         self.policy_channels(policy);
         let mut consent_spans: Vec<(u32, Span)> = Vec::new();
@@ -39,41 +37,32 @@ impl Checker {
             match &clause.kind {
                 PolicyClauseKind::Activity(e) => {
                     self.activity_declared = true;
-                    if let Some(t) = self.check_root(e) {
-                        if self.expect_type(
-                            &t,
-                            &Type::Time,
-                            e,
-                            "the policy's `activity` must be a time",
-                        ) {
-                            self.policy.activity = Some(t.expr);
-                        }
+                    let what = "the policy's `activity` must be a time";
+                    if let Some(e) = self.root_of_type(e, &Type::Time, what) {
+                        self.policy.activity = Some(e);
                     }
                 }
                 PolicyClauseKind::Timezone(e) => {
-                    if let Some(t) = self.check_root(e) {
-                        if self.expect_type(
-                            &t,
-                            &Type::String,
-                            e,
-                            "the policy's `timezone` must be a string",
-                        ) {
-                            self.policy.timezone = Some(t.expr);
-                        }
+                    let what = "the policy's `timezone` must be a string";
+                    if let Some(e) = self.root_of_type(e, &Type::String, what) {
+                        self.policy.timezone = Some(e);
                     }
                     self.timezone_literals(e);
                 }
                 PolicyClauseKind::QuietHours { from, to, channels } => {
-                    self.quiet_hours(clause.span, from, to, channels)
+                    let text = canonical::policy_clause(&clause.kind);
+                    self.quiet_hours(clause.span, from, to, channels, text)
                 }
                 PolicyClauseKind::Cap {
                     count,
                     channel,
                     per,
-                    bare_unit,
                     tag,
                     ..
-                } => self.cap(*count, channel.as_ref(), tag.as_ref(), per, *bare_unit),
+                } => {
+                    let text = canonical::policy_clause(&clause.kind);
+                    self.cap(*count, channel.as_ref(), tag.as_ref(), per, text)
+                }
                 PolicyClauseKind::Consent { channel, when } => {
                     self.consent(clause.span, channel, when, &mut consent_spans)
                 }
@@ -95,15 +84,11 @@ impl Checker {
             };
             if let Some(prev) = seen.get(key) {
                 let prev = *prev;
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateClause,
-                        clause.span,
-                        format!("`{key}` is given twice in the policy"),
-                    )
-                    .with_label("given again here")
-                    .with_help(format!("keep one `{key}` clause"))
-                    .with_related(prev, "first given here"),
+                self.given_twice(
+                    clause.span,
+                    prev,
+                    format!("`{key}` is given twice in the policy"),
+                    format!("keep one `{key}` clause"),
                 );
                 continue;
             }
@@ -114,15 +99,7 @@ impl Checker {
                         continue;
                     }
                     if self.policy.channels.contains(&ch.name) {
-                        self.report(
-                            Diagnostic::error(
-                                Code::DuplicateName,
-                                ch.span,
-                                format!("channel `{}` is listed twice", ch.name),
-                            )
-                            .with_label("listed again")
-                            .with_help("remove the repetition"),
-                        );
+                        self.listed_twice(ch.span, format!("channel `{}`", ch.name));
                         continue;
                     }
                     self.policy.channels.push(ch.name.clone());
@@ -132,13 +109,15 @@ impl Checker {
         }
     }
 
-    /// `quiet hours HH:MM to HH:MM [for channels]`.
+    /// `quiet hours HH:MM to HH:MM [for channels]`, whose canonical text is
+    /// `text`.
     fn quiet_hours(
         &mut self,
         span: Span,
         from: &ast::ClockLit,
         to: &ast::ClockLit,
         channels: &[ast::Ident],
+        text: String,
     ) {
         let minutes = |c: &ast::ClockLit| c.hour * 60 + c.minute;
         if minutes(from) == minutes(to) {
@@ -158,25 +137,6 @@ impl Checker {
                 ids.push(id);
             }
         }
-        let text = format!(
-            "quiet hours {:02}:{:02} to {:02}:{:02}{}",
-            from.hour,
-            from.minute,
-            to.hour,
-            to.minute,
-            if channels.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " for {}",
-                    channels
-                        .iter()
-                        .map(|c| c.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        );
         self.policy.quiet_hours.push(QuietHours {
             from: minutes(from),
             to: minutes(to),
@@ -185,14 +145,15 @@ impl Checker {
         });
     }
 
-    /// `at most N [channel] messages per D`.
+    /// `at most N [channel] messages [tagged T] per D`, whose canonical text
+    /// is `text`.
     fn cap(
         &mut self,
         count: i64,
         channel: Option<&ast::Ident>,
         tag: Option<&ast::Ident>,
         per: &ast::DurationLit,
-        bare_unit: bool,
+        text: String,
     ) {
         if tag.is_some_and(|t| !self.declared_name(t, "a tag")) {
             return;
@@ -216,21 +177,6 @@ impl Checker {
             );
             return;
         }
-        let text = format!(
-            "at most {count} {}message{}{} per {}",
-            channel
-                .as_ref()
-                .map(|c| format!("{} ", c.name))
-                .unwrap_or_default(),
-            if count == 1 { "" } else { "s" },
-            tag.map(|t| format!(" tagged {}", t.name))
-                .unwrap_or_default(),
-            if bare_unit {
-                per.unit_text.clone()
-            } else {
-                canonical::duration(per)
-            }
-        );
         self.policy.caps.push(Cap {
             count,
             channel: channel_id,
@@ -255,18 +201,14 @@ impl Checker {
         let Some(id) = id else { return };
         if let Some((_, prev)) = seen.iter().find(|(c, _)| *c == id) {
             let prev = *prev;
-            self.report(
-                Diagnostic::error(
-                    Code::DuplicateClause,
-                    span,
-                    format!("`consent {}` is given twice in the policy", channel.name),
-                )
-                .with_label("given again here")
-                .with_help(format!(
+            self.given_twice(
+                span,
+                prev,
+                format!("`consent {}` is given twice in the policy", channel.name),
+                format!(
                     "a channel has at most one consent clause: join the conditions with `and` or `or` in one `consent {} when …`",
                     channel.name
-                ))
-                .with_related(prev, "first given here"),
+                ),
             );
             return;
         }
@@ -296,19 +238,19 @@ impl Checker {
                 }
                 Err(_) => {
                     let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-                    let mut d = Diagnostic::error(
-                        Code::UnknownZone,
-                        *span,
-                        format!("unknown time zone `{value}`"),
-                    )
-                    .with_label("not an IANA time zone name");
-                    d = match did_you_mean(value, names) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(
+                    self.report(
+                        Diagnostic::error(
+                            Code::UnknownZone,
+                            *span,
+                            format!("unknown time zone `{value}`"),
+                        )
+                        .with_label("not an IANA time zone name")
+                        .with_suggestion(
+                            value,
+                            names,
                             "use an IANA name such as `UTC`, `Europe/Paris` or `America/New_York`",
                         ),
-                    };
-                    self.report(d);
+                    );
                 }
             }
         }
@@ -319,26 +261,26 @@ impl Checker {
         if let Some(i) = self.policy.channels.iter().position(|c| *c == ident.name) {
             return Some(i as u32);
         }
-        let mut d = Diagnostic::error(
+        let channels = &self.policy.channels;
+        let otherwise = if channels.is_empty() {
+            format!(
+                "declare the channels in the policy: `policy {{ channels {} }}`",
+                ident.name
+            )
+        } else {
+            format!(
+                "the channels are {}; add `{}` to the policy's `channels` to use it",
+                channels.join(", "),
+                ident.name
+            )
+        };
+        let d = Diagnostic::error(
             Code::UnknownChannel,
             ident.span,
             format!("unknown channel `{}`", ident.name),
         )
-        .with_label("not declared in the policy's `channels`");
-        let suggestion = did_you_mean(&ident.name, self.policy.channels.iter().map(String::as_str))
-            .map(str::to_string);
-        d = match (suggestion, self.policy.channels.is_empty()) {
-            (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
-            (None, true) => d.with_help(format!(
-                "declare the channels in the policy: `policy {{ channels {} }}`",
-                ident.name
-            )),
-            (None, false) => d.with_help(format!(
-                "the channels are {}; add `{}` to the policy's `channels` to use it",
-                self.policy.channels.join(", "),
-                ident.name
-            )),
-        };
+        .with_label("not declared in the policy's `channels`")
+        .with_suggestion(&ident.name, channels.iter().map(String::as_str), otherwise);
         self.report(d);
         None
     }

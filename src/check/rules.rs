@@ -31,36 +31,37 @@ impl Checker {
         };
         let when = match find("when") {
             Some(RuleClauseKind::When(e)) => Some(e),
-            _ => {
-                self.report(
-                    Diagnostic::error(
-                        Code::MissingClause,
-                        rule.name.span,
-                        format!("rule `{}` has no `when` clause", rule.name.name),
-                    )
-                    .with_label("this rule never says when it applies")
-                    .with_help("add `when CONDITION`, e.g. `when plan == \"trial\"`"),
-                );
-                None
-            }
+            _ => None,
         };
         let send = match find("send") {
             Some(RuleClauseKind::Send(s)) => Some(s),
-            _ => {
-                self.report(
-                    Diagnostic::error(
-                        Code::MissingClause,
-                        rule.name.span,
-                        format!("rule `{}` has no `send` clause", rule.name.name),
-                    )
-                    .with_label("this rule never says what to send")
-                    .with_help(
-                        "add `send CHANNEL \"message\"`, e.g. `send email \"import_guide\"`",
-                    ),
-                );
-                None
-            }
+            _ => None,
         };
+        let required = [
+            (
+                when.is_none(),
+                "when",
+                "this rule never says when it applies",
+                "add `when CONDITION`, e.g. `when plan == \"trial\"`",
+            ),
+            (
+                send.is_none(),
+                "send",
+                "this rule never says what to send",
+                "add `send CHANNEL \"message\"`, e.g. `send email \"import_guide\"`",
+            ),
+        ];
+        for (_, kw, label, help) in required.into_iter().filter(|r| r.0) {
+            self.report(
+                Diagnostic::error(
+                    Code::MissingClause,
+                    rule.name.span,
+                    format!("rule `{}` has no `{kw}` clause", rule.name.name),
+                )
+                .with_label(label)
+                .with_help(help),
+            );
+        }
         let conjuncts = match when {
             Some(when) => self.conjuncts(when, &mut ok),
             None => Vec::new(),
@@ -160,21 +161,16 @@ impl Checker {
             let kw = clause.kind.keyword();
             if let Some(prev) = seen.get(kw) {
                 let prev = *prev;
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateClause,
-                        clause.span,
-                        format!("`{kw}` is given twice in rule `{}`", rule.name.name),
-                    )
-                    .with_label("given again here")
-                    .with_help(if kw == "send" {
-                        String::from(
-                            "a rule sends one message: write a second rule for the other send",
-                        )
-                    } else {
-                        format!("a rule has at most one `{kw}` clause: keep one")
-                    })
-                    .with_related(prev, "first given here"),
+                let help = if kw == "send" {
+                    String::from("a rule sends one message: write a second rule for the other send")
+                } else {
+                    format!("a rule has at most one `{kw}` clause: keep one")
+                };
+                self.given_twice(
+                    clause.span,
+                    prev,
+                    format!("`{kw}` is given twice in rule `{}`", rule.name.name),
+                    help,
                 );
                 ok = false;
             } else {

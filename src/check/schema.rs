@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::Checker;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{self, Field, Type};
 use crate::syntax::ast::{self, Item, SchemaEntry, TypeKind};
 use crate::syntax::{FileId, Span};
@@ -32,27 +32,19 @@ impl Checker {
             );
             return;
         };
-        for extra in schemas.iter().skip(1) {
-            self.report(
-                Diagnostic::error(Code::DuplicateSchema, extra.keyword, "a second schema")
-                    .with_label("the ruleset already has a schema")
-                    .with_help("a ruleset has exactly one `schema` block: merge the two")
-                    .with_related(first.keyword, "first schema here"),
-            );
-        }
+        self.second_blocks(
+            schemas.iter().map(|s| s.keyword),
+            Code::DuplicateSchema,
+            "schema",
+            "exactly one",
+        );
         let mut seen: HashMap<String, Span> = HashMap::new();
         for entry in &first.entries {
             match entry {
                 SchemaEntry::Attribute(field) => {
-                    if !self.declared_name(&field.name, "an attribute") {
+                    if !self.new_name(&field.name, &mut seen, "an attribute", "attribute") {
                         continue;
                     }
-                    if let Some(prev) = seen.get(&field.name.name) {
-                        let prev = *prev;
-                        self.duplicate_decl(&field.name, prev, "attribute");
-                        continue;
-                    }
-                    seen.insert(field.name.name.clone(), field.name.span);
                     if let Some(ty) = self.resolve_type(&field.ty) {
                         self.schema.attributes.push(Field {
                             name: field.name.name.clone(),
@@ -61,15 +53,9 @@ impl Checker {
                     }
                 }
                 SchemaEntry::Event(event) => {
-                    if !self.declared_name(&event.name, "an event") {
+                    if !self.new_name(&event.name, &mut seen, "an event", "event") {
                         continue;
                     }
-                    if let Some(prev) = seen.get(&event.name.name) {
-                        let prev = *prev;
-                        self.duplicate_decl(&event.name, prev, "event");
-                        continue;
-                    }
-                    seen.insert(event.name.name.clone(), event.name.span);
                     let mut props = Vec::new();
                     let mut prop_seen: HashMap<&str, Span> = HashMap::new();
                     for prop in &event.props {
@@ -136,19 +122,19 @@ impl Checker {
                     let known = [
                         "string", "int", "number", "bool", "time", "duration", "list",
                     ];
-                    let mut d = Diagnostic::error(
-                        Code::UnknownType,
-                        name.span,
-                        format!("unknown type `{other}`"),
-                    )
-                    .with_label("not a type");
-                    d = match did_you_mean(other, known) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(
+                    self.report(
+                        Diagnostic::error(
+                            Code::UnknownType,
+                            name.span,
+                            format!("unknown type `{other}`"),
+                        )
+                        .with_label("not a type")
+                        .with_suggestion(
+                            other,
+                            known,
                             "the types are string, int, number, bool, time, duration, list<T>, records `{ … }` and enums `\"a\" | \"b\"`",
                         ),
-                    };
-                    self.report(d);
+                    );
                     return None;
                 }
             },

@@ -12,61 +12,56 @@ use super::{Because, Decision, Detail, Skipped};
 pub fn write_decision(out: &mut Vec<u8>, d: &Decision) {
     out.extend_from_slice(b"{\"decision_id\":");
     write_str(out, &d.decision_id);
-    out.extend_from_slice(b",\"customer\":");
-    write_str(out, &d.customer);
-    out.extend_from_slice(b",\"rule\":");
-    write_str(out, &d.rule);
-    out.extend_from_slice(b",\"outcome\":\"");
-    out.extend_from_slice(d.outcome.as_str().as_bytes());
-    out.push(b'"');
-    if let Some(channel) = &d.channel {
-        out.extend_from_slice(b",\"channel\":");
-        write_str(out, channel);
-    }
-    if let Some(message) = &d.message {
-        out.extend_from_slice(b",\"message\":");
-        write_str(out, message);
+    member(out, "customer", &d.customer);
+    member(out, "rule", &d.rule);
+    key(out, "outcome");
+    write_str(out, d.outcome.as_str());
+    for (name, value) in [("channel", &d.channel), ("message", &d.message)] {
+        if let Some(value) = value {
+            member(out, name, value);
+        }
     }
     if !d.tags.is_empty() {
-        out.extend_from_slice(b",\"tags\":");
+        key(out, "tags");
         write_strs(out, &d.tags);
     }
     if let Some(params) = &d.params {
-        out.extend_from_slice(b",\"params\":");
-        if params.is_empty() {
-            out.extend_from_slice(b"{}");
-        } else if serde_json::to_writer(&mut *out, params).is_err() {
-            // A map of JSON values always serializes; keep the line valid.
+        key(out, "params");
+        if params.is_empty() || serde_json::to_writer(&mut *out, params).is_err() {
+            // (A map of JSON values always serializes.)
             out.extend_from_slice(b"{}");
         }
     }
     if let Some(at) = &d.deliver_at {
-        out.extend_from_slice(b",\"deliver_at\":");
-        write_str(out, at);
+        member(out, "deliver_at", at);
     }
-    out.extend_from_slice(b",\"reason\":");
-    write_str(out, &d.reason);
-    out.extend_from_slice(b",\"because\":[");
-    for (i, b) in d.because.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_because(out, b);
-    }
-    out.push(b']');
+    member(out, "reason", &d.reason);
+    key(out, "because");
+    write_array(out, &d.because, write_because);
     if !d.detail.is_empty() {
-        out.extend_from_slice(b",\"detail\":");
+        key(out, "detail");
         write_detail(out, &d.detail);
     }
     if !d.warnings.is_empty() {
-        out.extend_from_slice(b",\"warnings\":");
+        key(out, "warnings");
         write_strs(out, &d.warnings);
     }
-    out.extend_from_slice(b",\"now\":");
-    write_str(out, &d.now);
-    out.extend_from_slice(b",\"ruleset\":");
-    write_str(out, &d.ruleset);
+    member(out, "now", &d.now);
+    member(out, "ruleset", &d.ruleset);
     out.push(b'}');
+}
+
+/// `,"NAME":` before a member that is not the first.
+fn key(out: &mut Vec<u8>, name: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// `,"NAME":"VALUE"`.
+fn member(out: &mut Vec<u8>, name: &str, value: &str) {
+    key(out, name);
+    write_str(out, value);
 }
 
 fn write_because(out: &mut Vec<u8>, b: &Because) {
@@ -79,93 +74,88 @@ fn write_because(out: &mut Vec<u8>, b: &Because) {
     });
     write_strs(out, &b.read);
     if let Some(error) = &b.error {
-        out.extend_from_slice(b",\"error\":");
-        write_str(out, error);
+        member(out, "error", error);
     }
     out.push(b'}');
 }
 
+/// One optional member of the detail object.
+enum Member<'a> {
+    Text(Option<&'a str>),
+    Signed(Option<i64>),
+    Unsigned(Option<u64>),
+}
+
 /// The detail object; the caller has checked it is not empty.
 fn write_detail(out: &mut Vec<u8>, d: &Detail) {
-    let mut fields = Fields { out, first: true };
-    fields.text("suppression", d.suppression.as_deref());
-    fields.text("scope", d.scope.as_deref());
-    fields.text("cap", d.cap.as_deref());
-    if let Some(n) = d.in_window {
-        fields.name("in_window");
-        fields
-            .out
-            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-    }
-    fields.text("cooldown", d.cooldown.as_deref());
-    fields.text("last_sent_at", d.last_sent_at.as_deref());
-    fields.text("holdout", d.holdout.as_deref());
-    if let Some(n) = d.bucket {
-        fields.name("bucket");
-        fields
-            .out
-            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-    }
-    fields.text("quiet_hours", d.quiet_hours.as_deref());
-    fields.text("zone", d.zone.as_deref());
-    fields.text("error", d.error.as_deref());
-    fields.text("scheduled", d.scheduled.as_deref());
-    fields.text("consent", d.consent.as_deref());
-    if !d.skipped.is_empty() {
-        fields.name("skipped");
-        fields.out.push(b'[');
-        for (i, s) in d.skipped.iter().enumerate() {
-            if i > 0 {
-                fields.out.push(b',');
+    use Member::{Signed, Text, Unsigned};
+    let members = [
+        ("suppression", Text(d.suppression.as_deref())),
+        ("scope", Text(d.scope.as_deref())),
+        ("cap", Text(d.cap.as_deref())),
+        ("in_window", Signed(d.in_window)),
+        ("cooldown", Text(d.cooldown.as_deref())),
+        ("last_sent_at", Text(d.last_sent_at.as_deref())),
+        ("holdout", Text(d.holdout.as_deref())),
+        ("bucket", Unsigned(d.bucket)),
+        ("quiet_hours", Text(d.quiet_hours.as_deref())),
+        ("zone", Text(d.zone.as_deref())),
+        ("error", Text(d.error.as_deref())),
+        ("scheduled", Text(d.scheduled.as_deref())),
+        ("consent", Text(d.consent.as_deref())),
+    ];
+    let mut first = true;
+    let mut name = |out: &mut Vec<u8>, name: &str| {
+        out.push(if first { b'{' } else { b',' });
+        first = false;
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    for (key, member) in members {
+        match member {
+            Text(Some(text)) => {
+                name(out, key);
+                write_str(out, text);
             }
-            write_skipped(fields.out, s);
+            Signed(Some(n)) => {
+                name(out, key);
+                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            }
+            Unsigned(Some(n)) => {
+                name(out, key);
+                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            }
+            _ => {}
         }
-        fields.out.push(b']');
     }
-    fields.out.push(b'}');
+    if !d.skipped.is_empty() {
+        name(out, "skipped");
+        write_array(out, &d.skipped, write_skipped);
+    }
+    out.push(b'}');
 }
 
 fn write_skipped(out: &mut Vec<u8>, s: &Skipped) {
     out.extend_from_slice(b"{\"channel\":");
     write_str(out, &s.channel);
-    out.extend_from_slice(b",\"outcome\":\"");
-    out.extend_from_slice(s.outcome.as_str().as_bytes());
-    out.extend_from_slice(b"\",\"reason\":");
-    write_str(out, &s.reason);
+    member(out, "outcome", s.outcome.as_str());
+    member(out, "reason", &s.reason);
     out.push(b'}');
 }
 
-/// The members of an object whose fields are all optional: a `{` before the
-/// first, a `,` before the others.
-struct Fields<'o> {
-    out: &'o mut Vec<u8>,
-    first: bool,
-}
-
-impl Fields<'_> {
-    fn name(&mut self, name: &str) {
-        self.out.push(if self.first { b'{' } else { b',' });
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
-    }
-
-    fn text(&mut self, name: &str, value: Option<&str>) {
-        if let Some(value) = value {
-            self.name(name);
-            write_str(self.out, value);
-        }
-    }
-}
-
 fn write_strs(out: &mut Vec<u8>, items: &[String]) {
+    write_array(out, items, |out, s| write_str(out, s));
+}
+
+/// `[a,b,…]`, each item written by `item`.
+fn write_array<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T)) {
     out.push(b'[');
-    for (i, s) in items.iter().enumerate() {
+    for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_str(out, s);
+        item(out, x);
     }
     out.push(b']');
 }
@@ -173,16 +163,25 @@ fn write_strs(out: &mut Vec<u8>, items: &[String]) {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Whether any of the eight bytes of `w` is a control character, `"` or
-/// `\` (the bytes JSON escapes). Exact as a yes/no answer: the borrow
-/// tricks only ever add false positives above a byte that matches.
-fn needs_escape(w: u64) -> bool {
+/// The high bit of every byte of `w` (little-endian) that is a control
+/// character, `"` or `\` — the bytes JSON escapes — and possibly of some
+/// bytes above such a byte (the subtraction borrows upward). So the answer
+/// to "any?" is exact, and so is the lowest flagged byte.
+fn escape_mask(w: u64) -> u64 {
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
     let quote = w ^ (ONES * u64::from(b'"'));
     let quote = quote.wrapping_sub(ONES) & !quote & HIGH;
     let backslash = w ^ (ONES * u64::from(b'\\'));
     let backslash = backslash.wrapping_sub(ONES) & !backslash & HIGH;
-    control | quote | backslash != 0
+    control | quote | backslash
+}
+
+/// The eight bytes at `at` as a little-endian word, if there are eight.
+fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
+    let chunk = bytes.get(at..at + 8)?;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(chunk);
+    Some(u64::from_le_bytes(word))
 }
 
 /// Appends the escape of one byte as serde_json writes it (nothing for a
@@ -210,45 +209,34 @@ fn write_escape(out: &mut Vec<u8>, byte: u8) {
 /// Appends `s` as a JSON string.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    if clean(bytes) {
-        out.extend_from_slice(bytes);
-    } else {
-        write_escaped(out, bytes);
-    }
-    out.push(b'"');
-}
-
-/// Whether no byte of `bytes` needs an escape, eight bytes at a time.
-fn clean(bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        if needs_escape(u64::from_le_bytes(word)) {
-            return false;
-        }
-    }
-    let rest = chunks.remainder();
-    let mut word = [b'a'; 8];
-    if let Some(head) = word.get_mut(..rest.len()) {
-        head.copy_from_slice(rest);
-    }
-    !needs_escape(u64::from_le_bytes(word))
-}
-
-/// The slow path of [`write_str`]: the text between escapes is copied in
-/// runs.
-fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    // `bytes[start..i]` is clean text not yet copied.
     let mut start = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
+    let mut i = 0;
+    // Eight bytes at a time; an escape found is the lowest flagged byte.
+    while let Some(word) = word_at(bytes, i) {
+        let mask = escape_mask(word);
+        if mask == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + (mask.trailing_zeros() / 8) as usize;
+        out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
+        write_escape(out, bytes.get(at).copied().unwrap_or(b' '));
+        start = at + 1;
+        i = at + 1;
+    }
+    // The last few bytes one by one.
+    for (at, &byte) in bytes.iter().enumerate().skip(i) {
         if matches!(byte, 0x00..=0x1f | b'"' | b'\\') {
-            out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+            out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
             write_escape(out, byte);
-            start = i + 1;
+            start = at + 1;
         }
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -292,20 +280,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_string_escapes_like_serde_json(s in "[\\x00-\\x21\"\\\\a-z\\x7f-\\u{10ffff}]{0,40}") {
+            let mut ours = Vec::new();
+            write_str(&mut ours, &s);
+            proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap());
+        }
+    }
+
     #[test]
-    fn needs_escape_finds_each_special_byte_in_each_position() {
+    fn escape_mask_finds_each_special_byte_in_each_position() {
         for special in (0u8..0x20).chain([b'"', b'\\']) {
             for pos in 0..8 {
                 let mut word = *b"abcdefgh";
                 word[pos] = special;
-                assert!(needs_escape(u64::from_le_bytes(word)), "{special} at {pos}");
+                assert_eq!(
+                    escape_mask(u64::from_le_bytes(word)).trailing_zeros() / 8,
+                    pos as u32,
+                    "{special} at {pos}"
+                );
             }
         }
         for clean in 0x20u8..=0xff {
             if clean == b'"' || clean == b'\\' {
                 continue;
             }
-            assert!(!needs_escape(u64::from_le_bytes([clean; 8])), "{clean}");
+            assert_eq!(escape_mask(u64::from_le_bytes([clean; 8])), 0, "{clean}");
         }
     }
 

@@ -274,28 +274,61 @@ impl Evaluation {
 /// rule and instant (NUL-separated), first 16 bytes in hex. The same inputs
 /// always give the same id, so senders can use it as an idempotency key.
 pub fn decision_id(ruleset: &str, customer: &str, rule: &str, now: &str) -> String {
-    DecisionIds::new(ruleset, customer).id(rule, now)
+    IdSeed::new(ruleset).customer(customer).id(rule, now)
+}
+
+/// A ruleset's hash and the SHA-256 state after it: every decision id
+/// starts there (a 64-character ruleset hash fills a whole block), so a
+/// ruleset computes it once.
+#[derive(Clone)]
+pub struct IdSeed {
+    hash: String,
+    seeded: Sha256,
+}
+
+impl IdSeed {
+    /// The seed of the ruleset whose hash is `hash`.
+    pub fn new(hash: &str) -> IdSeed {
+        let mut seeded = Sha256::new();
+        seeded.update(hash.as_bytes());
+        seeded.update([0u8]);
+        IdSeed {
+            hash: hash.to_string(),
+            seeded,
+        }
+    }
+
+    /// The ruleset hash.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The ids of `customer`'s decisions.
+    pub fn customer(&self, customer: &str) -> DecisionIds {
+        let mut seeded = self.seeded.clone();
+        seeded.update(customer.as_bytes());
+        seeded.update([0u8]);
+        DecisionIds { seeded }
+    }
+}
+
+impl std::fmt::Debug for IdSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdSeed")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The decision ids of one customer: the SHA-256 state after the ruleset
-/// hash and the customer id is computed once, and each rule's id hashes
-/// only the rest (a 64-character ruleset hash fills a whole block).
+/// hash and the customer id, from [`IdSeed::customer`]; each rule's id
+/// hashes only the rest.
 #[derive(Clone)]
 pub struct DecisionIds {
     seeded: Sha256,
 }
 
 impl DecisionIds {
-    /// The ids of `customer`'s decisions under the ruleset `ruleset`.
-    pub fn new(ruleset: &str, customer: &str) -> DecisionIds {
-        let mut seeded = Sha256::new();
-        for part in [ruleset, customer] {
-            seeded.update(part.as_bytes());
-            seeded.update([0u8]);
-        }
-        DecisionIds { seeded }
-    }
-
     /// The id of `rule`'s decision at `now`, as [`decision_id`] gives it.
     pub fn id(&self, rule: &str, now: &str) -> String {
         let mut h = self.seeded.clone();

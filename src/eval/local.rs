@@ -79,8 +79,14 @@ impl Evaluator<'_> {
             }
         };
         if self.trace.is_some() {
-            let label = format!("{} in {}", part.name(), tz.name());
-            self.read(|_| label, &value);
+            self.read(
+                |_, out| {
+                    out.push_str(part.name());
+                    out.push_str(" in ");
+                    out.push_str(tz.name());
+                },
+                &value,
+            );
         }
         value
     }

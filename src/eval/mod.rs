@@ -87,11 +87,13 @@ impl<'a> Evaluator<'a> {
         (result, reads)
     }
 
-    fn read(&mut self, label: impl FnOnce(&Self) -> String, value: &Value) {
+    /// Records a read as `LABEL = VALUE`; `label` writes the label.
+    fn read(&mut self, label: impl FnOnce(&Self, &mut String), value: &Value) {
         if self.trace.is_none() {
             return;
         }
-        let mut text = label(self);
+        let mut text = String::with_capacity(64);
+        label(self, &mut text);
         text.push_str(" = ");
         display::write_value(&mut text, self.program, value, self.now);
         self.push_read(text);
@@ -172,7 +174,7 @@ impl<'a> Evaluator<'a> {
                         .unwrap_or(Value::Missing),
                     _ => Value::Missing,
                 };
-                self.read(|s| s.label(e), &v);
+                self.read(|s, out| s.write_label(out, e), &v);
                 v
             }
             Expr::Prop { index, .. } => match occ {
@@ -243,8 +245,15 @@ impl<'a> Evaluator<'a> {
                 let window = self.optional_length(window, occ)?;
                 let n = self.window(*event, window).1.len() as i64;
                 if self.trace.is_some() {
-                    let label = self.count_label(*event, window);
-                    self.read(|_| label, &Value::Int(n));
+                    self.read(
+                        |s, out| {
+                            out.push_str("count(");
+                            out.push_str(s.event_name(*event));
+                            write_window(out, window);
+                            out.push(')');
+                        },
+                        &Value::Int(n),
+                    );
                 }
                 Value::Bool(n >= *count)
             }
@@ -259,13 +268,16 @@ impl<'a> Evaluator<'a> {
                     .find(|m| m.message == *message)
                     .map(|m| m.at);
                 if self.trace.is_some() {
-                    let label = format!(
-                        "last sent \"{message}\"{}",
-                        window
-                            .map(|w| format!(" within {}", crate::value::format_duration(w)))
-                            .unwrap_or_default()
+                    let window = *window;
+                    self.read(
+                        |_, out| {
+                            out.push_str("last sent \"");
+                            out.push_str(message);
+                            out.push('"');
+                            write_window(out, window);
+                        },
+                        &last.map(Value::Time).unwrap_or(Value::Missing),
                     );
-                    self.read(|_| label, &last.map(Value::Time).unwrap_or(Value::Missing));
                 }
                 Value::Bool(last.is_some())
             }
@@ -295,8 +307,7 @@ impl<'a> Evaluator<'a> {
                 let window = self.optional_length(&agg.window, occ)?;
                 let v = self.aggregate(agg, window)?;
                 if self.trace.is_some() {
-                    let label = self.aggregate_label(agg, window);
-                    self.read(|_| label, &v);
+                    self.read(|s, out| s.write_aggregate_label(out, agg, window), &v);
                 }
                 v
             }
@@ -465,8 +476,8 @@ impl<'a> Evaluator<'a> {
         let outer = self.trace.replace(Vec::new());
         let result = self.eval(&def.expr, None);
         if let Ok(v) = &result {
-            let name = def.name.clone();
-            self.read(|_| name, v);
+            let name = &def.name;
+            self.read(|_, out| out.push_str(name), v);
         }
         let reads = std::mem::replace(&mut self.trace, outer).unwrap_or_default();
         if self.traced_definitions.is_empty() {
@@ -578,15 +589,13 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `company.industry`, `plan`: the label of an attribute read.
-    fn label(&self, e: &Expr) -> String {
+    fn write_label(&self, out: &mut String, e: &Expr) {
         match e {
-            Expr::Attr(slot) => self
-                .program
-                .schema
-                .attributes
-                .get(*slot as usize)
-                .map(|a| a.name.clone())
-                .unwrap_or_default(),
+            Expr::Attr(slot) => {
+                if let Some(a) = self.program.schema.attributes.get(*slot as usize) {
+                    out.push_str(&a.name);
+                }
+            }
             Expr::Field {
                 base,
                 record,
@@ -600,9 +609,11 @@ impl<'a> Evaluator<'a> {
                     .and_then(|r| r.get(*index as usize))
                     .map(|f| f.name.as_str())
                     .unwrap_or("?");
-                format!("{}.{field}", self.label(base))
+                self.write_label(out, base);
+                out.push('.');
+                out.push_str(field);
             }
-            _ => String::from("value"),
+            _ => out.push_str("value"),
         }
     }
 
@@ -615,41 +626,37 @@ impl<'a> Evaluator<'a> {
             .unwrap_or("?")
     }
 
-    fn count_label(&self, event: u32, window: Option<Micros>) -> String {
-        format!("count({}{})", self.event_name(event), window_text(window))
-    }
-
-    fn aggregate_label(&self, agg: &Aggregate, window: Option<Micros>) -> String {
-        let prop = agg
-            .property
-            .and_then(|p| {
-                self.program
-                    .schema
-                    .events
-                    .get(agg.event as usize)?
-                    .props
-                    .get(p as usize)
-            })
-            .map(|p| format!(".{}", p.name))
-            .unwrap_or_default();
-        format!(
-            "{}({}{prop}{}{})",
-            agg.kind.name(),
-            self.event_name(agg.event),
-            if agg.filter.is_some() {
-                " where …"
-            } else {
-                ""
-            },
-            window_text(window)
-        )
+    /// `sum(watched.minutes where … within 30d)`: the label of an aggregate.
+    fn write_aggregate_label(&self, out: &mut String, agg: &Aggregate, window: Option<Micros>) {
+        out.push_str(agg.kind.name());
+        out.push('(');
+        out.push_str(self.event_name(agg.event));
+        let prop = agg.property.and_then(|p| {
+            self.program
+                .schema
+                .events
+                .get(agg.event as usize)?
+                .props
+                .get(p as usize)
+        });
+        if let Some(p) = prop {
+            out.push('.');
+            out.push_str(&p.name);
+        }
+        if agg.filter.is_some() {
+            out.push_str(" where …");
+        }
+        write_window(out, window);
+        out.push(')');
     }
 }
 
-fn window_text(window: Option<Micros>) -> String {
-    window
-        .map(|w| format!(" within {}", crate::value::format_duration(w)))
-        .unwrap_or_default()
+/// ` within 30d`, or nothing for no window.
+fn write_window(out: &mut String, window: Option<Micros>) {
+    if let Some(w) = window {
+        out.push_str(" within ");
+        crate::value::write_duration(out, w);
+    }
 }
 
 #[cfg(test)]

@@ -365,55 +365,11 @@ impl Index {
         }
         let d = depth + 1;
         match &e.kind {
-            ExprKind::Or(a, b)
-            | ExprKind::And(a, b)
-            | ExprKind::Compare(_, a, b)
-            | ExprKind::Contains(a, b)
-            | ExprKind::OlderThan(a, b)
-            | ExprKind::Within(a, b)
-            | ExprKind::Default(a, b)
-            | ExprKind::Arith(_, a, b) => {
-                self.expr(a, event, d);
-                self.expr(b, event, d);
-            }
-            ExprKind::Not(a)
-            | ExprKind::IsPresent(a)
-            | ExprKind::IsMissing(a)
-            | ExprKind::Neg(a)
-            | ExprKind::Paren(a) => self.expr(a, event, d),
-            ExprKind::In { value, list, .. } => {
-                self.expr(value, event, d);
-                for x in list {
-                    self.expr(x, event, d);
-                }
-            }
             ExprKind::Call {
-                func,
-                func_span,
-                args,
-            } => {
-                self.calls.push((*func_span, func.function()));
-                for x in args {
-                    self.expr(x, event, d);
-                }
-            }
-            ExprKind::Never { event: ev, window }
-            | ExprKind::AtLeast {
-                event: ev, window, ..
-            } => {
+                func, func_span, ..
+            } => self.calls.push((*func_span, func.function())),
+            ExprKind::Never { event: ev, .. } | ExprKind::AtLeast { event: ev, .. } => {
                 self.refer(Kind::Event, None, ev);
-                if let Some(w) = window {
-                    self.expr(w, event, d);
-                }
-            }
-            ExprKind::InactiveFor(w) => self.expr(w, event, d),
-            ExprKind::Sent {
-                window: Some(w), ..
-            } => self.expr(w, event, d),
-            ExprKind::If { cond, then, other } => {
-                self.expr(cond, event, d);
-                self.expr(then, event, d);
-                self.expr(other, event, d);
             }
             ExprKind::Aggregate {
                 kind,
@@ -431,18 +387,17 @@ impl Index {
                 if let Some(p) = property {
                     self.refer(Kind::Property, Some(&ev.name), p);
                 }
+                // Inside `where`, names are the event's properties.
                 if let Some(f) = filter {
                     self.expr(f, Some(&ev.name), d);
                 }
+                return;
             }
             ExprKind::Path(parts) => self.path(parts, event),
-            ExprKind::Sent { window: None, .. }
-            | ExprKind::Str(_)
-            | ExprKind::Int(..)
-            | ExprKind::Number(..)
-            | ExprKind::Bool(_)
-            | ExprKind::Duration(_)
-            | ExprKind::Now => {}
+            _ => {}
+        }
+        for c in e.children().into_iter().chain(e.window()) {
+            self.expr(c, event, d);
         }
     }
 

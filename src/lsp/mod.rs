@@ -40,8 +40,8 @@ use lsp_types::request::{
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions, OneOf,
     Position, RenameOptions, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentIdentifier,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions,
+    TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
 };
 use serde_json::Value as Json;
 
@@ -319,92 +319,88 @@ impl Server<'_> {
             .map_or(0, |index| index.offset(analysis.text(file), position))
     }
 
+    /// Answers a request about a document with `answer`, or with `null` when
+    /// the document is not a file of a ruleset.
+    fn in_document<T: serde::Serialize>(
+        &mut self,
+        doc: &TextDocumentIdentifier,
+        answer: impl FnOnce(&Analysis, FileId) -> Result<T, Refusal>,
+    ) -> Result<Json, Refusal> {
+        let Some((a, file)) = self.locate(doc) else {
+            return Ok(Json::Null);
+        };
+        to_json(answer(&a, file)?)
+    }
+
+    /// Answers a request at a position in a document with `answer`, given
+    /// the position as a byte offset.
+    fn at<T: serde::Serialize>(
+        &mut self,
+        at: &TextDocumentPositionParams,
+        answer: impl FnOnce(&Analysis, FileId, usize) -> Result<T, Refusal>,
+    ) -> Result<Json, Refusal> {
+        self.in_document(&at.text_document, |a, file| {
+            answer(a, file, Self::offset(a, file, at.position))
+        })
+    }
+
     fn request(&mut self, r: Request) -> Result<Json, Refusal> {
+        let refused = |m| Refusal(ErrorCode::RequestFailed, m);
         match r.method.as_str() {
             HoverRequest::METHOD => {
                 let p: lsp_types::HoverParams = parse(r.params)?;
-                let at = p.text_document_position_params;
-                let Some((a, file)) = self.locate(&at.text_document) else {
-                    return Ok(Json::Null);
-                };
-                let offset = Self::offset(&a, file, at.position);
-                to_json(hover::hover(&a, file, offset))
+                self.at(&p.text_document_position_params, |a, file, offset| {
+                    Ok(hover::hover(a, file, offset))
+                })
             }
             Completion::METHOD => {
                 let p: lsp_types::CompletionParams = parse(r.params)?;
-                let at = p.text_document_position;
-                let Some((a, file)) = self.locate(&at.text_document) else {
-                    return Ok(Json::Null);
-                };
-                let offset = Self::offset(&a, file, at.position);
-                to_json(completion::complete(&a, file, offset))
+                self.at(&p.text_document_position, |a, file, offset| {
+                    Ok(completion::complete(a, file, offset))
+                })
             }
             GotoDefinition::METHOD => {
                 let p: lsp_types::GotoDefinitionParams = parse(r.params)?;
-                let at = p.text_document_position_params;
-                let Some((a, file)) = self.locate(&at.text_document) else {
-                    return Ok(Json::Null);
-                };
-                let offset = Self::offset(&a, file, at.position);
-                to_json(navigate::definition(&a, file, offset))
+                self.at(&p.text_document_position_params, |a, file, offset| {
+                    Ok(navigate::definition(a, file, offset))
+                })
             }
             References::METHOD => {
                 let p: lsp_types::ReferenceParams = parse(r.params)?;
-                let at = p.text_document_position;
-                let Some((a, file)) = self.locate(&at.text_document) else {
-                    return Ok(Json::Null);
-                };
-                let offset = Self::offset(&a, file, at.position);
-                to_json(navigate::references(
-                    &a,
-                    file,
-                    offset,
-                    p.context.include_declaration,
-                ))
+                let declaration = p.context.include_declaration;
+                self.at(&p.text_document_position, |a, file, offset| {
+                    Ok(navigate::references(a, file, offset, declaration))
+                })
             }
             PrepareRenameRequest::METHOD => {
-                let p: lsp_types::TextDocumentPositionParams = parse(r.params)?;
-                let Some((a, file)) = self.locate(&p.text_document) else {
-                    return Ok(Json::Null);
-                };
-                let offset = Self::offset(&a, file, p.position);
-                let range = navigate::prepare_rename(&a, file, offset)
-                    .map_err(|m| Refusal(ErrorCode::RequestFailed, m))?;
-                to_json(range)
+                let p: TextDocumentPositionParams = parse(r.params)?;
+                self.at(&p, |a, file, offset| {
+                    navigate::prepare_rename(a, file, offset).map_err(refused)
+                })
             }
             Rename::METHOD => {
                 let p: lsp_types::RenameParams = parse(r.params)?;
-                let at = p.text_document_position;
-                let Some((a, file)) = self.locate(&at.text_document) else {
-                    return Ok(Json::Null);
-                };
-                let offset = Self::offset(&a, file, at.position);
-                let edit = navigate::rename(&a, file, offset, &p.new_name)
-                    .map_err(|m| Refusal(ErrorCode::RequestFailed, m))?;
-                to_json(edit)
+                self.at(&p.text_document_position, |a, file, offset| {
+                    navigate::rename(a, file, offset, &p.new_name).map_err(refused)
+                })
             }
             DocumentSymbolRequest::METHOD => {
                 let p: lsp_types::DocumentSymbolParams = parse(r.params)?;
-                let Some((a, file)) = self.locate(&p.text_document) else {
-                    return Ok(Json::Null);
-                };
-                to_json(navigate::document_symbols(&a, file))
+                self.in_document(&p.text_document, |a, file| {
+                    Ok(navigate::document_symbols(a, file))
+                })
             }
             Formatting::METHOD => {
                 let p: lsp_types::DocumentFormattingParams = parse(r.params)?;
-                let Some((a, file)) = self.locate(&p.text_document) else {
-                    return Ok(Json::Null);
-                };
-                to_json(actions::formatting(&a, file))
+                self.in_document(&p.text_document, |a, file| Ok(actions::formatting(a, file)))
             }
             CodeActionRequest::METHOD => {
                 let p: lsp_types::CodeActionParams = parse(r.params)?;
-                let Some((a, file)) = self.locate(&p.text_document) else {
-                    return Ok(Json::Null);
-                };
-                let start = Self::offset(&a, file, p.range.start);
-                let end = Self::offset(&a, file, p.range.end);
-                to_json(actions::code_actions(&a, file, start, end))
+                self.in_document(&p.text_document, |a, file| {
+                    let start = Self::offset(a, file, p.range.start);
+                    let end = Self::offset(a, file, p.range.end);
+                    Ok(actions::code_actions(a, file, start, end))
+                })
             }
             other => Err(Refusal(
                 ErrorCode::MethodNotFound,

@@ -50,89 +50,93 @@ impl Function {
     }
 }
 
-const AGGREGATE_TAKES: &str = "an event, optionally with `where` and `within`";
-const PROPERTY_TAKES: &str = "a property of an event, optionally with `where` and `within`";
+/// The entry of an aggregate `name` of type `result`: it takes one event
+/// (`count(E)`) or one event property (`sum(E.p)`), as its kind needs, with
+/// an optional `where` and `within`.
+const fn aggregate_entry(
+    kind: AggregateKind,
+    name: &'static str,
+    result: &'static str,
+    doc: &'static str,
+) -> Function {
+    let (params, takes) = if kind.needs_property() {
+        (
+            "E.p [where c] [within D]",
+            "a property of an event, optionally with `where` and `within`",
+        )
+    } else {
+        (
+            "E [where c] [within D]",
+            "an event, optionally with `where` and `within`",
+        )
+    };
+    Function {
+        name,
+        kind: FunctionKind::Aggregate(kind),
+        arity: 1,
+        params,
+        result,
+        takes,
+        doc,
+    }
+}
 
 /// `count(E)`
-pub const COUNT: Function = Function {
-    name: "count",
-    kind: FunctionKind::Aggregate(AggregateKind::Count),
-    arity: 1,
-    params: "E [where c] [within D]",
-    result: "int",
-    takes: AGGREGATE_TAKES,
-    doc: "number of occurrences of event E",
-};
+pub const COUNT: Function = aggregate_entry(
+    AggregateKind::Count,
+    "count",
+    "int",
+    "number of occurrences of event E",
+);
 /// `sum(E.p)`
-pub const SUM: Function = Function {
-    name: "sum",
-    kind: FunctionKind::Aggregate(AggregateKind::Sum),
-    arity: 1,
-    params: "E.p [where c] [within D]",
-    result: "number",
-    takes: PROPERTY_TAKES,
-    doc: "total of a numeric property (0 when there is no occurrence)",
-};
+pub const SUM: Function = aggregate_entry(
+    AggregateKind::Sum,
+    "sum",
+    "number",
+    "total of a numeric property (0 when there is no occurrence)",
+);
 /// `min(E.p)`, the aggregate
-pub const MIN_OF: Function = Function {
-    name: "min",
-    kind: FunctionKind::Aggregate(AggregateKind::Min),
-    arity: 1,
-    params: "E.p [where c] [within D]",
-    result: "number?",
-    takes: PROPERTY_TAKES,
-    doc: "smallest value of a numeric property (missing when none)",
-};
+pub const MIN_OF: Function = aggregate_entry(
+    AggregateKind::Min,
+    "min",
+    "number?",
+    "smallest value of a numeric property (missing when none)",
+);
 /// `max(E.p)`, the aggregate
-pub const MAX_OF: Function = Function {
-    name: "max",
-    kind: FunctionKind::Aggregate(AggregateKind::Max),
-    arity: 1,
-    params: "E.p [where c] [within D]",
-    result: "number?",
-    takes: PROPERTY_TAKES,
-    doc: "largest value of a numeric property (missing when none)",
-};
+pub const MAX_OF: Function = aggregate_entry(
+    AggregateKind::Max,
+    "max",
+    "number?",
+    "largest value of a numeric property (missing when none)",
+);
 /// `avg(E.p)`
-pub const AVG: Function = Function {
-    name: "avg",
-    kind: FunctionKind::Aggregate(AggregateKind::Avg),
-    arity: 1,
-    params: "E.p [where c] [within D]",
-    result: "number?",
-    takes: PROPERTY_TAKES,
-    doc: "mean value of a numeric property (missing when none)",
-};
+pub const AVG: Function = aggregate_entry(
+    AggregateKind::Avg,
+    "avg",
+    "number?",
+    "mean value of a numeric property (missing when none)",
+);
 /// `distinct(E.p)`
-pub const DISTINCT: Function = Function {
-    name: "distinct",
-    kind: FunctionKind::Aggregate(AggregateKind::Distinct),
-    arity: 1,
-    params: "E.p [where c] [within D]",
-    result: "int",
-    takes: PROPERTY_TAKES,
-    doc: "number of different values of a property",
-};
+pub const DISTINCT: Function = aggregate_entry(
+    AggregateKind::Distinct,
+    "distinct",
+    "int",
+    "number of different values of a property",
+);
 /// `last(E)`
-pub const LAST: Function = Function {
-    name: "last",
-    kind: FunctionKind::Aggregate(AggregateKind::Last),
-    arity: 1,
-    params: "E [where c] [within D]",
-    result: "time?",
-    takes: AGGREGATE_TAKES,
-    doc: "time of the most recent occurrence (missing when none)",
-};
+pub const LAST: Function = aggregate_entry(
+    AggregateKind::Last,
+    "last",
+    "time?",
+    "time of the most recent occurrence (missing when none)",
+);
 /// `first(E)`
-pub const FIRST: Function = Function {
-    name: "first",
-    kind: FunctionKind::Aggregate(AggregateKind::First),
-    arity: 1,
-    params: "E [where c] [within D]",
-    result: "time?",
-    takes: AGGREGATE_TAKES,
-    doc: "time of the first occurrence (missing when none)",
-};
+pub const FIRST: Function = aggregate_entry(
+    AggregateKind::First,
+    "first",
+    "time?",
+    "time of the first occurrence (missing when none)",
+);
 /// `lower(s)`
 pub const LOWER: Function = Function {
     name: "lower",

@@ -62,50 +62,53 @@ impl ArithOp {
     }
 }
 
-/// Aggregates over event occurrences (see [`builtins::BUILTINS`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AggregateKind {
-    /// `count(E)`
-    Count,
-    /// `sum(E.p)`
-    Sum,
-    /// `min(E.p)`
-    Min,
-    /// `max(E.p)`
-    Max,
-    /// `avg(E.p)`
-    Avg,
-    /// `distinct(E.p)`
-    Distinct,
-    /// `last(E)`
-    Last,
-    /// `first(E)`
-    First,
+/// Declares enums of built-in functions, each variant with its entry in
+/// [`builtins::BUILTINS`], and their methods `function` and `name`.
+macro_rules! functions {
+    ($($(#[$meta:meta])* $name:ident { $($variant:ident => $entry:ident,)+ })+) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $(
+                #[doc = concat!("[`", stringify!($entry), "`](builtins::", stringify!($entry), ")")]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// Its entry in the table of built-in functions.
+            pub fn function(self) -> &'static Function {
+                match self {
+                    $($name::$variant => &builtins::$entry,)+
+                }
+            }
+
+            /// The function's name, e.g. `count` or `lower`.
+            pub fn name(self) -> &'static str {
+                self.function().name
+            }
+        }
+    )+};
+}
+
+functions! {
+    /// Aggregates over event occurrences (see [`builtins::BUILTINS`]).
+    AggregateKind {
+        Count => COUNT, Sum => SUM, Min => MIN_OF, Max => MAX_OF,
+        Avg => AVG, Distinct => DISTINCT, Last => LAST, First => FIRST,
+    }
+    /// The small fixed set of scalar built-ins (see [`builtins::BUILTINS`]).
+    Builtin {
+        Lower => LOWER, Len => LEN, Min => MIN, Max => MAX, Abs => ABS, Days => DAYS,
+        Hours => HOURS, LocalHour => LOCAL_HOUR, LocalMinute => LOCAL_MINUTE,
+        LocalWeekday => LOCAL_WEEKDAY,
+    }
 }
 
 impl AggregateKind {
-    /// Its entry in the table of built-in functions.
-    pub fn function(self) -> &'static Function {
-        match self {
-            AggregateKind::Count => &builtins::COUNT,
-            AggregateKind::Sum => &builtins::SUM,
-            AggregateKind::Min => &builtins::MIN_OF,
-            AggregateKind::Max => &builtins::MAX_OF,
-            AggregateKind::Avg => &builtins::AVG,
-            AggregateKind::Distinct => &builtins::DISTINCT,
-            AggregateKind::Last => &builtins::LAST,
-            AggregateKind::First => &builtins::FIRST,
-        }
-    }
-
-    /// The function's name, e.g. `count`.
-    pub fn name(self) -> &'static str {
-        self.function().name
-    }
-
     /// Whether it reads an event property (`sum(E.p)`) rather than whole
     /// occurrences (`count(E)`).
-    pub fn needs_property(self) -> bool {
+    pub const fn needs_property(self) -> bool {
         !matches!(
             self,
             AggregateKind::Count | AggregateKind::Last | AggregateKind::First
@@ -113,53 +116,7 @@ impl AggregateKind {
     }
 }
 
-/// The small fixed set of scalar built-ins (see [`builtins::BUILTINS`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Builtin {
-    /// `lower(s)`
-    Lower,
-    /// `len(x)`
-    Len,
-    /// `min(a, b)`
-    Min,
-    /// `max(a, b)`
-    Max,
-    /// `abs(x)`
-    Abs,
-    /// `days(d)`
-    Days,
-    /// `hours(d)`
-    Hours,
-    /// `local_hour(t)`
-    LocalHour,
-    /// `local_minute(t)`
-    LocalMinute,
-    /// `local_weekday(t)`
-    LocalWeekday,
-}
-
 impl Builtin {
-    /// Its entry in the table of built-in functions.
-    pub fn function(self) -> &'static Function {
-        match self {
-            Builtin::Lower => &builtins::LOWER,
-            Builtin::Len => &builtins::LEN,
-            Builtin::Min => &builtins::MIN,
-            Builtin::Max => &builtins::MAX,
-            Builtin::Abs => &builtins::ABS,
-            Builtin::Days => &builtins::DAYS,
-            Builtin::Hours => &builtins::HOURS,
-            Builtin::LocalHour => &builtins::LOCAL_HOUR,
-            Builtin::LocalMinute => &builtins::LOCAL_MINUTE,
-            Builtin::LocalWeekday => &builtins::LOCAL_WEEKDAY,
-        }
-    }
-
-    /// The function's name, e.g. `lower`.
-    pub fn name(self) -> &'static str {
-        self.function().name
-    }
-
     /// How many arguments it takes.
     pub fn arity(self) -> usize {
         self.function().arity
@@ -179,22 +136,13 @@ pub enum DurationUnit {
     Week,
 }
 
-/// Every word a duration unit can be written as, with its unit: the one
-/// table read by the parser and by snapshot values such as `"7 days"`.
-pub const DURATION_UNITS: [(&str, DurationUnit); 13] = [
-    ("w", DurationUnit::Week),
-    ("week", DurationUnit::Week),
-    ("weeks", DurationUnit::Week),
-    ("d", DurationUnit::Day),
-    ("day", DurationUnit::Day),
-    ("days", DurationUnit::Day),
-    ("h", DurationUnit::Hour),
-    ("hour", DurationUnit::Hour),
-    ("hours", DurationUnit::Hour),
-    ("min", DurationUnit::Minute),
-    ("mins", DurationUnit::Minute),
-    ("minute", DurationUnit::Minute),
-    ("minutes", DurationUnit::Minute),
+/// Every duration unit with the words it can be written as: the one table
+/// read by the parser and by snapshot values such as `"7 days"`.
+pub const DURATION_UNITS: [(DurationUnit, &[&str]); 4] = [
+    (DurationUnit::Week, &["w", "week", "weeks"]),
+    (DurationUnit::Day, &["d", "day", "days"]),
+    (DurationUnit::Hour, &["h", "hour", "hours"]),
+    (DurationUnit::Minute, &["min", "mins", "minute", "minutes"]),
 ];
 
 impl DurationUnit {
@@ -202,8 +150,8 @@ impl DurationUnit {
     pub fn from_word(word: &str) -> Option<DurationUnit> {
         DURATION_UNITS
             .iter()
-            .find(|(w, _)| *w == word)
-            .map(|(_, unit)| *unit)
+            .find(|(_, words)| words.contains(&word))
+            .map(|(unit, _)| *unit)
     }
 
     /// Seconds in one unit.

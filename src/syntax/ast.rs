@@ -528,6 +528,47 @@ pub enum ExprKind {
     },
 }
 
+/// The direct operands of an expression kind, for `&` and `&mut` alike (one
+/// list, so that reading a tree and dismantling it cannot disagree).
+macro_rules! operands {
+    ($kind:expr, $($r:tt)+) => {
+        match $kind {
+            ExprKind::Or(a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Contains(a, b)
+            | ExprKind::OlderThan(a, b)
+            | ExprKind::Within(a, b)
+            | ExprKind::Default(a, b)
+            | ExprKind::Arith(_, a, b) => vec![$($r)+ **a, $($r)+ **b],
+            ExprKind::Not(a)
+            | ExprKind::IsPresent(a)
+            | ExprKind::IsMissing(a)
+            | ExprKind::Neg(a)
+            | ExprKind::Paren(a) => vec![$($r)+ **a],
+            ExprKind::In { value, list, .. } => {
+                let mut out = vec![$($r)+ **value];
+                out.extend(list);
+                out
+            }
+            ExprKind::Call { args, .. } => args.into_iter().collect(),
+            ExprKind::If { cond, then, other } => vec![$($r)+ **cond, $($r)+ **then, $($r)+ **other],
+            ExprKind::Aggregate { filter, .. } => filter.into_iter().map(|f| $($r)+ **f).collect(),
+            ExprKind::InactiveFor(_)
+            | ExprKind::Never { .. }
+            | ExprKind::AtLeast { .. }
+            | ExprKind::Sent { .. }
+            | ExprKind::Path(_)
+            | ExprKind::Str(_)
+            | ExprKind::Int(..)
+            | ExprKind::Number(..)
+            | ExprKind::Bool(_)
+            | ExprKind::Duration(_)
+            | ExprKind::Now => Vec::new(),
+        }
+    };
+}
+
 impl Expr {
     /// The conjuncts of a top-level `and` chain (parentheses are kept: a
     /// parenthesised `and` is one conjunct).
@@ -563,65 +604,36 @@ impl Expr {
     pub fn dismantle(self) {
         let mut stack = vec![self];
         while let Some(mut e) = stack.pop() {
-            match std::mem::replace(&mut e.kind, ExprKind::Now) {
-                ExprKind::Or(a, b)
-                | ExprKind::And(a, b)
-                | ExprKind::Compare(_, a, b)
-                | ExprKind::Contains(a, b)
-                | ExprKind::OlderThan(a, b)
-                | ExprKind::Within(a, b)
-                | ExprKind::Default(a, b)
-                | ExprKind::Arith(_, a, b) => stack.extend([*a, *b]),
-                ExprKind::Not(a)
-                | ExprKind::IsPresent(a)
-                | ExprKind::IsMissing(a)
-                | ExprKind::Neg(a)
-                | ExprKind::Paren(a) => stack.push(*a),
-                ExprKind::In { value, list, .. } => {
-                    stack.push(*value);
-                    stack.extend(list);
-                }
-                ExprKind::Call { args, .. } => stack.extend(args),
-                ExprKind::Aggregate { filter, .. } => stack.extend(filter.map(|f| *f)),
-                ExprKind::If { cond, then, other } => stack.extend([*cond, *then, *other]),
-                _ => {}
+            for child in e.children_mut() {
+                let leaf = Expr {
+                    kind: ExprKind::Now,
+                    span: child.span,
+                };
+                stack.push(std::mem::replace(child, leaf));
             }
         }
     }
 
-    /// The direct subexpressions.
+    /// The direct subexpressions, windows left out (see [`Expr::window`]).
     pub fn children(&self) -> Vec<&Expr> {
+        operands!(&self.kind, &)
+    }
+
+    /// The direct subexpressions, mutably, in the order of [`Expr::children`].
+    fn children_mut(&mut self) -> Vec<&mut Expr> {
+        operands!(&mut self.kind, &mut)
+    }
+
+    /// The duration expression of a window: `D` in `within D` (of `never`,
+    /// `at least`, `sent` and aggregates) and in `inactive for D`.
+    pub fn window(&self) -> Option<&Expr> {
         match &self.kind {
-            ExprKind::Or(a, b)
-            | ExprKind::And(a, b)
-            | ExprKind::Compare(_, a, b)
-            | ExprKind::Contains(a, b)
-            | ExprKind::OlderThan(a, b)
-            | ExprKind::Within(a, b)
-            | ExprKind::Default(a, b)
-            | ExprKind::Arith(_, a, b) => vec![a, b],
-            ExprKind::Not(a)
-            | ExprKind::IsPresent(a)
-            | ExprKind::IsMissing(a)
-            | ExprKind::Neg(a)
-            | ExprKind::Paren(a) => vec![a],
-            ExprKind::In { value, list, .. } => {
-                std::iter::once(value.as_ref()).chain(list.iter()).collect()
-            }
-            ExprKind::Call { args, .. } => args.iter().collect(),
-            ExprKind::If { cond, then, other } => vec![cond, then, other],
-            ExprKind::Aggregate { filter, .. } => filter.iter().map(|f| f.as_ref()).collect(),
-            ExprKind::InactiveFor(_)
-            | ExprKind::Never { .. }
-            | ExprKind::AtLeast { .. }
-            | ExprKind::Sent { .. }
-            | ExprKind::Path(_)
-            | ExprKind::Str(_)
-            | ExprKind::Int(..)
-            | ExprKind::Number(..)
-            | ExprKind::Bool(_)
-            | ExprKind::Duration(_)
-            | ExprKind::Now => Vec::new(),
+            ExprKind::InactiveFor(w) => Some(w),
+            ExprKind::Never { window, .. }
+            | ExprKind::AtLeast { window, .. }
+            | ExprKind::Sent { window, .. }
+            | ExprKind::Aggregate { window, .. } => window.as_deref(),
+            _ => None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The canonical text of an expression: single spaces, the author's
 //! parentheses and literal spellings kept. The checker matches narrowing on
 //! it and decision records show it in `because`; `nudge fmt` prints
-//! expressions with it.
+//! expressions with it. Policy clauses and goals have a canonical text too,
+//! which `nudge fmt` prints and records show.
 
 use super::ast::*;
 
@@ -207,4 +208,62 @@ fn binary(out: &mut String, a: &Expr, op: &str, b: &Expr) {
     write_expr(out, b);
 }
 
-// ------------------------------------------------------------------ files --
+/// `HH:MM`
+pub fn clock(c: &ClockLit) -> String {
+    format!("{:02}:{:02}", c.hour, c.minute)
+}
+
+/// Canonical text of a policy clause (also the `text` of the quiet hours
+/// and caps that decision records show).
+pub fn policy_clause(kind: &PolicyClauseKind) -> String {
+    match kind {
+        PolicyClauseKind::Channels(list) => format!("channels {}", names(list)),
+        PolicyClauseKind::Activity(e) => format!("activity {}", expr(e)),
+        PolicyClauseKind::Timezone(e) => format!("timezone {}", expr(e)),
+        PolicyClauseKind::QuietHours { from, to, channels } => {
+            let mut text = format!("quiet hours {} to {}", clock(from), clock(to));
+            if !channels.is_empty() {
+                text.push_str(" for ");
+                text.push_str(&names(channels));
+            }
+            text
+        }
+        PolicyClauseKind::Cap {
+            count,
+            channel,
+            per,
+            bare_unit,
+            tag,
+            ..
+        } => {
+            let mut text = format!("at most {count}");
+            if let Some(c) = channel {
+                text.push(' ');
+                text.push_str(&c.name);
+            }
+            text.push_str(if *count == 1 { " message" } else { " messages" });
+            if let Some(t) = tag {
+                text.push_str(" tagged ");
+                text.push_str(&t.name);
+            }
+            text.push_str(" per ");
+            if *bare_unit {
+                text.push_str(&per.unit_text);
+            } else {
+                text.push_str(&duration(per));
+            }
+            text
+        }
+        PolicyClauseKind::Consent { channel, when } => {
+            format!("consent {} when {}", channel.name, expr(when))
+        }
+    }
+}
+
+/// Names joined with `, `.
+pub fn names(list: &[Ident]) -> String {
+    list.iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -266,6 +266,12 @@ fn code_end(text: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// The text under the one diagnostic of `found`.
+    fn only<'t>(text: &'t str, found: &[Diagnostic]) -> &'t str {
+        assert_eq!(found.len(), 1, "{found:#?}");
+        &text[found[0].span.start..found[0].span.end]
+    }
+
     #[test]
     fn chunks_start_at_item_keywords_in_column_zero() {
         let text = "schema {\n  a: int\n}\nrule x {\n  when true\n}\n  rule y\nsegments\n";
@@ -275,9 +281,7 @@ mod tests {
     #[test]
     fn finds_unterminated_strings_outside_comments() {
         let text = "# \"not a string\nrule x { send email \"hi }\n";
-        let d = unterminated_strings(FileId(0), text);
-        assert_eq!(d.len(), 1);
-        assert_eq!(&text[d[0].span.start..d[0].span.end], "\"hi }");
+        assert_eq!(only(text, &unterminated_strings(FileId(0), text)), "\"hi }");
     }
 
     #[test]
@@ -311,8 +315,7 @@ mod tests {
     fn finds_unknown_escapes_in_strings_only() {
         let text = "# \\q\nrule x { describe \"a\\\\b \\q \\n\" }\n";
         let d = unknown_escapes(FileId(0), text);
-        assert_eq!(d.len(), 1);
-        assert_eq!(&text[d[0].span.start..d[0].span.end], "\\q");
+        assert_eq!(only(text, &d), "\\q");
         assert_eq!(d[0].message, "unknown escape `\\q`");
     }
 

@@ -8,9 +8,7 @@ use crate::syntax::ast::{ArithOp, Builtin, Expr};
 
 impl Checker {
     pub(super) fn default(&mut self, a: &Expr, b: &Expr, scope: &Scope) -> Option<Typed> {
-        let ta = self.check_expr(a, scope);
-        let tb = self.check_expr(b, scope);
-        let (ta, tb) = (ta?, tb?);
+        let (ta, tb) = self.operands(a, b, scope, Checker::check_expr)?;
         if !ta.ty.is_optional() {
             self.report(
                 Diagnostic::warning(
@@ -72,9 +70,7 @@ impl Checker {
         b: &Expr,
         scope: &Scope,
     ) -> Option<Typed> {
-        let ta = self.value(a, scope);
-        let tb = self.value(b, scope);
-        let (ta, tb) = (ta?, tb?);
+        let (ta, tb) = self.operands(a, b, scope, Checker::value)?;
         use Type::{Duration, Int, Number, Time};
         let result = match (op, &ta.ty, &tb.ty) {
             (ArithOp::Div, x, y) if x.is_numeric() && y.is_numeric() => Some(Number),

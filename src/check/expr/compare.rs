@@ -16,9 +16,7 @@ impl Checker {
         b: &Expr,
         scope: &Scope,
     ) -> Option<Typed> {
-        let ta = self.check_expr(a, scope);
-        let tb = self.check_expr(b, scope);
-        let (ta, tb) = (ta?, tb?);
+        let (ta, tb) = self.operands(a, b, scope, Checker::check_expr)?;
         let ordering = !matches!(op, CompareOp::Eq | CompareOp::Ne);
         // An enum against one of its literals.
         let enum_case = [(a, b, &ta.ty, false), (b, a, &tb.ty, true)]
@@ -205,13 +203,10 @@ impl Checker {
     pub(super) fn contains(&mut self, a: &Expr, b: &Expr, scope: &Scope) -> Option<Typed> {
         let ta = self.value(a, scope)?;
         let Type::List(elem) = &ta.ty else {
-            self.mismatch(
+            self.needs(
                 a,
-                format!(
-                    "`contains` needs a list on the left, found {}",
-                    self.schema.a_type(&ta.ty)
-                ),
-                format!("this is {}", self.schema.a_type(&ta.ty)),
+                &ta.ty,
+                String::from("`contains` needs a list on the left"),
                 format!(
                     "to test `{}` against fixed values write `{} in [\"a\", \"b\"]`",
                     key(a),
@@ -283,18 +278,13 @@ impl Checker {
         } else {
             "within"
         };
-        let ta = self.value(a, scope);
-        let tb = self.value(b, scope);
-        let (ta, tb) = (ta?, tb?);
+        let (ta, tb) = self.operands(a, b, scope, Checker::value)?;
         let mut ok = true;
         if ta.ty != Type::Time {
-            self.mismatch(
+            self.needs(
                 a,
-                format!(
-                    "`{word}` needs a time on the left, found {}",
-                    self.schema.a_type(&ta.ty)
-                ),
-                format!("this is {}", self.schema.a_type(&ta.ty)),
+                &ta.ty,
+                format!("`{word}` needs a time on the left"),
                 format!(
                     "`{word}` measures how long ago a time was, e.g. `signed_up_at {word} 7 days`"
                 ),
@@ -302,13 +292,10 @@ impl Checker {
             ok = false;
         }
         if tb.ty != Type::Duration {
-            self.mismatch(
+            self.needs(
                 b,
-                format!(
-                    "`{word}` needs a duration on the right, found {}",
-                    self.schema.a_type(&tb.ty)
-                ),
-                format!("this is {}", self.schema.a_type(&tb.ty)),
+                &tb.ty,
+                format!("`{word}` needs a duration on the right"),
                 String::from("write a duration such as `7 days`"),
             );
             ok = false;

@@ -87,15 +87,7 @@ impl Checker {
             } else {
                 String::from("write a duration such as `7 days`, or a metric of type duration")
             };
-            self.mismatch(
-                w,
-                format!(
-                    "`{what}` needs a duration, found {}",
-                    self.schema.a_type(&t.ty)
-                ),
-                format!("this is {}", self.schema.a_type(&t.ty)),
-                help,
-            );
+            self.needs(w, &t.ty, format!("`{what}` needs a duration"), help);
             return None;
         }
         Some(match t.expr {

@@ -2,8 +2,8 @@
 
 use super::{typed, Scope, Typed};
 use crate::check::Checker;
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
-use crate::program::{self, Expr as PExpr, Type};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::program::{self, Expr as PExpr, Type, Window};
 use crate::syntax::ast::{AggregateKind, Expr, ExprKind, Ident};
 use crate::syntax::Span;
 
@@ -12,19 +12,34 @@ impl Checker {
         if let Some(i) = self.schema.event_index(&ident.name) {
             return Some(i as u32);
         }
-        let mut d = Diagnostic::error(
-            Code::UnknownEvent,
-            ident.span,
-            format!("unknown event `{}`", ident.name),
-        )
-        .with_label("not an event of the schema");
         let names: Vec<String> = self.schema.events.iter().map(|e| e.name.clone()).collect();
-        d = match did_you_mean(&ident.name, names.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("declare it in the schema: `event {}`", ident.name)),
-        };
-        self.report(d);
+        self.report(
+            Diagnostic::error(
+                Code::UnknownEvent,
+                ident.span,
+                format!("unknown event `{}`", ident.name),
+            )
+            .with_label("not an event of the schema")
+            .with_suggestion(
+                &ident.name,
+                names.iter().map(String::as_str),
+                format!("declare it in the schema: `event {}`", ident.name),
+            ),
+        );
         None
+    }
+
+    /// The event's slot and the window's length, both checked (and both
+    /// reported) before either fails.
+    fn event_within(
+        &mut self,
+        event: &Ident,
+        window: Option<&Expr>,
+        scope: &Scope,
+    ) -> Option<(u32, Option<Window>)> {
+        let window = self.optional_window(window, scope);
+        let ev = self.event(event)?;
+        Some((ev, window.ok()?))
     }
 
     pub(super) fn aggregate(
@@ -36,33 +51,21 @@ impl Checker {
         window: Option<&Expr>,
         scope: &Scope,
     ) -> Option<Typed> {
-        let window = self.optional_window(window, scope);
-        let ev = self.event(event)?;
-        let window = window.ok()?;
+        let (ev, window) = self.event_within(event, window, scope)?;
         let props = self.schema.events.get(ev as usize)?.props.clone();
         let prop = match property {
             Some(p) => match props.iter().position(|f| f.name == p.name) {
                 Some(i) => Some((i as u32, props.get(i)?.ty.clone(), p)),
                 None => {
-                    let mut d = Diagnostic::error(
+                    let names: Vec<&str> = props.iter().map(|f| f.name.as_str()).collect();
+                    self.report(no_property(
                         Code::UnknownProperty,
-                        p.span,
-                        format!("`{}` has no property `{}`", event.name, p.name),
-                    )
-                    .with_label("not a property of this event");
-                    d = match did_you_mean(&p.name, props.iter().map(|f| f.name.as_str())) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None if props.is_empty() => d.with_help(format!(
-                            "`{}` has no properties; declare them in the schema: `event {} {{ {}: number }}`",
-                            event.name, event.name, p.name
-                        )),
-                        None => d.with_help(format!(
-                            "the properties of `{}` are {}",
-                            event.name,
-                            props.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
-                        )),
-                    };
-                    self.report(d);
+                        &event.name,
+                        p,
+                        &names,
+                        "not a property of this event",
+                        "number",
+                    ));
                     return None;
                 }
             },
@@ -146,9 +149,7 @@ impl Checker {
         window: Option<&Expr>,
         scope: &Scope,
     ) -> Option<Typed> {
-        let window = self.optional_window(window, scope);
-        let ev = self.event(event)?;
-        let window = window.ok()?;
+        let (ev, window) = self.event_within(event, window, scope)?;
         if count < 1 {
             self.report(
                 Diagnostic::error(
@@ -173,4 +174,32 @@ impl Checker {
             },
         )
     }
+}
+
+/// `event` has no property `prop` (a `code` error labelled `label`): the
+/// property of `props` it may be a slip for, or how to declare one, of the
+/// type `example`.
+pub(in crate::check) fn no_property(
+    code: Code,
+    event: &str,
+    prop: &Ident,
+    props: &[&str],
+    label: &str,
+    example: &str,
+) -> Diagnostic {
+    let otherwise = if props.is_empty() {
+        format!(
+            "`{event}` has no properties; declare them in the schema: `event {event} {{ {}: {example} }}`",
+            prop.name
+        )
+    } else {
+        format!("the properties of `{event}` are {}", props.join(", "))
+    };
+    Diagnostic::error(
+        code,
+        prop.span,
+        format!("`{event}` has no property `{}`", prop.name),
+    )
+    .with_label(label)
+    .with_suggestion(&prop.name, props.iter().copied(), otherwise)
 }

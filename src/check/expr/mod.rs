@@ -15,6 +15,7 @@ mod events;
 mod narrow;
 mod paths;
 
+pub(super) use events::no_property;
 pub(super) use narrow::Scope;
 pub(super) use narrow::{key, strip};
 
@@ -47,6 +48,18 @@ impl Checker {
         self.check_expr(e, &Scope::default())
     }
 
+    /// A root expression that must be of type `want` (`message` says so
+    /// when it is not).
+    pub(in crate::check) fn root_of_type(
+        &mut self,
+        e: &Expr,
+        want: &Type,
+        message: &str,
+    ) -> Option<PExpr> {
+        let t = self.check_root(e)?;
+        self.expect_type(&t, want, e, message).then_some(t.expr)
+    }
+
     pub(super) fn check_expr(&mut self, e: &Expr, scope: &Scope) -> Option<Typed> {
         let mut t = self.check_kind(e, scope)?;
         if let Type::Optional(inner) = &t.ty {
@@ -58,6 +71,20 @@ impl Checker {
     }
 
     /// A value that must be present (optional values need a guard or default).
+    /// Both operands checked with `check` (each reports its own errors
+    /// before either fails).
+    pub(super) fn operands(
+        &mut self,
+        a: &Expr,
+        b: &Expr,
+        scope: &Scope,
+        check: fn(&mut Checker, &Expr, &Scope) -> Option<Typed>,
+    ) -> Option<(Typed, Typed)> {
+        let ta = check(self, a, scope);
+        let tb = check(self, b, scope);
+        Some((ta?, tb?))
+    }
+
     pub(super) fn value(&mut self, e: &Expr, scope: &Scope) -> Option<Typed> {
         let t = self.check_expr(e, scope)?;
         if t.ty.is_optional() {
@@ -144,6 +171,18 @@ impl Checker {
             Diagnostic::error(Code::TypeMismatch, span_expr.span, message)
                 .with_label(label)
                 .with_help(help),
+        );
+    }
+
+    /// A type mismatch where `e`, of type `found`, is not what `needs` (a
+    /// sentence such as "`contains` needs a list on the left") asks for.
+    pub(super) fn needs(&mut self, e: &Expr, found: &Type, needs: String, help: String) {
+        let found = self.schema.a_type(found);
+        self.mismatch(
+            e,
+            format!("{needs}, found {found}"),
+            format!("this is {found}"),
+            help,
         );
     }
 

@@ -28,22 +28,32 @@ impl Scope {
     /// After `A` in `A and B`: every `x is present` conjunct of `A` makes `x`
     /// known present in `B`.
     pub(in crate::check) fn narrow_present(&mut self, e: &Expr) {
-        for c in strip(e).conjuncts() {
-            match &strip(c).kind {
-                ExprKind::IsPresent(x) => self.narrowed.push(key(x)),
-                ExprKind::And(..) => self.narrow_present(strip(c)),
-                _ => {}
-            }
-        }
+        self.narrow(e, true);
     }
 
     /// After `A` in `A or B`: every `x is missing` disjunct of `A` makes `x`
     /// known present in `B`.
     pub(in crate::check) fn narrow_missing(&mut self, e: &Expr) {
-        for d in strip(e).disjuncts() {
-            match &strip(d).kind {
-                ExprKind::IsMissing(x) => self.narrowed.push(key(x)),
-                ExprKind::Or(..) => self.narrow_missing(strip(d)),
+        self.narrow(e, false);
+    }
+
+    /// The operands of `A`'s top-level `and` chain (`held`: `A` holds) or
+    /// `or` chain (`A` failed), nested chains included, that make a value
+    /// known present.
+    fn narrow(&mut self, e: &Expr, held: bool) {
+        let parts = if held {
+            strip(e).conjuncts()
+        } else {
+            strip(e).disjuncts()
+        };
+        for p in parts {
+            match (&strip(p).kind, held) {
+                (ExprKind::IsPresent(x), true) | (ExprKind::IsMissing(x), false) => {
+                    self.narrowed.push(key(x))
+                }
+                (ExprKind::And(..), true) | (ExprKind::Or(..), false) => {
+                    self.narrow(strip(p), held)
+                }
                 _ => {}
             }
         }

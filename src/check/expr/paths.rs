@@ -3,7 +3,7 @@
 
 use super::{typed, Scope, Typed};
 use crate::check::{Checker, NameKind};
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{Expr as PExpr, Type};
 use crate::syntax::ast::{Expr, ExprKind, Ident};
 
@@ -102,20 +102,22 @@ impl Checker {
         if let Some(ev) = scope.event.and_then(|e| self.schema.events.get(e as usize)) {
             candidates.extend(ev.props.iter().map(|p| p.name.clone()));
         }
-        let mut d = Diagnostic::error(
-            Code::UnknownName,
-            first.span,
-            format!("unknown name `{}`", first.name),
-        )
-        .with_label("not an attribute, segment or metric");
-        d = match did_you_mean(&first.name, candidates.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!(
-                "declare it in the schema (`{0}: string`) or define it (`segment {0} = …`)",
-                first.name
-            )),
-        };
-        self.report(d);
+        self.report(
+            Diagnostic::error(
+                Code::UnknownName,
+                first.span,
+                format!("unknown name `{}`", first.name),
+            )
+            .with_label("not an attribute, segment or metric")
+            .with_suggestion(
+                &first.name,
+                candidates.iter().map(String::as_str),
+                format!(
+                    "declare it in the schema (`{0}: string`) or define it (`segment {0} = …`)",
+                    first.name
+                ),
+            ),
+        );
         None
     }
 
@@ -173,24 +175,21 @@ impl Checker {
             };
             let fields = self.schema.records.get(record as usize)?.clone();
             let Some(index) = fields.iter().position(|f| f.name == field.name) else {
-                let mut d = Diagnostic::error(
-                    Code::UnknownField,
-                    field.span,
-                    format!("`{prefix}` has no field `{}`", field.name),
-                )
-                .with_label("not a field of this record");
-                d = match did_you_mean(&field.name, fields.iter().map(|f| f.name.as_str())) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!(
-                        "the fields of `{prefix}` are {}",
-                        fields
-                            .iter()
-                            .map(|f| f.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                };
-                self.report(d);
+                let names = fields.iter().map(|f| f.name.as_str());
+                let all = names.clone().collect::<Vec<_>>().join(", ");
+                self.report(
+                    Diagnostic::error(
+                        Code::UnknownField,
+                        field.span,
+                        format!("`{prefix}` has no field `{}`", field.name),
+                    )
+                    .with_label("not a field of this record")
+                    .with_suggestion(
+                        &field.name,
+                        names,
+                        format!("the fields of `{prefix}` are {all}"),
+                    ),
+                );
                 return None;
             };
             let ty = fields.get(index)?.ty.clone();

@@ -1,12 +1,8 @@
 //! The division lint: a divisor that may be zero, unless it is a non-zero
 //! constant, never zero by definition, or guarded before the division.
 
-use super::{run, warnings};
+use super::{after, rule, run, warnings};
 use crate::diagnostic::{Code, Diagnostic};
-
-fn rule(when: &str) -> String {
-    format!("rule r {{ when {when} send email \"m\" cooldown 1 day }}")
-}
 
 /// The division warnings of a ruleset.
 fn divisions(text: &str) -> Vec<Diagnostic> {
@@ -79,21 +75,18 @@ fn guards_reach_with_values_segments_and_metrics() {
         1
     );
     // A metric is followed where it is used, with the guards of that place.
-    assert!(divisions(&format!(
-        "metric per_seat = mrr / seats\n{}",
-        rule("seats > 0 and per_seat > 10")
+    assert!(divisions(&after(
+        "metric per_seat = mrr / seats",
+        "seats > 0 and per_seat > 10"
     ))
     .is_empty());
-    let found = divisions(&format!(
-        "metric per_seat = mrr / seats\n{}",
-        rule("per_seat > 10")
-    ));
+    let found = divisions(&after("metric per_seat = mrr / seats", "per_seat > 10"));
     assert_eq!(found.len(), 1);
     assert!(found[0].related[0].1.contains("`per_seat` is used here"));
     // A guard in a segment counts.
-    assert!(divisions(&format!(
-        "segment seated = seats > 0\n{}",
-        rule("seated and mrr / seats > 10")
+    assert!(divisions(&after(
+        "segment seated = seats > 0",
+        "seated and mrr / seats > 10"
     ))
     .is_empty());
     // Reported once, however many rules use it.

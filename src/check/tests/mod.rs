@@ -42,13 +42,7 @@ policy {
 
 /// Checks `BASE` followed by `text`; the text must parse.
 fn run(text: &str) -> (Option<Program>, Vec<Diagnostic>) {
-    let source = format!("{BASE}{text}");
-    let (ast, parse_diags) = parse_file(FileId(0), &source);
-    assert!(
-        parse_diags.iter().all(|d| !d.is_error()),
-        "does not parse: {parse_diags:?}"
-    );
-    check(&[(FileId(0), &ast)])
+    check_alone(&format!("{BASE}{text}"))
 }
 
 /// Checks `text` alone, without `BASE`.
@@ -59,6 +53,16 @@ fn check_alone(text: &str) -> (Option<Program>, Vec<Diagnostic>) {
         "does not parse: {parse_diags:?}"
     );
     check(&[(FileId(0), &ast)])
+}
+
+/// A rule `r` with this condition.
+fn rule(when: &str) -> String {
+    format!("rule r {{ when {when} send email \"m\" cooldown 1 day }}")
+}
+
+/// The definitions `defs`, then a rule `r` with the condition `when`.
+fn after(defs: &str, when: &str) -> String {
+    format!("{defs}\n{}", rule(when))
 }
 
 /// The program of a ruleset that must check without errors.

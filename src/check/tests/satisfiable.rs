@@ -2,7 +2,7 @@
 //! segments, on numbers, times, durations, strings, enums, bools, presence
 //! and event counts, and no warning on satisfiable look-alikes.
 
-use super::check_alone;
+use super::{after, check_alone, rule};
 use crate::diagnostic::{Code, Diagnostic};
 
 /// A schema with every kind of value, and a policy with an activity.
@@ -35,9 +35,12 @@ fn never(text: &str) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// A rule with this condition.
-fn rule(when: &str) -> String {
-    format!("rule r {{ when {when} send email \"m\" cooldown 1 day }}")
+/// The one never-holds warning of a rule with the condition `when` after
+/// the definitions `defs`.
+fn once(defs: &str, when: &str) -> Diagnostic {
+    let mut found = never(&after(defs, when));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found.remove(0)
 }
 
 /// The one warning of a rule with this condition.
@@ -134,11 +137,10 @@ fn presence() {
     );
     impossible("signed_up_at is missing");
     // `x is missing and x > 3`: the comparison needs a value.
-    let found = never(&format!(
-        "segment big = company.size is present and company.size > 3\n{}",
-        rule("company.size is missing and big")
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
+    once(
+        "segment big = company.size is present and company.size > 3",
+        "company.size is missing and big",
+    );
 }
 
 #[test]
@@ -161,24 +163,19 @@ fn events_and_sent_messages_in_windows() {
 #[test]
 fn through_segments() {
     // The rule's own conjunct against a segment's.
-    let found = never(&format!(
-        "segment trial = plan == \"trial\"\n{}",
-        rule("trial and plan == \"pro\"")
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    assert!(found[0].message.contains("cannot both hold"), "{found:#?}");
-    assert!(found[0].related[0].1.contains("through segment `trial`"));
+    let d = once(
+        "segment trial = plan == \"trial\"",
+        "trial and plan == \"pro\"",
+    );
+    assert!(d.message.contains("cannot both hold"), "{d:#?}");
+    assert!(d.related[0].1.contains("through segment `trial`"));
     // Conjuncts spread over two segments.
-    let found = never(&format!(
-        "segment big = mrr > 1000\nsegment small = mrr < 10\n{}",
-        rule("big and small")
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
+    once(
+        "segment big = mrr > 1000\nsegment small = mrr < 10",
+        "big and small",
+    );
     // A rule using an impossible segment: the segment and the rule.
-    let found = never(&format!(
-        "segment odd = mrr > 10 and mrr < 5\n{}",
-        rule("odd and vip")
-    ));
+    let found = never(&after("segment odd = mrr > 10 and mrr < 5", "odd and vip"));
     let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(
         messages,
@@ -188,24 +185,19 @@ fn through_segments() {
         ]
     );
     // A negated segment.
-    let found = never(&format!(
-        "segment trial = plan == \"trial\"\n{}",
-        rule("not trial and plan == \"trial\"")
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
+    once(
+        "segment trial = plan == \"trial\"",
+        "not trial and plan == \"trial\"",
+    );
 }
 
 #[test]
 fn metrics_are_expanded() {
-    let found = never(&format!(
-        "metric gap = seats - company_seats\nmetric company_seats = 10\n{}",
-        rule("gap >= 0 and seats < 10")
-    ));
-    assert_eq!(found.len(), 1, "{found:#?}");
-    let found = never(&format!(
-        "metric gap = seats - 10\n{}",
-        rule("gap >= 0 and seats < 11")
-    ));
+    once(
+        "metric gap = seats - company_seats\nmetric company_seats = 10",
+        "gap >= 0 and seats < 10",
+    );
+    let found = never(&after("metric gap = seats - 10", "gap >= 0 and seats < 11"));
     assert!(found.is_empty(), "{found:#?}");
 }
 

@@ -17,28 +17,6 @@ fn division_gives_a_number() {
 }
 
 #[test]
-fn comparing_different_types_is_refused() {
-    assert_eq!(errors("segment s = mrr == \"x\""), [Code::TypeMismatch]);
-    assert_eq!(errors("segment s = signed_up_at > 3"), [Code::TypeMismatch]);
-}
-
-#[test]
-fn enum_literals_must_be_members() {
-    program("segment s = plan == \"pro\"");
-    assert_eq!(
-        errors("segment s = plan == \"gold\""),
-        [Code::UnknownEnumValue]
-    );
-    program("segment s = plan in [\"trial\", \"pro\"]");
-}
-
-#[test]
-fn a_segment_is_a_condition_and_a_metric_is_not() {
-    assert_eq!(errors("segment s = mrr"), [Code::TypeMismatch]);
-    assert_eq!(errors("metric m = mrr > 1"), [Code::TypeMismatch]);
-}
-
-#[test]
 fn builtins_take_the_types_of_the_table() {
     let p = program(
         "metric a = lower(first_name ?? \"\")\nmetric b = len(tags_list)\nmetric c = max(seats, 1)\n\
@@ -73,31 +51,32 @@ fn aggregates_have_their_types() {
 }
 
 #[test]
-fn numeric_aggregates_need_a_numeric_property() {
-    assert_eq!(
-        errors("metric m = sum(watched.title)"),
-        [Code::TypeMismatch]
-    );
+fn ill_typed_definitions_are_refused() {
+    for (text, code) in [
+        // Comparing different types.
+        ("segment s = mrr == \"x\"", Code::TypeMismatch),
+        ("segment s = signed_up_at > 3", Code::TypeMismatch),
+        // Enum literals must be members.
+        ("segment s = plan == \"gold\"", Code::UnknownEnumValue),
+        // A segment is a condition and a metric is not.
+        ("segment s = mrr", Code::TypeMismatch),
+        ("metric m = mrr > 1", Code::TypeMismatch),
+        // Numeric aggregates need a numeric property.
+        ("metric m = sum(watched.title)", Code::TypeMismatch),
+        // An event is not a value.
+        ("segment s = logged_in", Code::EventAsValue),
+        // Time windows need a time and a duration.
+        ("segment s = mrr within 7 days", Code::TypeMismatch),
+        // At least zero times.
+        ("segment s = logged_in at least 0 times", Code::BadCount),
+    ] {
+        assert_eq!(errors(text), [code], "{text}");
+    }
 }
 
 #[test]
-fn an_event_is_not_a_value() {
-    assert_eq!(errors("segment s = logged_in"), [Code::EventAsValue]);
-}
-
-#[test]
-fn time_windows_need_a_time_and_a_duration() {
+fn well_typed_look_alikes_check() {
+    program("segment s = plan == \"pro\"");
+    program("segment s = plan in [\"trial\", \"pro\"]");
     program("segment s = signed_up_at within 7 days and signed_up_at older than 1 day");
-    assert_eq!(
-        errors("segment s = mrr within 7 days"),
-        [Code::TypeMismatch]
-    );
-}
-
-#[test]
-fn at_least_zero_times_is_refused() {
-    assert_eq!(
-        errors("segment s = logged_in at least 0 times"),
-        [Code::BadCount]
-    );
 }

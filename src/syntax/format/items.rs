@@ -4,48 +4,23 @@
 use super::{Lines, Role, MAX_WHEN_WIDTH};
 use crate::source::Span;
 use crate::syntax::ast::*;
-use crate::syntax::canonical::{duration, expr, goal, string};
+use crate::syntax::canonical::{clock, duration, expr, goal, names, policy_clause, string};
 
 pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
     match item {
         Item::Schema(schema) => {
-            b.push(
-                Role::Item { block: true },
-                0,
-                0,
-                "schema {".to_string(),
-                schema.span.start,
-                schema.keyword.end,
-            );
-            let mut first = true;
-            for entry in &schema.entries {
-                let span = entry.span();
-                let text = match entry {
-                    SchemaEntry::Attribute(f) => field_text(f),
-                    SchemaEntry::Event(e) if e.props.is_empty() => format!("event {}", e.name.name),
-                    SchemaEntry::Event(e) => {
-                        format!("event {} {}", e.name.name, fields_text(&e.props))
-                    }
-                };
-                b.entry(&mut first, text, span.start, span.end);
-            }
-            b.close(schema.span, schema.entries.is_empty());
+            let entries = schema
+                .entries
+                .iter()
+                .map(|e| (schema_entry_text(e), e.span()));
+            entry_block(b, "schema", schema.span, schema.keyword, entries);
         }
         Item::Policy(policy) => {
-            b.push(
-                Role::Item { block: true },
-                0,
-                0,
-                "policy {".to_string(),
-                policy.span.start,
-                policy.keyword.end,
-            );
-            let mut first = true;
-            for clause in &policy.clauses {
-                let text = policy_clause_text(&clause.kind);
-                b.entry(&mut first, text, clause.span.start, clause.span.end);
-            }
-            b.close(policy.span, policy.clauses.is_empty());
+            let clauses = policy
+                .clauses
+                .iter()
+                .map(|c| (policy_clause(&c.kind), c.span));
+            entry_block(b, "policy", policy.span, policy.keyword, clauses);
         }
         Item::Segment(d) | Item::Metric(d) => {
             let keyword = if matches!(item, Item::Segment(_)) {
@@ -53,14 +28,8 @@ pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
             } else {
                 "metric"
             };
-            b.push(
-                Role::Item { block: false },
-                0,
-                0,
-                format!("{keyword} {} = {}", d.name.name, expr(&d.expr)),
-                d.span.start,
-                d.span.end,
-            );
+            let text = format!("{keyword} {} = {}", d.name.name, expr(&d.expr));
+            b.item(false, text, d.span.start, d.span.end);
         }
         Item::Suppress(s) => {
             let mut text = format!("suppress {} when {}", s.name.name, expr(&s.when));
@@ -71,24 +40,11 @@ pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
                 Some(SuppressScope::Tag(t)) => text.push_str(&format!(" for tag {}", t.name)),
                 None => {}
             }
-            b.push(
-                Role::Item { block: false },
-                0,
-                0,
-                text,
-                s.span.start,
-                s.span.end,
-            );
+            b.item(false, text, s.span.start, s.span.end);
         }
         Item::Rule(rule) => {
-            b.push(
-                Role::Item { block: true },
-                0,
-                0,
-                format!("rule {} {{", rule.name.name),
-                rule.span.start,
-                rule.name.span.end,
-            );
+            let text = format!("rule {} {{", rule.name.name);
+            b.item(true, text, rule.span.start, rule.name.span.end);
             let mut first = true;
             for clause in &rule.clauses {
                 rule_clause_lines(b, &mut first, clause);
@@ -98,11 +54,30 @@ pub(super) fn item_lines(b: &mut Lines<'_>, item: &Item) {
     }
 }
 
-fn names(list: &[Ident]) -> String {
-    list.iter()
-        .map(|i| i.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A block of one-line entries (`schema { … }`, `policy { … }`).
+fn entry_block(
+    b: &mut Lines<'_>,
+    keyword: &str,
+    span: Span,
+    keyword_span: Span,
+    entries: impl Iterator<Item = (String, Span)>,
+) {
+    b.item(true, format!("{keyword} {{"), span.start, keyword_span.end);
+    let mut first = true;
+    for (text, at) in entries {
+        b.entry(&mut first, text, at.start, at.end);
+    }
+    // `first` is still true when there was no entry.
+    b.close(span, first);
+}
+
+/// `name: type` or `event name [{ properties }]`.
+fn schema_entry_text(entry: &SchemaEntry) -> String {
+    match entry {
+        SchemaEntry::Attribute(f) => field_text(f),
+        SchemaEntry::Event(e) if e.props.is_empty() => format!("event {}", e.name.name),
+        SchemaEntry::Event(e) => format!("event {} {}", e.name.name, fields_text(&e.props)),
+    }
 }
 
 fn field_text(f: &FieldDecl) -> String {
@@ -130,55 +105,6 @@ fn type_text(t: &TypeExpr) -> String {
         TypeKind::List(elem) => format!("list<{}>", type_text(elem)),
         TypeKind::Record(fields) => fields_text(fields),
         TypeKind::Optional(inner) => format!("{}?", type_text(inner)),
-    }
-}
-
-fn clock(c: &ClockLit) -> String {
-    format!("{:02}:{:02}", c.hour, c.minute)
-}
-
-fn policy_clause_text(kind: &PolicyClauseKind) -> String {
-    match kind {
-        PolicyClauseKind::Channels(list) => format!("channels {}", names(list)),
-        PolicyClauseKind::Activity(e) => format!("activity {}", expr(e)),
-        PolicyClauseKind::Timezone(e) => format!("timezone {}", expr(e)),
-        PolicyClauseKind::QuietHours { from, to, channels } => {
-            let mut text = format!("quiet hours {} to {}", clock(from), clock(to));
-            if !channels.is_empty() {
-                text.push_str(" for ");
-                text.push_str(&names(channels));
-            }
-            text
-        }
-        PolicyClauseKind::Cap {
-            count,
-            channel,
-            per,
-            bare_unit,
-            tag,
-            ..
-        } => {
-            let mut text = format!("at most {count}");
-            if let Some(c) = channel {
-                text.push(' ');
-                text.push_str(&c.name);
-            }
-            text.push_str(if *count == 1 { " message" } else { " messages" });
-            if let Some(t) = tag {
-                text.push_str(" tagged ");
-                text.push_str(&t.name);
-            }
-            text.push_str(" per ");
-            if *bare_unit {
-                text.push_str(&per.unit_text);
-            } else {
-                text.push_str(&duration(per));
-            }
-            text
-        }
-        PolicyClauseKind::Consent { channel, when } => {
-            format!("consent {} when {}", channel.name, expr(when))
-        }
     }
 }
 

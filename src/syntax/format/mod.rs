@@ -171,6 +171,12 @@ impl Lines<'_> {
         });
     }
 
+    /// The first line of a top-level item: a whole one-line item, or the
+    /// opening line of a block.
+    fn item(&mut self, block: bool, text: String, anchor: usize, end: usize) {
+        self.push(Role::Item { block }, 0, 0, text, anchor, end);
+    }
+
     /// One line of a block: the first one gets no blank line before it.
     fn entry(&mut self, first: &mut bool, text: String, anchor: usize, end: usize) {
         self.push(Role::Entry { first: *first }, 2, 2, text, anchor, end);

@@ -10,6 +10,10 @@ fn fmt(text: &str) -> String {
 }
 
 /// Formats and checks that formatting again changes nothing.
+fn formats_as(text: &str, expected: &str) {
+    assert_eq!(fmt_stable(text), expected);
+}
+
 fn fmt_stable(text: &str) -> String {
     let once = fmt(text);
     assert_eq!(fmt(&once), once, "not idempotent, from:\n{text}");
@@ -116,153 +120,138 @@ fn empty_and_comment_only_files() {
 
 #[test]
 fn schema_types_are_canonical() {
-    let out = fmt_stable(
+    formats_as(
         "schema { a:int b : list < string >? c:{x:string,y:\"p\"|\"q\"?} d: \"a\"|\"b\"\n\
-             event e event f {} event g { p: number q: string? } }",
+         event e event f {} event g { p: number q: string? } }",
+        "schema {\n  a: int\n  b: list<string>?\n  c: { x: string, y: \"p\" | \"q\"? }\n  d: \"a\" | \"b\"\n  \
+         event e\n  event f\n  event g { p: number, q: string? }\n}\n",
     );
-    assert_eq!(
-            out,
-            "schema {\n  a: int\n  b: list<string>?\n  c: { x: string, y: \"p\" | \"q\"? }\n  d: \"a\" | \"b\"\n  \
-             event e\n  event f\n  event g { p: number, q: string? }\n}\n"
-        );
 }
 
 #[test]
 fn policy_clauses_are_canonical() {
-    let out = fmt_stable(
-            "policy { channels a ,b,c activity x??y timezone \"UTC\" quiet hours 9:05 to 7:00 \
-             quiet hours 21:00 to 08:00 for a,b at most 1 messages per day at most 2 a message per 7d \
-             at most 3 messages per 1 week at most 4 messages per days }",
-        );
-    assert_eq!(
-            out,
-            "policy {\n  channels a, b, c\n  activity x ?? y\n  timezone \"UTC\"\n  quiet hours 09:05 to 07:00\n  \
-             quiet hours 21:00 to 08:00 for a, b\n  at most 1 message per day\n  at most 2 a messages per 7d\n  \
-             at most 3 messages per 1 week\n  at most 4 messages per days\n}\n"
-        );
+    formats_as(
+        "policy { channels a ,b,c activity x??y timezone \"UTC\" quiet hours 9:05 to 7:00 \
+         quiet hours 21:00 to 08:00 for a,b at most 1 messages per day at most 2 a message per 7d \
+         at most 3 messages per 1 week at most 4 messages per days }",
+        "policy {\n  channels a, b, c\n  activity x ?? y\n  timezone \"UTC\"\n  quiet hours 09:05 to 07:00\n  \
+         quiet hours 21:00 to 08:00 for a, b\n  at most 1 message per day\n  at most 2 a messages per 7d\n  \
+         at most 3 messages per 1 week\n  at most 4 messages per days\n}\n",
+    );
 }
 
 #[test]
 fn goal_clauses_are_canonical() {
-    let out = fmt_stable(
+    formats_as(
         "rule r { when a send push \"m\" goal   watched  where minutes>=5 and (big) within 2d }\n\
          rule s { when a send push \"n\" goal logged_in within 14 days }",
-    );
-    assert_eq!(
-        out,
         "rule r {\n  when a\n  send push \"m\"\n  goal watched where minutes >= 5 and (big) within 2d\n}\n\n\
-         rule s {\n  when a\n  send push \"n\"\n  goal logged_in within 14 days\n}\n"
+         rule s {\n  when a\n  send push \"n\"\n  goal logged_in within 14 days\n}\n",
     );
 }
 
 #[test]
 fn rule_clauses_keep_their_order() {
-    let out = fmt_stable(
+    formats_as(
         "rule r { holdout 2.5% cooldown 2w priority -3 send push \"m\" with {a:1,b:x??\"y\"} \
-             when a tags x,y describe \"d \\\"q\\\"\" }",
+         when a tags x,y describe \"d \\\"q\\\"\" }",
+        "rule r {\n  holdout 2.5%\n  cooldown 2w\n  priority -3\n  send push \"m\" with { a: 1, b: x ?? \"y\" }\n  \
+         when a\n  tags x, y\n  describe \"d \\\"q\\\"\"\n}\n",
     );
-    assert_eq!(
-            out,
-            "rule r {\n  holdout 2.5%\n  cooldown 2w\n  priority -3\n  send push \"m\" with { a: 1, b: x ?? \"y\" }\n  \
-             when a\n  tags x, y\n  describe \"d \\\"q\\\"\"\n}\n"
-        );
 }
 
 #[test]
 fn variants_print_as_a_block() {
-    let out =
-        fmt_stable("rule r {\n  send email { \"a\" 50% \"b\" 50% } with { n: 1 }\n  when x\n}\n");
-    assert_eq!(
-        out,
-        "rule r {\n  send email {\n    \"a\" 50%\n    \"b\" 50%\n  } with { n: 1 }\n  when x\n}\n"
+    formats_as(
+        "rule r {\n  send email { \"a\" 50% \"b\" 50% } with { n: 1 }\n  when x\n}\n",
+        "rule r {\n  send email {\n    \"a\" 50%\n    \"b\" 50%\n  } with { n: 1 }\n  when x\n}\n",
     );
-    let out = fmt_stable("rule r {\n  send email {\"a\" 60%, \"b\" 40%,}\n}\n");
-    assert_eq!(
-        out,
-        "rule r {\n  send email {\n    \"a\" 60%\n    \"b\" 40%\n  }\n}\n"
+    formats_as(
+        "rule r {\n  send email {\"a\" 60%, \"b\" 40%,}\n}\n",
+        "rule r {\n  send email {\n    \"a\" 60%\n    \"b\" 40%\n  }\n}\n",
     );
 }
 
 #[test]
 fn when_with_three_conjuncts_breaks() {
-    let out = fmt_stable("rule r {\n  when a and (b or c) and not d\n}\n");
-    assert_eq!(
-        out,
-        "rule r {\n  when a\n   and (b or c)\n   and not d\n}\n"
+    formats_as(
+        "rule r {\n  when a and (b or c) and not d\n}\n",
+        "rule r {\n  when a\n   and (b or c)\n   and not d\n}\n",
     );
 }
 
 #[test]
 fn when_with_two_short_conjuncts_stays_on_one_line() {
-    let out = fmt_stable("rule r {\n  when a\n   and b\n}\n");
-    assert_eq!(out, "rule r {\n  when a and b\n}\n");
+    formats_as(
+        "rule r {\n  when a\n   and b\n}\n",
+        "rule r {\n  when a and b\n}\n",
+    );
     // Parentheses make one conjunct; nested chains never break.
-    let out = fmt_stable("rule r {\n  when (a and b and c)\n}\n");
-    assert_eq!(out, "rule r {\n  when (a and b and c)\n}\n");
+    formats_as(
+        "rule r {\n  when (a and b and c)\n}\n",
+        "rule r {\n  when (a and b and c)\n}\n",
+    );
 }
 
 #[test]
 fn long_two_conjunct_when_breaks() {
     let a = "a_very_long_attribute_name_number_one == \"some fairly long value\"";
     let b = "another_long_attribute_name >= 12345";
-    let out = fmt_stable(&format!("rule r {{\n  when {a} and {b}\n}}\n"));
-    assert_eq!(out, format!("rule r {{\n  when {a}\n   and {b}\n}}\n"));
+    formats_as(
+        &format!("rule r {{\n  when {a} and {b}\n}}\n"),
+        &format!("rule r {{\n  when {a}\n   and {b}\n}}\n"),
+    );
     // Exactly 80 columns stays on one line.
     let c = "x".repeat(80 - "  when a and ".len());
-    let out = fmt_stable(&format!("rule r {{\n  when a and {c}\n}}\n"));
-    assert_eq!(out, format!("rule r {{\n  when a and {c}\n}}\n"));
+    formats_as(
+        &format!("rule r {{\n  when a and {c}\n}}\n"),
+        &format!("rule r {{\n  when a and {c}\n}}\n"),
+    );
 }
 
 #[test]
 fn or_chains_break_with_or_aligned_under_when() {
-    let out = fmt_stable("rule r {\n  when a or b and c or d\n}\n");
-    assert_eq!(out, "rule r {\n  when a\n    or b and c\n    or d\n}\n");
-    let out = fmt_stable("rule r {\n  when a or b\n}\n");
-    assert_eq!(out, "rule r {\n  when a or b\n}\n");
+    formats_as(
+        "rule r {\n  when a or b and c or d\n}\n",
+        "rule r {\n  when a\n    or b and c\n    or d\n}\n",
+    );
+    formats_as(
+        "rule r {\n  when a or b\n}\n",
+        "rule r {\n  when a or b\n}\n",
+    );
 }
 
 #[test]
 fn one_line_items() {
-    let out = fmt_stable(
-            "segment  s=a\nmetric m = count( e where p==1 within 7 days )\nsuppress x when a or b for channel email\n\
-             suppress y when c for tag t\nsuppress z when d\n",
-        );
-    assert_eq!(
-            out,
-            "segment s = a\nmetric m = count(e where p == 1 within 7 days)\n\
-             suppress x when a or b for channel email\nsuppress y when c for tag t\nsuppress z when d\n"
-        );
+    formats_as(
+        "segment  s=a\nmetric m = count( e where p==1 within 7 days )\nsuppress x when a or b for channel email\n\
+         suppress y when c for tag t\nsuppress z when d\n",
+        "segment s = a\nmetric m = count(e where p == 1 within 7 days)\n\
+         suppress x when a or b for channel email\nsuppress y when c for tag t\nsuppress z when d\n",
+    );
 }
 
 #[test]
 fn blank_lines_between_items() {
     // One-line items together stay together; a blank line in the source
     // (however many) becomes one; block items always get one.
-    let out = fmt_stable("\n\nsegment a = 1\nsegment b = 2\n\n\n\nsegment c = 3\nrule r {\n  when a\n}\nsegment d = 4\n\n\n");
-    assert_eq!(
-        out,
-        "segment a = 1\nsegment b = 2\n\nsegment c = 3\n\nrule r {\n  when a\n}\n\nsegment d = 4\n"
-    );
-    let out = fmt_stable("schema { a: int }\npolicy { channels email }\nsegment a = 1");
-    assert_eq!(
-        out,
-        "schema {\n  a: int\n}\n\npolicy {\n  channels email\n}\n\nsegment a = 1\n"
+    formats_as("\n\nsegment a = 1\nsegment b = 2\n\n\n\nsegment c = 3\nrule r {\n  when a\n}\nsegment d = 4\n\n\n", "segment a = 1\nsegment b = 2\n\nsegment c = 3\n\nrule r {\n  when a\n}\n\nsegment d = 4\n");
+    formats_as(
+        "schema { a: int }\npolicy { channels email }\nsegment a = 1",
+        "schema {\n  a: int\n}\n\npolicy {\n  channels email\n}\n\nsegment a = 1\n",
     );
 }
 
 #[test]
 fn blank_lines_inside_blocks() {
-    let out = fmt_stable("rule r {\n\n\n  when a\n\n\n\n  send e \"m\"\n  priority 1\n\n}\n");
-    assert_eq!(
-        out,
-        "rule r {\n  when a\n\n  send e \"m\"\n  priority 1\n}\n"
+    formats_as(
+        "rule r {\n\n\n  when a\n\n\n\n  send e \"m\"\n  priority 1\n\n}\n",
+        "rule r {\n  when a\n\n  send e \"m\"\n  priority 1\n}\n",
     );
     // No blank lines inside a broken `when` or a variants block.
-    let out =
-        fmt_stable("rule r {\n  when a\n\n and b\n\n and c\n  send e {\n\n \"x\" 100%\n\n }\n}\n");
-    assert_eq!(
-        out,
-        "rule r {\n  when a\n   and b\n   and c\n  send e {\n    \"x\" 100%\n  }\n}\n"
+    formats_as(
+        "rule r {\n  when a\n\n and b\n\n and c\n  send e {\n\n \"x\" 100%\n\n }\n}\n",
+        "rule r {\n  when a\n   and b\n   and c\n  send e {\n    \"x\" 100%\n  }\n}\n",
     );
 }
 
@@ -270,26 +259,21 @@ fn blank_lines_inside_blocks() {
 fn leading_and_trailing_comments() {
     let src = "# file header\n\n# about a\nsegment a = 1   # one\n# about r\nrule r { # the rule\n  # the condition\n  when a and b and c # c\n  \
                    # about b\n   and d\n  send e { # variants\n    # first\n    \"x\" 50%\n    \"y\" 50% # second\n  } # after\n}\n";
-    let out = fmt_stable(src);
-    assert_eq!(
-            out,
-            "# file header\n\n# about a\nsegment a = 1  # one\n\n# about r\nrule r {  # the rule\n  # the condition\n  when a\n   and b\n   and c  # c\n  \
-             # about b\n   and d\n  send e {  # variants\n    # first\n    \"x\" 50%\n    \"y\" 50%  # second\n  }  # after\n}\n"
-        );
+    formats_as(
+        src,
+        "# file header\n\n# about a\nsegment a = 1  # one\n\n# about r\nrule r {  # the rule\n  # the condition\n  when a\n   and b\n   and c  # c\n  \
+         # about b\n   and d\n  send e {  # variants\n    # first\n    \"x\" 50%\n    \"y\" 50%  # second\n  }  # after\n}\n",
+    );
 }
 
 #[test]
 fn comments_at_the_end_of_blocks_and_file() {
     let src = "rule r {\n  when a\n\n  # disabled:\n  # priority 3\n\n}\nschema {\n  a: int\n  # more later\n}\n\n# the end\n";
-    let out = fmt_stable(src);
-    assert_eq!(
-            out,
-            "rule r {\n  when a\n\n  # disabled:\n  # priority 3\n}\n\nschema {\n  a: int\n  # more later\n}\n\n# the end\n"
-        );
+    formats_as(src, "rule r {\n  when a\n\n  # disabled:\n  # priority 3\n}\n\nschema {\n  a: int\n  # more later\n}\n\n# the end\n");
     // An empty block keeps its comments inside.
-    assert_eq!(
-        fmt_stable("rule r { # hdr\n# nothing yet\n}\n"),
-        "rule r {  # hdr\n  # nothing yet\n}\n"
+    formats_as(
+        "rule r { # hdr\n# nothing yet\n}\n",
+        "rule r {  # hdr\n  # nothing yet\n}\n",
     );
 }
 
@@ -298,15 +282,12 @@ fn comments_never_move_to_another_item() {
     // A comment inside a one-line item written over several lines stays
     // with that item, before it.
     let src = "segment a = x and\n  # why y\n  y\nsegment b = z\n";
-    assert_eq!(
-        fmt_stable(src),
-        "# why y\nsegment a = x and y\nsegment b = z\n"
-    );
+    formats_as(src, "# why y\nsegment a = x and y\nsegment b = z\n");
     // A comment after an item, before the next one, leads the next one.
     let src = "segment a = x\n# about b\nsegment b = z\n";
-    assert_eq!(fmt_stable(src), src);
+    formats_as(src, src);
     let src = "segment a = x\n# about a, really\n\nsegment b = z\n";
-    assert_eq!(fmt_stable(src), src);
+    formats_as(src, src);
 }
 
 #[test]
@@ -314,18 +295,18 @@ fn two_trailing_comments_on_one_line() {
     // The joined `when` has two trailing comments: the first stays, the
     // second goes before the line.
     let src = "rule r {\n  when a # first\n    and b # second\n  send e \"m\"\n}\n";
-    assert_eq!(
-        fmt_stable(src),
-        "rule r {\n  # second\n  when a and b  # first\n  send e \"m\"\n}\n"
+    formats_as(
+        src,
+        "rule r {\n  # second\n  when a and b  # first\n  send e \"m\"\n}\n",
     );
     let src = "segment s = 1 + # one\n  2 # two\n";
-    assert_eq!(fmt_stable(src), "# two\nsegment s = 1 + 2  # one\n");
+    formats_as(src, "# two\nsegment s = 1 + 2  # one\n");
 }
 
 #[test]
 fn hash_inside_strings_is_not_a_comment() {
     let src = "rule r {\n  send e \"#1\" with { t: \"a # b\" }  # real\n}\n";
-    assert_eq!(fmt_stable(src), src);
+    formats_as(src, src);
     let comments = scan_comments(src);
     assert_eq!(comments.len(), 1);
     assert_eq!(comments.first().map(|c| c.text.as_str()), Some("# real"));
@@ -334,7 +315,7 @@ fn hash_inside_strings_is_not_a_comment() {
 #[test]
 fn comment_text_is_trimmed_at_the_end_only() {
     let src = "#   indented text   \t\r\nsegment a = 1 #x  \r\n";
-    assert_eq!(fmt_stable(src), "#   indented text\nsegment a = 1  #x\n");
+    formats_as(src, "#   indented text\nsegment a = 1  #x\n");
 }
 
 #[test]
@@ -348,8 +329,8 @@ fn blank_line_detection() {
 #[test]
 fn version_1_1_policy_and_delivery_clauses() {
     let text = "policy {\n channels email,push,sms\n consent   sms when sms_opt_in??false\n at most 1 email message tagged digest per 7days\n at most 2 messages tagged digest per week\n}\nrule r {\n when true\n send sms or  push\n or email \"m\"\n deliver at 9:05 on mon,thu\n cooldown 1 day\n}\nrule v {\n when true\n send email or push {\"a\" 50% \"b\" 50%}\n cooldown 1 day\n}\n";
-    assert_eq!(
-        fmt_stable(text),
-        "policy {\n  channels email, push, sms\n  consent sms when sms_opt_in ?? false\n  at most 1 email message tagged digest per 7 days\n  at most 2 messages tagged digest per week\n}\n\nrule r {\n  when true\n  send sms or push or email \"m\"\n  deliver at 09:05 on mon, thu\n  cooldown 1 day\n}\n\nrule v {\n  when true\n  send email or push {\n    \"a\" 50%\n    \"b\" 50%\n  }\n  cooldown 1 day\n}\n"
+    formats_as(
+        text,
+        "policy {\n  channels email, push, sms\n  consent sms when sms_opt_in ?? false\n  at most 1 email message tagged digest per 7 days\n  at most 2 messages tagged digest per week\n}\n\nrule r {\n  when true\n  send sms or push or email \"m\"\n  deliver at 09:05 on mon, thu\n  cooldown 1 day\n}\n\nrule v {\n  when true\n  send email or push {\n    \"a\" 50%\n    \"b\" 50%\n  }\n  cooldown 1 day\n}\n",
     );
 }

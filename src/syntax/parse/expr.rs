@@ -5,7 +5,7 @@
 use pest::iterators::{Pair, Pairs};
 
 use super::{is_token, next, next_content, Builder, Conv, Stop};
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::builtins;
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -147,6 +147,26 @@ impl Builder {
             }
             None => Ok(None),
         }
+    }
+
+    /// Takes `p` into `filter` or `window` when it is a `where` condition or
+    /// a window (as after an aggregate's event or a goal's), and gives it
+    /// back otherwise.
+    pub(super) fn filter_or_window<'i>(
+        &mut self,
+        p: Pair<'i, Rule>,
+        filter: &mut Option<Expr>,
+        window: &mut Option<Box<Expr>>,
+    ) -> Conv<Option<Pair<'i, Rule>>> {
+        match p.as_rule() {
+            Rule::where_cond => {
+                let cond = next_content(&mut p.into_inner(), "where")?;
+                *filter = Some(self.expr(cond)?);
+            }
+            Rule::window => *window = self.window(Some(p))?,
+            _ => return Ok(Some(p)),
+        }
+        Ok(None)
     }
 
     pub(super) fn predicate(&mut self, pair: Pair<'_, Rule>) -> Conv<Expr> {
@@ -314,13 +334,8 @@ impl Builder {
         let mut filter = None;
         let mut window = None;
         for p in inner {
-            match p.as_rule() {
-                Rule::where_cond => {
-                    let cond = next_content(&mut p.into_inner(), "where")?;
-                    filter = Some(self.expr(cond)?);
-                }
-                Rule::window => window = self.window(Some(p))?,
-                _ => args.push(self.expr(p)?),
+            if let Some(arg) = self.filter_or_window(p, &mut filter, &mut window)? {
+                args.push(self.expr(arg)?);
             }
         }
         let name = func.name.as_str();
@@ -383,16 +398,17 @@ impl Builder {
     pub(super) fn unknown_function(&mut self, func: &Ident) {
         let name = func.name.as_str();
         let names = builtins::names();
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::UnknownFunction,
             func.span,
             format!("unknown function `{name}`"),
         )
-        .with_label("not a built-in function");
-        d = match did_you_mean(name, names.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("the functions are {}", and_list(&names))),
-        };
+        .with_label("not a built-in function")
+        .with_suggestion(
+            name,
+            names.iter().copied(),
+            format!("the functions are {}", and_list(&names)),
+        );
         self.diags.push(d);
     }
 

@@ -11,10 +11,17 @@ use crate::syntax::grammar::Rule;
 use crate::syntax::Span;
 
 impl Builder {
-    pub(super) fn schema(&mut self, pair: Pair<'_, Rule>) -> Conv<SchemaBlock> {
+    /// A block item (`schema { … }`, `policy { … }`): its span, its
+    /// keyword's span, and the pairs inside.
+    fn block<'i>(&mut self, pair: Pair<'i, Rule>) -> Conv<(Span, Span, Pairs<'i, Rule>)> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let keyword = self.span(&next(&mut inner, "schema keyword")?);
+        let keyword = self.span(&next(&mut inner, "block keyword")?);
+        Ok((span, keyword, inner))
+    }
+
+    pub(super) fn schema(&mut self, pair: Pair<'_, Rule>) -> Conv<SchemaBlock> {
+        let (span, keyword, inner) = self.block(pair)?;
         let mut entries = Vec::new();
         for p in inner {
             match p.as_rule() {
@@ -104,9 +111,7 @@ impl Builder {
     }
 
     pub(super) fn policy(&mut self, pair: Pair<'_, Rule>) -> Conv<PolicyBlock> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let keyword = self.span(&next(&mut inner, "policy keyword")?);
+        let (span, keyword, inner) = self.block(pair)?;
         let mut clauses = Vec::new();
         for p in inner {
             let cspan = self.span(&p);
@@ -196,11 +201,21 @@ impl Builder {
         })
     }
 
-    pub(super) fn definition(&mut self, pair: Pair<'_, Rule>) -> Conv<Definition> {
+    /// An item that is a name and an expression (`segment N = E`,
+    /// `suppress N when E`): its span, the two, and the pairs after them.
+    fn named_expr<'i>(
+        &mut self,
+        pair: Pair<'i, Rule>,
+    ) -> Conv<(Span, Ident, Expr, Pairs<'i, Rule>)> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let name = self.ident(next_content(&mut inner, "definition name")?);
-        let expr = self.expr(next_content(&mut inner, "definition expression")?)?;
+        let name = self.ident(next_content(&mut inner, "item name")?);
+        let expr = self.expr(next_content(&mut inner, "item expression")?)?;
+        Ok((span, name, expr, inner))
+    }
+
+    pub(super) fn definition(&mut self, pair: Pair<'_, Rule>) -> Conv<Definition> {
+        let (span, name, expr, _) = self.named_expr(pair)?;
         Ok(Definition { name, expr, span })
     }
 
@@ -319,13 +334,11 @@ impl Builder {
         let mut filter = None;
         let mut within = None;
         for p in parts {
-            match p.as_rule() {
-                Rule::where_cond => {
-                    let cond = next_content(&mut p.into_inner(), "goal where")?;
-                    filter = Some(self.expr(cond)?);
-                }
-                Rule::window => within = self.window(Some(p))?,
-                _ => return Err(Stop::Shape("goal clause")),
+            if self
+                .filter_or_window(p, &mut filter, &mut within)?
+                .is_some()
+            {
+                return Err(Stop::Shape("goal clause"));
             }
         }
         if within.is_none() {
@@ -373,10 +386,7 @@ impl Builder {
     }
 
     pub(super) fn suppress(&mut self, pair: Pair<'_, Rule>) -> Conv<SuppressDef> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let name = self.ident(next_content(&mut inner, "suppression name")?);
-        let when = self.expr(next_content(&mut inner, "suppression condition")?)?;
+        let (span, name, when, mut inner) = self.named_expr(pair)?;
         let scope = match inner.find(|p| p.as_rule() == Rule::suppress_scope) {
             Some(scope) => {
                 let kind = next_content(&mut scope.into_inner(), "scope")?;
