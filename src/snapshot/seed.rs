@@ -471,37 +471,28 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(match self.ty.required() {
-            Type::String => Value::Str(Arc::from(v)),
-            Type::Time => match parse_time(v) {
-                Some(t) => Value::Time(t),
-                None => {
-                    let expected = self.expected();
-                    let found = found_str(v);
-                    self.problem(ProblemKind::BadTime { expected, found })
-                }
-            },
-            Type::Duration => match parse_duration(v) {
-                Some(d) => Value::Duration(d),
-                None => {
-                    let expected = self.expected();
-                    let found = found_str(v);
-                    self.problem(ProblemKind::BadDuration { expected, found })
-                }
-            },
+        let ty = self.ty.required();
+        let read = match ty {
+            Type::String => return Ok(Value::Str(Arc::from(v))),
+            Type::Time => parse_time(v).map(Value::Time),
+            Type::Duration => parse_duration(v).map(Value::Duration),
             Type::Enum(id) => {
                 let members = self.schema.enums.get(*id as usize);
-                match members.and_then(|m| m.iter().position(|x| x == v)) {
-                    Some(i) => Value::Enum(*id, i as u32),
-                    None => {
-                        let expected = self.expected();
-                        let found = found_str(v);
-                        self.problem(ProblemKind::UnknownEnumValue { expected, found })
-                    }
-                }
+                let index = members.and_then(|m| m.iter().position(|x| x == v));
+                index.map(|i| Value::Enum(*id, i as u32))
             }
-            _ => self.mismatch(found_str(v)),
-        })
+            _ => return Ok(self.mismatch(found_str(v))),
+        };
+        if let Some(value) = read {
+            return Ok(value);
+        }
+        // A string of the right type that does not spell a value of it.
+        let (expected, found) = (self.expected(), found_str(v));
+        Ok(self.problem(match ty {
+            Type::Time => ProblemKind::BadTime { expected, found },
+            Type::Duration => ProblemKind::BadDuration { expected, found },
+            _ => ProblemKind::UnknownEnumValue { expected, found },
+        }))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
