@@ -27,11 +27,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. The plain run: evaluate and serialize on the workers, write NDJSON
     //    in input order, hash the input for the manifest.
-    let batch =
-        Batch::new(Evaluate::new(ruleset.clone(), now).map(Encoded::from)).options(Options {
-            hash_inputs: true,
-            ..Options::default()
-        });
+    let batch = Batch::new(Evaluate::new(ruleset.clone(), now).map(Encoded::from))
+        .options(Options { hash_inputs: true });
     let mut out = NdjsonWriter::new(std::io::sink());
     let summary = batch.run(Input::open(&file)?, &mut out)?;
     let manifest = Manifest::new(&ruleset, now, vec![summary], out.counts(), started);

@@ -93,6 +93,8 @@ fn run_case(root: &Path, case: &Case) -> String {
     let first: Vec<String> = stderr
         .lines()
         .filter(|l| !l.trim().is_empty())
+        // The run time of `nudge eval`'s summary changes from run to run.
+        .filter(|l| !l.ends_with("customers/s"))
         .take(4)
         .map(|l| l.chars().take(160).collect())
         .collect();
@@ -145,6 +147,25 @@ fn eval_case(name: &'static str, file: &'static str, content: Vec<u8>) -> Case {
             file,
         ]),
     }
+}
+
+/// [`eval_case`] with the summary on stderr (no `--quiet`).
+fn eval_summary_case(name: &'static str, file: &'static str, content: Vec<u8>) -> Case {
+    let mut case = eval_case(name, file, content);
+    case.args.retain(|a| a != "--quiet");
+    case
+}
+
+/// A YAML "billion laughs": nine levels of aliases, each nine times the last.
+fn yaml_alias_bomb() -> Vec<u8> {
+    let mut text =
+        String::from("a0: &a0 [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    for i in 1..9 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(",");
+        text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    text.push_str("id: x\n");
+    text.into_bytes()
 }
 
 fn explain_case(name: &'static str, file: &'static str, content: Vec<u8>, extra: &[&str]) -> Case {
@@ -270,6 +291,27 @@ fn cases() -> Vec<Case> {
         eval_case("eval_duplicate_ids", "in.ndjson", format!("{good}\n{good}\n").into_bytes()),
         eval_case("eval_json_array_of_numbers", "in.json", b"[1, 2]".to_vec()),
         eval_case("eval_byte_order_mark", "in.ndjson", [b"\xEF\xBB\xBF".as_slice(), format!("{good}\n").as_bytes()].concat()),
+        eval_case("eval_byte_order_mark_yaml", "in.yaml", [b"\xEF\xBB\xBF".as_slice(), b"id: a\nplan: pro\n"].concat()),
+        eval_case("eval_byte_order_mark_json_array", "in.json", [b"\xEF\xBB\xBF[".as_slice(), good.as_bytes(), b"]"].concat()),
+        eval_summary_case("eval_blank_lines_counted", "in.ndjson", format!("\n{good}\n  \t\n\n").into_bytes()),
+        eval_summary_case("eval_unknown_keys_named", "in.ndjson", format!("{}\n", good.replacen("{", "{\"shoe_size\": 44, \"hat\": 1, ", 1)).into_bytes()),
+        eval_summary_case("eval_wrong_type_summary", "in.ndjson", format!("{}\n", good.replacen("\"seats_paid\":1", "\"seats_paid\":\"one\"", 1)).into_bytes()),
+        eval_summary_case("eval_bad_timestamp_summary", "in.ndjson", format!("{}\n", good.replacen("2026-08-31T02:12:12Z", "yesterday", 1)).into_bytes()),
+        eval_case("eval_json_not_an_object", "in.ndjson", b"not json\n".to_vec()),
+        eval_case("eval_json_unquoted_null", "in.ndjson", b"{\"id\": \"a\", \"churned_at\": nul}\n".to_vec()),
+        eval_case("eval_json_python_literals", "in.ndjson", b"{\"id\": \"a\", \"vip\": True}\n".to_vec()),
+        eval_case("eval_json_single_quotes", "in.ndjson", b"{'id': 'a'}\n".to_vec()),
+        eval_case("eval_json_trailing_comma", "in.ndjson", b"{\"id\": \"a\", \"seats_paid\": 1,}\n".to_vec()),
+        eval_case("eval_json_missing_comma", "in.ndjson", b"{\"id\": \"a\" \"seats_paid\": 1}\n".to_vec()),
+        eval_case("eval_json_missing_colon", "in.ndjson", b"{\"id\" \"a\"}\n".to_vec()),
+        eval_case("eval_json_two_objects_on_a_line", "in.ndjson", b"{\"id\": \"a\"} {\"id\": \"b\"}\n".to_vec()),
+        eval_case("eval_json_unclosed_object", "in.ndjson", b"{\"id\": \"a\", \"company\": {\"name\": \"A\"}\n".to_vec()),
+        eval_case("eval_json_bad_escape", "in.ndjson", b"{\"id\": \"a\\q\"}\n".to_vec()),
+        eval_case("eval_json_leading_zero", "in.ndjson", b"{\"id\": \"a\", \"seats_paid\": 01}\n".to_vec()),
+        eval_case("eval_json_array_syntax", "in.json", b"[\n  {\"id\": \"a\"},\n  {id: \"b\"}\n]\n".to_vec()),
+        eval_case("eval_yaml_not_a_mapping", "in.yaml", b"id: a\n---\n- 1\n- 2\n---\njust text\n".to_vec()),
+        eval_case("eval_yaml_alias_bomb", "in.yaml", yaml_alias_bomb()),
+        eval_case("eval_yaml_alias_loop", "in.yaml", b"id: &a [*a]\n".to_vec()),
         Case { name: "eval_missing_snapshot_file", files: vec![File::BundledRules], args: args(&["eval", "--rules", "rules", "--quiet", "--snapshots", "nowhere.ndjson"]) },
         Case { name: "eval_bad_now", files: vec![File::BundledRules], args: args(&["eval", "--rules", "rules", "--now", "tomorrow", "--snapshots", "-"]) },
         Case { name: "eval_threads_0", files: vec![File::BundledRules], args: args(&["eval", "--rules", "rules", "--threads", "0", "--snapshots", "-"]) },
@@ -281,6 +323,10 @@ fn cases() -> Vec<Case> {
         explain_case("explain_not_utf8_line", "c.ndjson", [b"{\"id\": \"\xFF\"}\n".as_slice(), format!("{good}\n").as_bytes()].concat(), &[]),
         explain_case("explain_empty_file", "c.ndjson", Vec::new(), &[]),
         explain_case("explain_not_json", "c.json", b"customer".to_vec(), &[]),
+        explain_case("explain_byte_order_mark", "c.ndjson", [b"\xEF\xBB\xBF".as_slice(), format!("{good}\n").as_bytes()].concat(), &[]),
+        explain_case("explain_byte_order_mark_yaml", "c.yaml", [b"\xEF\xBB\xBF".as_slice(), b"id: a\nplan: pro\n"].concat(), &[]),
+        explain_case("explain_bad_lines_then_a_customer", "c.ndjson", [b"{id: \"x\"}\n\xFF\n".as_slice(), format!("{good}\n").as_bytes()].concat(), &[]),
+        explain_case("explain_yaml_alias_bomb", "c.yaml", yaml_alias_bomb(), &[]),
         // ------------------------------------------------------------- test
         test_case("test_yaml_syntax_error", "now: 2026-11-23T09:00:00Z\ncases:\n  - name: x\n   customer: {}\n".into()),
         test_case("test_unknown_rule", "now: 2026-11-23T09:00:00Z\ncases:\n  - name: unknown rule\n    customer: { id: t1, plan: trial }\n    expect: { no_such_rule: send }\n".into()),

@@ -97,6 +97,12 @@ fn rejected_lines_are_reported_counted_and_the_rest_evaluated() {
     assert_eq!(m["rejected"][0]["line"], 6);
     assert_eq!(m["now"], NOW);
     assert_eq!(m["unknown_keys"], 2);
+    // Unknown keys are named (an attribute, an event), with counts.
+    assert_eq!(
+        m["unknown_key_names"],
+        serde_json::json!([{"key": "crm_score", "count": 1}, {"key": "events.clicked", "count": 1}])
+    );
+    assert_eq!(m["blank_lines"], 1);
     assert_eq!(m["inputs"][0]["records"], 5);
     assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(m["decisions"].as_u64().unwrap() as usize, decisions.len());
@@ -433,4 +439,130 @@ fn decisions_and_manifest_are_committed_together() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Blank and whitespace-only lines are skipped, counted in the summary and
+/// the manifest, and are not rejected lines (exit 0), as in the server's
+/// batch route.
+#[test]
+fn blank_lines_are_skipped_and_counted() {
+    let dir = temp_dir("blank");
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let first = customers.lines().next().unwrap();
+    let second = customers.lines().nth(1).unwrap();
+    let input = dir.join("in.ndjson");
+    std::fs::write(&input, format!("\n{first}\n  \t \r\n{second}\n\n")).unwrap();
+    let manifest = dir.join("m.json");
+    let o = eval(&[
+        "--snapshots",
+        input.to_str().unwrap(),
+        "--manifest",
+        manifest.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("0 rejected lines, 3 blank lines skipped,"),
+        "{stderr}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(m["customers"], 2);
+    assert_eq!(m["blank_lines"], 3);
+    assert_eq!(m["inputs"][0]["blank_lines"], 3);
+    assert_eq!(m["rejected_lines"], 0);
+}
+
+fn explain(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_nudge"))
+        .arg("explain")
+        .args(["--rules", "tests/fixtures/arbitration", "--now", NOW])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A UTF-8 byte-order mark at the start of a snapshot file (NDJSON, a JSON
+/// array, YAML) is skipped by `nudge eval` and `nudge explain` alike.
+#[test]
+fn byte_order_marks_are_skipped_in_every_snapshot_format() {
+    let dir = temp_dir("bom");
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let first = customers.lines().next().unwrap();
+    let value: serde_json::Value = serde_json::from_str(first).unwrap();
+    let yaml = serde_yaml::to_string(&value).unwrap();
+    let files = [
+        ("bom.ndjson", format!("\u{feff}{first}\n")),
+        ("bom.json", format!("\u{feff}[{first}]")),
+        ("one.json", format!("\u{feff}{first}")),
+        ("bom.yaml", format!("\u{feff}{yaml}")),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap();
+        let o = explain(&["--customer", path]);
+        let stdout = String::from_utf8(o.stdout).unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(stdout.starts_with("customer new at"), "{name}: {stdout}");
+        if name == "one.json" {
+            continue; // `nudge eval` reads `.json` files as arrays
+        }
+        let o = eval(&["--snapshots", path, "--quiet"]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            String::from_utf8(o.stdout)
+                .unwrap()
+                .contains("\"customer\":\"new\""),
+            "{name}"
+        );
+    }
+}
+
+/// `nudge explain` reports a line that is not UTF-8 (or not a customer)
+/// with file:line and goes on with the next ones.
+#[test]
+fn explain_reports_a_bad_line_and_goes_on() {
+    let dir = temp_dir("explain-bad-line");
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let first = customers.lines().next().unwrap();
+    let second = customers.lines().nth(1).unwrap();
+    let path = dir.join("c.ndjson");
+    let mut bytes = b"{\"id\": \"\xff\"}\nnot json\n".to_vec();
+    bytes.extend_from_slice(format!("{first}\n").as_bytes());
+    bytes.extend_from_slice(b"\xFF\n");
+    bytes.extend_from_slice(format!("{second}\n").as_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let name = path.to_str().unwrap();
+    let o = explain(&["--customer", name]);
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(String::from_utf8(o.stdout)
+        .unwrap()
+        .starts_with("customer new at"));
+    let reported: Vec<&str> = stderr.lines().collect();
+    assert_eq!(reported.len(), 2, "{stderr}");
+    assert_eq!(reported[0], format!("{name}:1: not valid UTF-8"));
+    assert!(reported[1].starts_with(&format!("{name}:2: ")), "{stderr}");
+    // With --id, every bad line before the customer is reported.
+    let o = explain(&["--customer", name, "--id", "stale"]);
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(String::from_utf8(o.stdout)
+        .unwrap()
+        .starts_with("customer stale at"));
+    assert!(
+        stderr.contains(&format!("{name}:4: not valid UTF-8")),
+        "{stderr}"
+    );
 }

@@ -488,7 +488,9 @@ fn routes_and_errors() {
         .as_str()
         .unwrap()
         .contains("plan"));
-    assert_eq!(lines[3]["line"], 4);
+    // A blank line is skipped, as by `nudge eval`: not evaluated, not an
+    // error, and still answered by a line so positions keep matching.
+    assert_eq!(lines[3], json!({"line": 4, "skipped": "blank line"}));
     assert_eq!(outcome(&lines[4], "welcome")["customer"], "b5");
 
     // batch with explain, and a bad query.
@@ -925,4 +927,213 @@ fn deeply_nested_rules_reload_or_are_refused_without_taking_the_server_down() {
         &json!({"customer": newcomer("after-deep"), "now": NOW}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// How a connection the client keeps open ends: `true` when the server
+/// closes it (end of stream or reset), `false` when it is still open after
+/// `limit` (a hang guard, far above the timeouts under test).
+fn closed_by_server(stream: &mut TcpStream, limit: Duration) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let start = Instant::now();
+    let mut buf = [0u8; 1024];
+    while start.elapsed() < limit {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+/// Sends a request head one byte at a time, 10 bytes a second, never
+/// finishing it; returns once the server has closed the connection (or
+/// after `limit`).
+fn trickle(addr: SocketAddr, limit: Duration) -> bool {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+        .iter()
+        .chain(std::iter::repeat(&b'x'));
+    let start = Instant::now();
+    let mut buf = [0u8; 64];
+    for byte in head {
+        if start.elapsed() > limit {
+            return false;
+        }
+        if stream.write_all(&[*byte]).is_err() {
+            return true;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+}
+
+/// Slowloris: connections that send nothing, or trickle a request head,
+/// are closed once `--header-timeout` has passed; a kept-alive connection
+/// is closed after `--idle-timeout` without a request; meanwhile another
+/// client's requests all succeed.
+#[test]
+fn idle_and_trickling_connections_are_closed_while_others_are_served() {
+    let server = Server::start(
+        "slowloris",
+        &[
+            "--header-timeout",
+            "1s",
+            "--idle-timeout",
+            "1500ms",
+            "--max-connections",
+            "100",
+        ],
+    );
+    let limit = Duration::from_secs(30);
+    let addr = server.addr;
+    let mut idle: Vec<TcpStream> = (0..20).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let tricklers: Vec<_> = (0..10)
+        .map(|_| std::thread::spawn(move || trickle(addr, limit)))
+        .collect();
+    let client = std::thread::spawn(move || {
+        (0..20)
+            .map(|i| {
+                let body = json!({"customer": newcomer(&format!("k{i}")), "now": NOW});
+                let r = request(
+                    addr,
+                    "POST",
+                    "/v1/evaluate",
+                    &[("Content-Type", "application/json")],
+                    body.to_string().as_bytes(),
+                );
+                std::thread::sleep(Duration::from_millis(50));
+                r.status
+            })
+            .collect::<Vec<u16>>()
+    });
+    // A kept-alive connection: two requests, then silence.
+    let mut kept = TcpStream::connect(addr).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    for _ in 0..2 {
+        kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let n = kept.read(&mut buf).unwrap();
+        assert!(
+            buf[..n].starts_with(b"HTTP/1.1 200"),
+            "{:?}",
+            String::from_utf8_lossy(&buf[..n])
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    for stream in &mut idle {
+        assert!(
+            closed_by_server(stream, limit),
+            "an idle connection is still open"
+        );
+    }
+    for t in tricklers {
+        assert!(t.join().unwrap(), "a trickling connection is still open");
+    }
+    assert!(
+        closed_by_server(&mut kept, limit),
+        "the kept-alive connection is still open"
+    );
+    let statuses = client.join().unwrap();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+
+    let text = server.get("/metrics").body;
+    assert_eq!(
+        metric(
+            &text,
+            "nudge_http_connections_closed_total{reason=\"header_timeout\"}"
+        ),
+        30.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "nudge_http_connections_closed_total{reason=\"idle_timeout\"}"
+        ),
+        1.0
+    );
+    // Only the connection asking for the metrics is left open (the last
+    // client connection may take a moment to be counted as closed).
+    server.wait_until("the other connections to close", limit, || {
+        metric(&server.get("/metrics").body, "nudge_http_connections_open") == 1.0
+    });
+}
+
+/// Shutdown does not wait for connections that are not answering a
+/// request: with a header timeout of 10 minutes and a grace period of over
+/// a minute, idle and half-sent connections would otherwise hold it.
+#[test]
+fn sigterm_closes_idle_connections_at_once() {
+    let mut server = Server::start(
+        "shutdown-idle",
+        &[
+            "--header-timeout",
+            "10m",
+            "--idle-timeout",
+            "10m",
+            "--timeout",
+            "60s",
+        ],
+    );
+    let mut idle: Vec<TcpStream> = (0..10)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    let mut half = TcpStream::connect(server.addr).unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHo").unwrap();
+    let mut kept = TcpStream::connect(server.addr).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = kept.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    std::thread::sleep(Duration::from_millis(200));
+
+    server.signal("TERM");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "idle connections held the shutdown\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}\n{}", server.log());
+    for stream in idle.iter_mut().chain([&mut half, &mut kept]) {
+        assert!(closed_by_server(stream, Duration::from_secs(5)));
+    }
 }

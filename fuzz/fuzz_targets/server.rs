@@ -42,6 +42,9 @@ fn app() -> axum::Router {
                 .unwrap_or_else(|e| panic!("{e}")),
             max_body: MAX_BODY,
             timeout: Duration::from_secs(5),
+            header_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 16,
             token: None,
             watch: false,
         };

@@ -10,7 +10,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chrono::{DateTime, Utc};
-use nudge::batch::{Batch, Encoded, Evaluate, Step};
+use nudge::batch::{Batch, Encoded, Evaluate, Line, Step};
 use nudge::{Decision, Evaluation, Ruleset};
 
 /// One decision of one input line, with its record serialized exactly as
@@ -55,6 +55,10 @@ pub fn evaluate_lines(
     Ok(batch
         .lines(lines)
         .into_iter()
+        .filter_map(|line| match line {
+            Line::Record(processed) => Some(processed),
+            Line::Blank(_) => None,
+        })
         .map(|processed| LineResult {
             line: processed.line,
             result: processed

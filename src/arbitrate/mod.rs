@@ -55,6 +55,7 @@ pub fn evaluate(
                 suppressions,
                 problems: Vec::new(),
                 unknown_keys: snapshot.unknown_keys,
+                unknown_key_names: snapshot.unknown_key_names.clone(),
             }
         }
     }
@@ -99,6 +100,7 @@ fn invalid_snapshot(
         suppressions: Vec::new(),
         problems: invalid.problems.iter().map(ToString::to_string).collect(),
         unknown_keys: 0,
+        unknown_key_names: crate::snapshot::UnknownKeyNames::default(),
     }
 }
 

@@ -218,6 +218,10 @@ impl Block {
     }
 }
 
+/// The UTF-8 byte-order mark some editors write at the start of a file:
+/// skipped before the first record of every input.
+pub const BOM: &str = "\u{feff}";
+
 /// Bytes per block: large enough to keep the cores busy, small enough that
 /// memory stays flat (a few blocks are in flight).
 const BLOCK: usize = 4 << 20;
@@ -276,6 +280,14 @@ pub(crate) fn read_blocks(
                 }
             }
         }
+        if next_line == 1 {
+            // A UTF-8 byte-order mark before the first line is not part of it.
+            if let Some(rest) = data.strip_prefix(BOM.as_bytes()) {
+                let len = rest.len();
+                data.copy_within(BOM.len().., 0);
+                data.truncate(len);
+            }
+        }
         if data.is_empty() {
             break;
         }
@@ -315,6 +327,29 @@ mod tests {
                 (3, b"b\r".to_vec()),
                 (4, b"c".to_vec())
             ]
+        );
+        let digest = crate::digest::hex(&hasher.unwrap().finalize());
+        assert_eq!(digest, crate::digest::hex(&Sha256::digest(text.as_bytes())));
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_line_is_skipped_but_hashed() {
+        let text = "\u{feff}a\n\u{feff}b\n";
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let (_recycle_tx, recycle_rx) = std::sync::mpsc::channel();
+        let mut reader: Box<dyn Read + Send> = Box::new(text.as_bytes());
+        let hasher = read_blocks(&mut *reader, true, &mut None, &tx, &recycle_rx).unwrap();
+        drop(tx);
+        let block = rx.recv().unwrap().unwrap();
+        let lines: Vec<(u64, Vec<u8>)> = block
+            .lines()
+            .into_iter()
+            .map(|(n, l)| (n, l.to_vec()))
+            .collect();
+        // Only the first line's mark goes; a mark inside the file is data.
+        assert_eq!(
+            lines,
+            [(1, b"a".to_vec()), (2, "\u{feff}b".as_bytes().to_vec())]
         );
         let digest = crate::digest::hex(&hasher.unwrap().finalize());
         assert_eq!(digest, crate::digest::hex(&Sha256::digest(text.as_bytes())));

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::reject::Rejected;
 use crate::decision::{Evaluation, Outcome};
 use crate::history::HistoryFile;
+use crate::snapshot::UnknownKeyNames;
 use crate::value::format_time;
 use crate::Ruleset;
 
@@ -31,6 +32,8 @@ pub struct Counts {
     pub outcomes: [u64; Outcome::ALL.len()],
     /// Snapshot keys not in the schema (ignored).
     pub unknown_keys: u64,
+    /// The first of them by name, with counts.
+    pub unknown_key_names: UnknownKeyNames,
     /// Warnings on decisions.
     pub warnings: u64,
 }
@@ -43,6 +46,7 @@ impl Counts {
             invalid: u64::from(evaluation.is_invalid()),
             decisions: evaluation.decisions.len() as u64,
             unknown_keys: u64::from(evaluation.unknown_keys),
+            unknown_key_names: evaluation.unknown_key_names.clone(),
             ..Counts::default()
         };
         for d in &evaluation.decisions {
@@ -65,6 +69,7 @@ impl Counts {
             *n += m;
         }
         self.unknown_keys += other.unknown_keys;
+        self.unknown_key_names.merge(&other.unknown_key_names);
         self.warnings += other.warnings;
     }
 
@@ -93,6 +98,8 @@ pub struct InputSummary {
     pub rejected: u64,
     /// Of those, records whose customer id was already seen in the run.
     pub duplicates: u64,
+    /// Blank lines (empty or whitespace only), skipped.
+    pub blank_lines: u64,
     /// The first rejected records (at most [`MAX_REJECTED_KEPT`]).
     #[serde(skip)]
     pub rejections: Vec<Rejected>,
@@ -138,8 +145,13 @@ pub struct Manifest {
     pub duplicate_ids: u64,
     /// The first rejected lines (at most 1000), with why.
     pub rejected: Vec<RejectedLine>,
+    /// Blank lines (empty or whitespace only) skipped, over all inputs.
+    pub blank_lines: u64,
     /// Snapshot keys not in the schema (ignored).
     pub unknown_keys: u64,
+    /// The first of them by name (at most [`UnknownKeyNames::MAX`]), with
+    /// how often each was met.
+    pub unknown_key_names: UnknownKeyNames,
     /// Warnings on decisions.
     pub warnings: u64,
     /// When the run started.
@@ -174,6 +186,7 @@ impl Manifest {
             now: format_time(now.timestamp_micros()),
             rejected_lines: inputs.iter().map(|i| i.rejected).sum(),
             duplicate_ids: inputs.iter().map(|i| i.duplicates).sum(),
+            blank_lines: inputs.iter().map(|i| i.blank_lines).sum(),
             rejected,
             inputs,
             history: Vec::new(),
@@ -185,6 +198,7 @@ impl Manifest {
                 .map(|o| (o.as_str().to_string(), counts.outcome(*o)))
                 .collect(),
             unknown_keys: counts.unknown_keys,
+            unknown_key_names: counts.unknown_key_names.clone(),
             warnings: counts.warnings,
             started_at: format_time(started_at.timestamp_micros()),
             finished_at: format_time(Utc::now().timestamp_micros()),

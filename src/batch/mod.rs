@@ -30,7 +30,8 @@
 //! Records that are not customers are [`Rejected`] values (where, and a
 //! typed [`Rejection`]); they are counted, the first
 //! [`MAX_REJECTED_KEPT`] are kept in the summary, the sink sees each, and
-//! the run goes on.
+//! the run goes on. Blank lines (empty or whitespace only) are skipped and
+//! counted ([`InputSummary::blank_lines`]), by every caller alike.
 //!
 //! Callers that bring their own framing (the server reads an HTTP body;
 //! a Python binding has Arrow string arrays) skip the reader and call
@@ -61,7 +62,10 @@
 //! let summary = batch.run(Input::from_lines("memory", lines), &mut sink)?;
 //! assert_eq!((summary.records, summary.rejected), (2, 1));
 //! assert_eq!(sink.outputs[0].1.decisions.len(), 1);
-//! assert_eq!(sink.rejected[0].to_string(), "memory:2: expected ident (column 2)");
+//! assert_eq!(
+//!     sink.rejected[0].to_string(),
+//!     "memory:2: line is not a JSON object: expected `{` at column 1, found `not`"
+//! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -79,7 +83,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use sha2::Digest;
 
-pub use input::{Format, Input, Progress, Record};
+pub use input::{Format, Input, Progress, Record, BOM};
 pub use manifest::{Counts, InputSummary, Manifest, RejectedLine, MAX_REJECTED_KEPT};
 pub use reject::{Rejected, Rejection, Unit};
 pub use sink::{Collect, Discard, Encoded, NdjsonWriter, Sink};
@@ -87,25 +91,24 @@ pub use step::{Evaluate, Map, Step};
 pub use unique::UniqueCustomers;
 
 use crate::decision::Evaluation;
-use crate::snapshot::RejectedInput;
 
 /// How a run treats its input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
     /// Compute each input's SHA-256 (for a manifest); off by default.
     pub hash_inputs: bool,
-    /// What a blank line is.
-    pub blank_lines: BlankLines,
 }
 
-/// What a blank line is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum BlankLines {
-    /// Skipped (files: a trailing blank line is common).
-    #[default]
-    Skip,
-    /// Rejected with [`Rejection::Blank`] (one output per input line).
-    Reject,
+/// What [`Batch::lines`] made of one line, in line order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line<T> {
+    /// A line that holds something: the step's output, or why it was rejected.
+    Record(Processed<T>),
+    /// A blank line (empty or whitespace only), by its number: skipped,
+    /// never evaluated nor rejected, and counted
+    /// ([`InputSummary::blank_lines`]). `nudge eval` and the server's batch
+    /// route both treat blank lines so.
+    Blank(u64),
 }
 
 /// The result of one record, in input order.
@@ -261,34 +264,29 @@ impl<S: Step> Batch<S> {
     }
 
     /// One NDJSON line (trailing whitespace and `\r` ignored); `None` for a
-    /// blank line that is skipped.
+    /// blank line.
     fn line(&self, bytes: &[u8]) -> Option<Result<S::Output, Rejection>> {
         let Ok(text) = std::str::from_utf8(bytes) else {
             return Some(Err(Rejection::NotUtf8));
         };
         let text = text.trim_end();
         if text.trim_start().is_empty() {
-            return match self.options.blank_lines {
-                BlankLines::Skip => None,
-                BlankLines::Reject => Some(Err(Rejection::Blank)),
-            };
+            return None;
         }
         Some(self.step.run(Record::Json(text)))
     }
 
-    /// Runs the step over numbered NDJSON lines in parallel; the results
-    /// are in the order of `lines` (blank lines are left out or rejected,
-    /// per [`Options::blank_lines`]). For callers with their own framing.
-    pub fn lines<L: AsRef<[u8]> + Sync>(&self, lines: &[(u64, L)]) -> Vec<Processed<S::Output>> {
-        self.map_ordered(lines, |(line, bytes)| {
-            self.line(bytes.as_ref()).map(|result| Processed {
+    /// Runs the step over numbered NDJSON lines in parallel; one [`Line`]
+    /// per line, in the order of `lines` (blank lines are
+    /// [`Line::Blank`]). For callers with their own framing.
+    pub fn lines<L: AsRef<[u8]> + Sync>(&self, lines: &[(u64, L)]) -> Vec<Line<S::Output>> {
+        self.map_ordered(lines, |(line, bytes)| match self.line(bytes.as_ref()) {
+            Some(result) => Line::Record(Processed {
                 line: *line,
                 result,
-            })
+            }),
+            None => Line::Blank(*line),
         })
-        .into_iter()
-        .flatten()
-        .collect()
     }
 
     /// Runs the step over records in parallel; results in the same order.
@@ -328,7 +326,8 @@ impl<S: Step> Batch<S> {
                 if let Some(progress) = &mut input.progress {
                     progress(text.len() as u64);
                 }
-                let results = self.whole(input.format, &text);
+                let records = text.strip_prefix(input::BOM).unwrap_or(&text);
+                let results = self.whole(input.format, records);
                 for (i, result) in results.into_iter().enumerate() {
                     let processed = Processed {
                         line: i as u64 + 1,
@@ -369,12 +368,10 @@ impl<S: Step> Batch<S> {
                     let records: Vec<Record> = values.iter().map(Record::Value).collect();
                     self.records(&records)
                 }
-                Err(e) => vec![Err(Rejection::NotACustomer(RejectedInput::Malformed(
-                    format!(
-                        "{} (column {})",
-                        crate::snapshot::json_error_message(&e),
-                        e.column()
-                    ),
+                Err(e) => vec![Err(Rejection::NotACustomer(crate::snapshot::not_json(
+                    &e,
+                    text,
+                    crate::snapshot::JsonTop::Array,
                 )))],
             },
         }
@@ -394,7 +391,7 @@ impl<S: Step> Batch<S> {
     {
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
         let (recycle_tx, recycle_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Vec<Processed<S::Output>>>(2);
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Vec<Line<S::Output>>>(2);
         let hash = self.options.hash_inputs;
         let name = Arc::clone(&tally.name);
         let Input {
@@ -405,8 +402,11 @@ impl<S: Step> Batch<S> {
                 .spawn(move || input::read_blocks(&mut **reader, hash, progress, &tx, &recycle_rx));
             let writing = scope.spawn(move || -> io::Result<()> {
                 for results in done_rx {
-                    for processed in results {
-                        tally.accept(processed, admit, sink)?;
+                    for line in results {
+                        match line {
+                            Line::Record(processed) => tally.accept(processed, admit, sink)?,
+                            Line::Blank(_) => tally.summary.blank_lines += 1,
+                        }
                     }
                 }
                 Ok(())

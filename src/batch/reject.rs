@@ -15,11 +15,6 @@ pub enum Rejection {
     #[error("not valid UTF-8")]
     #[diagnostic(help("save the file as UTF-8"))]
     NotUtf8,
-    /// A blank line where every line must be a customer (the server's
-    /// batch route; files skip blank lines).
-    #[error("empty line: expected a customer (one JSON object per line)")]
-    #[diagnostic(help("remove the empty line"))]
-    Blank,
     /// Not a customer: bad JSON or YAML, not an object, no `id`.
     #[error("{0}")]
     NotACustomer(#[from] RejectedInput),

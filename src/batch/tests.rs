@@ -84,30 +84,48 @@ proptest! {
 }
 
 #[test]
-fn lines_reject_blank_lines_when_asked_and_keep_order() {
+fn lines_skip_blank_lines_and_keep_order() {
     let ruleset = ruleset();
     let now = crate::instant::parse(NOW).unwrap();
-    let batch = Batch::new(Evaluate::new(ruleset, now)).options(Options {
-        blank_lines: BlankLines::Reject,
-        ..Options::default()
-    });
-    let lines: [(u64, &[u8]); 3] = [(7, b"  "), (8, b"\xff"), (9, br#"{"id": "c"}"#)];
+    let batch = Batch::new(Evaluate::new(ruleset, now));
+    let lines: [(u64, &[u8]); 4] = [(7, b"  "), (8, b"\xff"), (9, b""), (10, br#"{"id": "c"}"#)];
     let results = batch.lines(&lines);
-    assert_eq!(results.len(), 3);
-    assert_eq!(results[0].result, Err(Rejection::Blank));
-    assert_eq!(results[1].result, Err(Rejection::NotUtf8));
-    assert_eq!(results[2].line, 9);
-    assert_eq!(results[2].result.as_ref().unwrap().customer, "c");
+    assert_eq!(results.len(), 4);
+    assert_eq!(results[0], Line::Blank(7));
+    assert!(
+        matches!(&results[1], Line::Record(p) if p.line == 8 && p.result == Err(Rejection::NotUtf8))
+    );
+    assert_eq!(results[2], Line::Blank(9));
+    let Line::Record(last) = &results[3] else {
+        panic!("{:?}", results[3])
+    };
+    assert_eq!(last.line, 10);
+    assert_eq!(last.result.as_ref().unwrap().customer, "c");
+}
+
+#[test]
+fn runs_skip_and_count_blank_lines() {
+    let ruleset = ruleset();
+    let now = crate::instant::parse(NOW).unwrap();
+    let batch = Batch::new(Evaluate::new(ruleset, now));
+    let lines = [r#"{"id": "a"}"#, "", " \t ", r#"{"id": "b"}"#, "\r"];
+    let mut sink = Collect::default();
+    let summary = batch
+        .run(Input::from_lines("blank.ndjson", lines), &mut sink)
+        .unwrap();
+    assert_eq!(
+        (summary.records, summary.rejected, summary.blank_lines),
+        (2, 0, 3)
+    );
+    let numbers: Vec<u64> = sink.outputs.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, [1, 4]);
 }
 
 #[test]
 fn unique_customers_rejects_later_lines_with_a_seen_id() {
     let ruleset = ruleset();
     let now = crate::instant::parse(NOW).unwrap();
-    let batch = Batch::new(Evaluate::new(ruleset, now)).options(Options {
-        hash_inputs: true,
-        ..Options::default()
-    });
+    let batch = Batch::new(Evaluate::new(ruleset, now)).options(Options { hash_inputs: true });
     let lines = [r#"{"id": "a"}"#, r#"{"id": "b"}"#, r#"{"id": "a"}"#];
     let mut sink = Collect::default();
     let mut unique = UniqueCustomers::default();

@@ -22,6 +22,7 @@ use nudge::history::History;
 /// unless `--explain`). A line that is not a customer is reported as
 /// `file:line: why` and counted; the rest is still evaluated, and the exit
 /// code is then 2 (as for a `--history` line that is not a decision record).
+/// Blank lines are skipped and counted.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The ruleset directory.
@@ -91,7 +92,6 @@ pub fn run(args: Args) -> u8 {
     let step = evaluate.map(Encoded::from);
     let options = Options {
         hash_inputs: args.manifest.is_some(),
-        ..Options::default()
     };
     let batch = match Batch::new(step)
         .options(options)
@@ -272,11 +272,19 @@ fn print_summary(m: &Manifest, seconds: f64) {
     } else {
         String::new()
     };
+    let blank = if m.blank_lines > 0 {
+        format!(
+            ", {} skipped",
+            count(m.blank_lines, "blank line", "blank lines")
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{}, {}{duplicates}, {} ignored, {}",
+        "{}, {}{duplicates}{blank}, {}, {}",
         count(m.invalid_customers, "invalid snapshot", "invalid snapshots"),
         count(m.rejected_lines, "rejected line", "rejected lines"),
-        count(m.unknown_keys, "unknown key", "unknown keys"),
+        unknown_keys(m),
         count(m.warnings, "warning", "warnings"),
     );
     let rate = if seconds > 0.0 {
@@ -285,6 +293,20 @@ fn print_summary(m: &Manifest, seconds: f64) {
         0.0
     };
     eprintln!("{seconds:.2}s, {rate:.0} customers/s");
+}
+
+/// `2 unknown keys ignored (shoe_size: 1, hat: 1)`: the count and the first
+/// names.
+fn unknown_keys(m: &Manifest) -> String {
+    let n = m.unknown_keys;
+    let mut text = format!(
+        "{n} unknown {} ignored",
+        if n == 1 { "key" } else { "keys" }
+    );
+    if !m.unknown_key_names.is_empty() {
+        text.push_str(&format!(" ({})", m.unknown_key_names.describe(n, 5)));
+    }
+    text
 }
 
 /// `--threads`: a whole number from 1 to [`MAX_THREADS`](nudge::batch::MAX_THREADS).

@@ -16,8 +16,8 @@ use nudge::serve::{parse_duration, parse_size, Config};
 /// The rules are checked at start-up (the server does not start on errors) and
 /// reloaded when a `.nudge` file under DIR changes or on SIGHUP. A ruleset with
 /// errors is refused and the old one keeps serving; the error is logged and
-/// shown on `GET /v1/ruleset`. SIGTERM or Ctrl-C stops accepting connections
-/// and finishes the requests in flight.
+/// shown on `GET /v1/ruleset`. SIGTERM or Ctrl-C stops accepting connections,
+/// closes idle ones and finishes the requests in flight.
 ///
 /// Prints `listening on http://ADDR` on stdout once ready; logs go to stderr
 /// (level from RUST_LOG, default `info`).
@@ -38,6 +38,20 @@ pub struct Args {
     /// the longest its body may stall. Units ms, s, m.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     timeout: Duration,
+    /// The longest a client may take to send a request head, counted from
+    /// the connection's accept or from the first byte of a later request.
+    /// Slower connections (nothing sent, or headers trickled: slowloris)
+    /// are closed. Units ms, s, m.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// The longest a kept-alive connection may wait for its next request
+    /// before the server closes it. Units ms, s, m.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    idle_timeout: Duration,
+    /// The most client connections open at once; further clients wait
+    /// (in the listen backlog) until one closes.
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    max_connections: usize,
     /// Require `Authorization: Bearer <token>` on every route but /healthz,
     /// the token being the content of FILE (surrounding whitespace ignored).
     #[arg(long, value_name = "FILE")]
@@ -100,6 +114,9 @@ pub fn run(args: Args) -> u8 {
         addr: args.addr,
         max_body: args.max_body,
         timeout: args.timeout,
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections,
         token,
         watch: !args.no_watch,
     };

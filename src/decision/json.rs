@@ -12,55 +12,57 @@ use super::{Because, Decision, Detail, Skipped};
 pub fn write_decision(out: &mut Vec<u8>, d: &Decision) {
     out.extend_from_slice(b"{\"decision_id\":");
     write_str(out, &d.decision_id);
-    member(out, "customer", &d.customer);
-    member(out, "rule", &d.rule);
-    key(out, "outcome");
-    write_str(out, d.outcome.as_str());
-    for (name, value) in [("channel", &d.channel), ("message", &d.message)] {
+    member(out, b",\"customer\":", &d.customer);
+    member(out, b",\"rule\":", &d.rule);
+    key(out, b",\"outcome\":\"");
+    out.extend_from_slice(d.outcome.as_str().as_bytes());
+    out.push(b'"');
+    for (name, value) in [
+        (&b",\"channel\":"[..], &d.channel),
+        (&b",\"message\":"[..], &d.message),
+    ] {
         if let Some(value) = value {
             member(out, name, value);
         }
     }
     if !d.tags.is_empty() {
-        key(out, "tags");
+        key(out, b",\"tags\":");
         write_strs(out, &d.tags);
     }
     if let Some(params) = &d.params {
-        key(out, "params");
+        key(out, b",\"params\":");
         if params.is_empty() || serde_json::to_writer(&mut *out, params).is_err() {
             // (A map of JSON values always serializes.)
             out.extend_from_slice(b"{}");
         }
     }
     if let Some(at) = &d.deliver_at {
-        member(out, "deliver_at", at);
+        member(out, b",\"deliver_at\":", at);
     }
-    member(out, "reason", &d.reason);
-    key(out, "because");
+    member(out, b",\"reason\":", &d.reason);
+    key(out, b",\"because\":");
     write_array(out, &d.because, write_because);
     if !d.detail.is_empty() {
-        key(out, "detail");
+        key(out, b",\"detail\":");
         write_detail(out, &d.detail);
     }
     if !d.warnings.is_empty() {
-        key(out, "warnings");
+        key(out, b",\"warnings\":");
         write_strs(out, &d.warnings);
     }
-    member(out, "now", &d.now);
-    member(out, "ruleset", &d.ruleset);
+    member(out, b",\"now\":", &d.now);
+    member(out, b",\"ruleset\":", &d.ruleset);
     out.push(b'}');
 }
 
-/// `,"NAME":` before a member that is not the first.
-fn key(out: &mut Vec<u8>, name: &str) {
-    out.extend_from_slice(b",\"");
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\":");
+/// `,"NAME":` (given whole) before a member that is not the first.
+fn key(out: &mut Vec<u8>, key: &[u8]) {
+    out.extend_from_slice(key);
 }
 
-/// `,"NAME":"VALUE"`.
-fn member(out: &mut Vec<u8>, name: &str, value: &str) {
-    key(out, name);
+/// `,"NAME":"VALUE"`, the key given whole.
+fn member(out: &mut Vec<u8>, key: &[u8], value: &str) {
+    out.extend_from_slice(key);
     write_str(out, value);
 }
 
@@ -74,73 +76,69 @@ fn write_because(out: &mut Vec<u8>, b: &Because) {
     });
     write_strs(out, &b.read);
     if let Some(error) = &b.error {
-        member(out, "error", error);
+        member(out, b",\"error\":", error);
     }
     out.push(b'}');
 }
 
-/// One optional member of the detail object.
-enum Member<'a> {
-    Text(Option<&'a str>),
-    Signed(Option<i64>),
-    Unsigned(Option<u64>),
+/// The detail object; the caller has checked it is not empty. Straight-line
+/// code: most records of a large ruleset have a detail.
+fn write_detail(out: &mut Vec<u8>, d: &Detail) {
+    let mut members = Members { out, first: true };
+    // The text members named, in the order of `Detail`'s fields.
+    macro_rules! texts {
+        ($($field:ident),*) => {
+            $(members.text(concat!("\"", stringify!($field), "\":").as_bytes(), d.$field.as_deref());)*
+        };
+    }
+    texts!(suppression, scope, cap);
+    members.int(b"\"in_window\":", d.in_window);
+    texts!(cooldown, last_sent_at, holdout);
+    members.int(b"\"bucket\":", d.bucket);
+    texts!(quiet_hours, zone, error, scheduled, consent);
+    if !d.skipped.is_empty() {
+        members.key(b"\"skipped\":");
+        write_array(members.out, &d.skipped, write_skipped);
+    }
+    members.out.push(b'}');
 }
 
-/// The detail object; the caller has checked it is not empty.
-fn write_detail(out: &mut Vec<u8>, d: &Detail) {
-    use Member::{Signed, Text, Unsigned};
-    let members = [
-        ("suppression", Text(d.suppression.as_deref())),
-        ("scope", Text(d.scope.as_deref())),
-        ("cap", Text(d.cap.as_deref())),
-        ("in_window", Signed(d.in_window)),
-        ("cooldown", Text(d.cooldown.as_deref())),
-        ("last_sent_at", Text(d.last_sent_at.as_deref())),
-        ("holdout", Text(d.holdout.as_deref())),
-        ("bucket", Unsigned(d.bucket)),
-        ("quiet_hours", Text(d.quiet_hours.as_deref())),
-        ("zone", Text(d.zone.as_deref())),
-        ("error", Text(d.error.as_deref())),
-        ("scheduled", Text(d.scheduled.as_deref())),
-        ("consent", Text(d.consent.as_deref())),
-    ];
-    let mut first = true;
-    let mut name = |out: &mut Vec<u8>, name: &str| {
-        out.push(if first { b'{' } else { b',' });
-        first = false;
-        out.push(b'"');
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\":");
-    };
-    for (key, member) in members {
-        match member {
-            Text(Some(text)) => {
-                name(out, key);
-                write_str(out, text);
-            }
-            Signed(Some(n)) => {
-                name(out, key);
-                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-            }
-            Unsigned(Some(n)) => {
-                name(out, key);
-                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-            }
-            _ => {}
+/// The members of an object whose members are all optional: `{` before the
+/// first, `,` before the others.
+struct Members<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl Members<'_> {
+    /// `"NAME":`, given whole, after the separator.
+    fn key(&mut self, key: &[u8]) {
+        self.out.push(if self.first { b'{' } else { b',' });
+        self.first = false;
+        self.out.extend_from_slice(key);
+    }
+
+    fn int(&mut self, key: &[u8], value: Option<impl itoa::Integer>) {
+        if let Some(n) = value {
+            self.key(key);
+            self.out
+                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
         }
     }
-    if !d.skipped.is_empty() {
-        name(out, "skipped");
-        write_array(out, &d.skipped, write_skipped);
+
+    fn text(&mut self, key: &[u8], value: Option<&str>) {
+        if let Some(value) = value {
+            self.key(key);
+            write_str(self.out, value);
+        }
     }
-    out.push(b'}');
 }
 
 fn write_skipped(out: &mut Vec<u8>, s: &Skipped) {
     out.extend_from_slice(b"{\"channel\":");
     write_str(out, &s.channel);
-    member(out, "outcome", s.outcome.as_str());
-    member(out, "reason", &s.reason);
+    member(out, b",\"outcome\":", s.outcome.as_str());
+    member(out, b",\"reason\":", &s.reason);
     out.push(b'}');
 }
 

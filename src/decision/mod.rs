@@ -253,6 +253,8 @@ pub struct Evaluation {
     pub problems: Vec<String>,
     /// Snapshot keys not in the schema (ignored).
     pub unknown_keys: u32,
+    /// The first of them by name, with counts.
+    pub unknown_key_names: crate::snapshot::UnknownKeyNames,
 }
 
 impl Evaluation {

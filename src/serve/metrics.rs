@@ -7,6 +7,7 @@ use std::time::Duration;
 use metrics::{Key, KeyName, Label, Level, Metadata, Recorder, SharedString};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusRecorder};
 
+use super::conn::Closed;
 use crate::decision::Outcome;
 
 /// The routes, as labels; anything else is `unmatched`.
@@ -55,9 +56,11 @@ const LOADED_AT: &str = "nudge_ruleset_loaded_timestamp_seconds";
 const RELOADS: &str = "nudge_ruleset_reloads_total";
 const RELOAD_FAILURES: &str = "nudge_ruleset_reload_failures_total";
 const LAST_RELOAD_FAILED: &str = "nudge_ruleset_last_reload_failed";
+const CONNECTIONS: &str = "nudge_http_connections_open";
+const CLOSED: &str = "nudge_http_connections_closed_total";
 
 /// Every metric with its type and help line.
-const DESCRIPTIONS: [(&str, Kind, &str); 10] = [
+const DESCRIPTIONS: [(&str, Kind, &str); 12] = [
     (REQUESTS, Kind::Counter, "HTTP requests answered, by route, method and status."),
     (LATENCY, Kind::Histogram, "Time to answer a request, by route (for the batch route: until the response starts streaming)."),
     (IN_FLIGHT, Kind::Gauge, "Requests being answered now."),
@@ -68,6 +71,8 @@ const DESCRIPTIONS: [(&str, Kind, &str); 10] = [
     (RELOADS, Kind::Counter, "Reloads that put a new ruleset in service."),
     (RELOAD_FAILURES, Kind::Counter, "Reloads refused because the rules had errors or could not be read."),
     (LAST_RELOAD_FAILED, Kind::Gauge, "1 when the last reload was refused (the rules on disk are not the rules in service)."),
+    (CONNECTIONS, Kind::Gauge, "Client connections open now."),
+    (CLOSED, Kind::Counter, "Connections the server closed, by reason: header_timeout (no complete request head in time), idle_timeout (no next request in time), shutdown."),
 ];
 
 #[derive(Clone, Copy)]
@@ -93,6 +98,15 @@ pub(crate) struct InFlight<'a>(&'a Metrics);
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.gauge(IN_FLIGHT, Vec::new()).decrement(1.0);
+    }
+}
+
+/// Decrements the open-connections gauge when dropped.
+pub(crate) struct Connection<'a>(&'a Metrics);
+
+impl Drop for Connection<'_> {
+    fn drop(&mut self) {
+        self.0.gauge(CONNECTIONS, Vec::new()).decrement(1.0);
     }
 }
 
@@ -131,7 +145,12 @@ impl Default for Metrics {
         for name in [RELOADS, RELOAD_FAILURES] {
             m.counter(name, Vec::new()).increment(0);
         }
+        for reason in Closed::ALL {
+            m.counter(CLOSED, vec![Label::new("reason", reason.label())])
+                .increment(0);
+        }
         m.gauge(IN_FLIGHT, Vec::new()).set(0.0);
+        m.gauge(CONNECTIONS, Vec::new()).set(0.0);
         m
     }
 }
@@ -176,6 +195,18 @@ impl Metrics {
         self.recorder
             .register_histogram(&Key::from_parts(LATENCY, route_labels(route)), &METADATA)
             .record(elapsed.as_secs_f64());
+    }
+
+    /// Counts an open connection until the guard is dropped.
+    pub fn connection(&self) -> Connection<'_> {
+        self.gauge(CONNECTIONS, Vec::new()).increment(1.0);
+        Connection(self)
+    }
+
+    /// Counts a connection the server closed.
+    pub fn connection_closed(&self, reason: Closed) {
+        self.counter(CLOSED, vec![Label::new("reason", reason.label())])
+            .increment(1);
     }
 
     pub fn outcome(&self, outcome: Outcome) {

@@ -18,6 +18,9 @@
 //!     addr: DEFAULT_ADDR.parse().unwrap(),
 //!     max_body: 1 << 20,
 //!     timeout: Duration::from_secs(10),
+//!     header_timeout: Duration::from_secs(10),
+//!     idle_timeout: Duration::from_secs(30),
+//!     max_connections: 512,
 //!     token: None,
 //!     watch: true,
 //! };
@@ -27,6 +30,7 @@
 //! ```
 
 mod auth;
+mod conn;
 mod metrics;
 mod routes;
 mod state;
@@ -42,6 +46,10 @@ use crate::{LoadError, Ruleset};
 
 /// The address `nudge serve` listens on unless told otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7878";
+
+/// The most `--max-connections` may be: far above what one process serves
+/// well, low enough that a typo cannot promise more sockets than exist.
+pub const MAX_CONNECTIONS: usize = 1 << 20;
 
 /// How long to wait for a quiet rules directory before reloading: editors
 /// and deploy tools write several files, or one file in several steps.
@@ -60,6 +68,15 @@ pub struct Config {
     /// The longest a request may take; for the streaming batch route, the
     /// longest the request body may stall.
     pub timeout: Duration,
+    /// The longest a client may take to send a request head: from the
+    /// accept, or from the first byte of a later request on the connection.
+    /// Slower connections (slowloris) are closed.
+    pub header_timeout: Duration,
+    /// The longest a kept-alive connection may wait for its next request.
+    pub idle_timeout: Duration,
+    /// The most client connections open at once; further clients wait in
+    /// the listen backlog until one closes.
+    pub max_connections: usize,
     /// When set, every route but `/healthz` needs `Authorization: Bearer <token>`.
     pub token: Option<String>,
     /// Watch the rules directory and reload on change (SIGHUP always reloads).
@@ -84,6 +101,21 @@ impl Config {
         }
         if self.timeout.is_zero() {
             return Err(ServeError::Config("--timeout must be more than 0".into()));
+        }
+        if self.header_timeout.is_zero() {
+            return Err(ServeError::Config(
+                "--header-timeout must be more than 0".into(),
+            ));
+        }
+        if self.idle_timeout.is_zero() {
+            return Err(ServeError::Config(
+                "--idle-timeout must be more than 0".into(),
+            ));
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            return Err(ServeError::Config(format!(
+                "--max-connections must be from 1 to {MAX_CONNECTIONS}"
+            )));
         }
         Ok(())
     }
@@ -162,8 +194,11 @@ pub fn router(config: Config, ruleset: Ruleset) -> axum::Router {
 }
 
 /// Serves on an already bound listener until SIGTERM or Ctrl-C, then stops
-/// accepting connections and finishes the requests in flight (for at most
-/// `config.timeout` plus 5 seconds).
+/// accepting connections, closes those that are not answering a request and
+/// finishes the requests in flight (for at most `config.timeout` plus 5
+/// seconds). Connections that do not send a request head within
+/// `config.header_timeout`, or wait longer than `config.idle_timeout` for
+/// their next request, are closed; at most `config.max_connections` are open.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: Config,
@@ -196,24 +231,20 @@ pub async fn serve(
         tracing::info!(signal, "shutting down: finishing requests in flight");
         let _ = stop_tx.send(true);
     });
-    let mut graceful = stop_rx.clone();
-    let mut deadline = stop_rx;
 
-    let app = routes::router(state);
-    let server =
-        axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
-            let _ = graceful.wait_for(|stop| *stop).await;
-        });
-    tokio::select! {
-        result = server => result.map_err(ServeError::Io)?,
-        () = async move {
-            if deadline.wait_for(|stop| *stop).await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!(grace_seconds = grace.as_secs(), "requests still in flight after the grace period; exiting anyway");
-        }
+    let limits = conn::Limits {
+        header: state.config.header_timeout,
+        idle: state.config.idle_timeout,
+        max: state.config.max_connections,
+    };
+    let app = routes::router(Arc::clone(&state));
+    let left = conn::serve(listener, app, limits, state, stop_rx, grace).await;
+    if left > 0 {
+        tracing::warn!(
+            grace_seconds = grace.as_secs(),
+            connections = left,
+            "requests still in flight after the grace period; exiting anyway"
+        );
     }
     tracing::info!("stopped");
     Ok(())
@@ -326,6 +357,9 @@ mod tests {
             addr: addr.parse().unwrap(),
             max_body: 1 << 20,
             timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 512,
             token: token.map(str::to_owned),
             watch: false,
         }

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use super::metrics::{method_label, route_label};
 use super::state::{Loaded, ReloadFailure, State as Shared};
-use crate::batch::{BlankLines, Evaluate, Options, Processed, Rejection};
+use crate::batch::{Evaluate, Line, Processed, Rejection};
 use crate::decision::{Decision, Evaluation, Outcome};
 use crate::snapshot::Customer;
 use crate::value::format_time;
@@ -409,15 +409,12 @@ async fn run_batch(
     let start = Instant::now();
     let max_line = state.config.max_body;
     let engine =
-        crate::batch::Batch::new(Evaluate::new(loaded.ruleset.clone(), now).explain(explain))
-            .options(Options {
-                blank_lines: BlankLines::Reject,
-                ..Options::default()
-            });
+        crate::batch::Batch::new(Evaluate::new(loaded.ruleset.clone(), now).explain(explain));
     let mut batch = Streamed {
         state: &state,
         line: 0,
         rejected: 0,
+        blank: 0,
         decisions: 0,
         out: Vec::new(),
     };
@@ -470,8 +467,8 @@ async fn run_batch(
         let results = engine.lines(&lines);
         drop(lines);
         batch.line += count;
-        for processed in results {
-            batch.write(processed);
+        for line in results {
+            batch.line_result(line);
             if batch.out.len() >= FLUSH_AT && !batch.flush(&tx).await {
                 return;
             }
@@ -499,8 +496,8 @@ async fn run_batch(
         }
         None if !pending.is_empty() => {
             batch.line += 1;
-            for processed in engine.lines(&[(batch.line, &pending)]) {
-                batch.write(processed);
+            for line in engine.lines(&[(batch.line, &pending)]) {
+                batch.line_result(line);
             }
         }
         None => {}
@@ -509,6 +506,7 @@ async fn run_batch(
     tracing::info!(
         lines = batch.line,
         rejected = batch.rejected,
+        blank_lines = batch.blank,
         decisions = batch.decisions,
         micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
         ruleset = %loaded.ruleset.hash(),
@@ -523,17 +521,43 @@ struct LineError<'a> {
     error: &'a str,
 }
 
+/// The output line for a blank input line: skipped, not an error.
+#[derive(Serialize)]
+struct LineSkipped {
+    line: u64,
+    skipped: &'static str,
+}
+
 /// The response side of a batch: metrics, logs and the output buffer.
 struct Streamed<'a> {
     state: &'a Shared,
     /// Input lines read so far (1-based number of the last one).
     line: u64,
     rejected: u64,
+    /// Blank lines skipped.
+    blank: u64,
     decisions: u64,
     out: Vec<u8>,
 }
 
 impl Streamed<'_> {
+    /// The output line of one input line.
+    fn line_result(&mut self, line: Line<Evaluation>) {
+        match line {
+            Line::Record(processed) => self.write(processed),
+            Line::Blank(line) => {
+                self.blank += 1;
+                let record = LineSkipped {
+                    line,
+                    skipped: "blank line",
+                };
+                if serde_json::to_writer(&mut self.out, &record).is_ok() {
+                    self.out.push(b'\n');
+                }
+            }
+        }
+    }
+
     /// One output line: the line's decisions as a JSON array, or its error.
     fn write(&mut self, processed: Processed<Evaluation>) {
         let evaluation = match processed.result {

@@ -21,8 +21,7 @@ pub(super) struct EventsSeed<'a> {
     pub(super) parsed: &'a mut Parsed,
 }
 
-/// The schema's event names: an event's slot, or else (when unknown keys
-/// are listed) the name.
+/// The schema's event names: an event's slot, or else the name.
 struct EventNames<'s>(&'s Schema);
 
 impl KeySet for EventNames<'_> {
@@ -31,8 +30,8 @@ impl KeySet for EventNames<'_> {
     fn known(&self, key: &str) -> Option<Self::Kind> {
         self.0.event_index(key).map(Ok)
     }
-    fn unknown(name: Option<String>) -> Self::Kind {
-        Err(name)
+    fn unknown(name: String) -> Self::Kind {
+        Err(Some(name))
     }
 }
 

@@ -4,13 +4,17 @@
 //! customer still gets its `error` decisions.
 
 mod history;
+mod json_syntax;
 mod problem;
 mod seed;
 
 use serde::de::DeserializeSeed;
 
 pub use history::MESSAGE_KEYS;
-pub use problem::{FieldPath, KeyPlace, Problem, ProblemKind, RejectedInput, Step, UnknownKey};
+pub use problem::{
+    FieldPath, JsonSyntax, JsonTop, KeyPlace, Problem, ProblemKind, RejectedInput, Step, TextPlace,
+    UnknownKey, UnknownKeyNames,
+};
 
 use crate::program::Program;
 use crate::value::{Micros, Value};
@@ -106,6 +110,8 @@ pub struct Snapshot {
     pub messages: Vec<SentMessage>,
     /// Keys (attributes, events, properties) not in the schema, ignored.
     pub unknown_keys: u32,
+    /// The first of them by name, with counts.
+    pub unknown_key_names: UnknownKeyNames,
 }
 
 /// A customer whose snapshot does not fit the schema: nothing is sent to it,
@@ -150,10 +156,14 @@ pub fn from_json_str(program: &Program, text: &str) -> Result<Customer, Rejected
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = seed::CustomerSeed::new(&program.schema)
         .deserialize(&mut de)
-        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
-    de.end()
-        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
+        .map_err(|e| not_json(&e, text, JsonTop::Object))?;
+    de.end().map_err(|e| not_json(&e, text, JsonTop::Object))?;
     parsed.finish(&program.schema)
+}
+
+/// Text that serde_json could not read as `top`: why, in words, and where.
+pub fn not_json(e: &serde_json::Error, text: &str, top: JsonTop) -> RejectedInput {
+    RejectedInput::Json(json_syntax::describe(e, text, top))
 }
 
 /// Reads one customer from a parsed JSON value (for embedding services).
@@ -210,9 +220,8 @@ pub fn events_from_json_str(
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = seed::CustomerSeed::new(&program.schema)
         .deserialize(&mut de)
-        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
-    de.end()
-        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
+        .map_err(|e| not_json(&e, text, JsonTop::Object))?;
+    de.end().map_err(|e| not_json(&e, text, JsonTop::Object))?;
     parsed.finish_events()
 }
 
@@ -232,8 +241,8 @@ pub fn from_json_array(
     program: &Program,
     text: &str,
 ) -> Result<Vec<Result<Customer, RejectedInput>>, RejectedInput> {
-    let values: Vec<serde_json::Value> = serde_json::from_str(text)
-        .map_err(|e| RejectedInput::Malformed(describe_json_error(&e)))?;
+    let values: Vec<serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| not_json(&e, text, JsonTop::Array))?;
     Ok(values.iter().map(|v| from_json_value(program, v)).collect())
 }
 

@@ -243,12 +243,271 @@ pub struct UnknownKey {
     pub place: KeyPlace,
 }
 
+impl UnknownKey {
+    /// The key with the object keys above it and without list positions,
+    /// as unknown keys are counted by name: `shoe_size`, `company.size`,
+    /// `events.watched.device`.
+    pub fn name(&self) -> String {
+        let mut name = String::new();
+        for step in self.path.steps() {
+            if let Step::Key(key) = step {
+                name.push_str(key);
+                name.push('.');
+            }
+        }
+        name.push_str(&self.key);
+        name
+    }
+}
+
+/// Unknown keys counted by [name](UnknownKey::name): the first
+/// [`UnknownKeyNames::MAX`] distinct names, in the order first met, each
+/// with how often it was met (later names are only in the total count).
+/// Serialized as `[{"key": "shoe_size", "count": 2}, …]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnknownKeyNames(Vec<(String, u64)>);
+
+impl UnknownKeyNames {
+    /// The most distinct names kept.
+    pub const MAX: usize = 10;
+
+    /// Counts `count` more of `name` (a new name is kept while there is room).
+    pub fn add(&mut self, name: &str, count: u64) {
+        if let Some((_, n)) = self.0.iter_mut().find(|(n, _)| n == name) {
+            *n += count;
+        } else if self.0.len() < Self::MAX {
+            self.0.push((name.to_string(), count));
+        }
+    }
+
+    /// Adds every name of `other`.
+    pub fn merge(&mut self, other: &UnknownKeyNames) {
+        for (name, count) in &other.0 {
+            self.add(name, *count);
+        }
+    }
+
+    /// The names with their counts, in the order first met.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.0.iter().map(|(n, c)| (n.as_str(), *c))
+    }
+
+    /// Whether no name was kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first `shown` names with their counts, and how many of the
+    /// `total` unknown keys are not shown: `shoe_size: 2, hat: 1, 3 more`.
+    pub fn describe(&self, total: u64, shown: usize) -> String {
+        let mut parts: Vec<String> = self
+            .iter()
+            .take(shown)
+            .map(|(name, count)| format!("{name}: {count}"))
+            .collect();
+        let named: u64 = self.iter().take(shown).map(|(_, count)| count).sum();
+        if total > named {
+            parts.push(format!("{} more", total - named));
+        }
+        parts.join(", ")
+    }
+}
+
+impl serde::Serialize for UnknownKeyNames {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        #[derive(serde::Serialize)]
+        struct Named<'a> {
+            key: &'a str,
+            count: u64,
+        }
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for (key, count) in self.iter() {
+            seq.serialize_element(&Named { key, count })?;
+        }
+        seq.end()
+    }
+}
+
+/// Where in JSON text: the line (for text of several lines) and the
+/// column, counted in characters from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextPlace {
+    /// The line, when the text has several.
+    pub line: Option<usize>,
+    /// The column.
+    pub column: usize,
+}
+
+impl fmt::Display for TextPlace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}, column {}", self.column),
+            None => write!(f, "column {}", self.column),
+        }
+    }
+}
+
+/// What the top level of JSON text must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonTop {
+    /// One customer object (an NDJSON line).
+    Object,
+    /// An array of customers (a `.json` file).
+    Array,
+}
+
+impl JsonTop {
+    fn what(self) -> &'static str {
+        match self {
+            JsonTop::Object => "line is not a JSON object: expected `{`",
+            JsonTop::Array => "the file is not a JSON array: expected `[`",
+        }
+    }
+}
+
+/// Why text is not JSON, in a rule author's words. It is found by looking
+/// at the input itself where serde_json stopped, never by reading
+/// serde_json's message; texts are shown as written (cut at 20 characters).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonSyntax {
+    /// The text does not start with the top-level bracket.
+    #[error("{} at {at}, found {found}", .top.what())]
+    WrongTop {
+        /// What the top level must be.
+        top: JsonTop,
+        /// What was found there.
+        found: String,
+        /// Where.
+        at: TextPlace,
+    },
+    /// A word where a value was expected: `nul`, `yes`, `None`.
+    #[error("unquoted text `{text}` at {at}: JSON values are written `null`, `true`, `false`, numbers or \"strings\"")]
+    UnquotedText {
+        /// The word.
+        text: String,
+        /// Where it starts.
+        at: TextPlace,
+    },
+    /// A key without double quotes: `{id: "a"}`.
+    #[error("unquoted key `{text}` at {at}: keys are written in double quotes, \"{text}\"")]
+    UnquotedKey {
+        /// The key.
+        text: String,
+        /// Where it starts.
+        at: TextPlace,
+    },
+    /// A string in single quotes.
+    #[error("single quote at {at}: JSON strings are written in double quotes")]
+    SingleQuote {
+        /// Where.
+        at: TextPlace,
+    },
+    /// A number that is not written as JSON writes numbers.
+    #[error("`{text}` at {at} is not a JSON number (e.g. `42`, `-0.5`, `1e3`)")]
+    BadNumber {
+        /// The text.
+        text: String,
+        /// Where it starts.
+        at: TextPlace,
+    },
+    /// A character that cannot come here.
+    #[error("unexpected {found} at {at}: expected {expected}")]
+    Unexpected {
+        /// What was found (quoted).
+        found: String,
+        /// What may come here.
+        expected: &'static str,
+        /// Where.
+        at: TextPlace,
+    },
+    /// A comma right before `}` or `]`.
+    #[error("trailing comma at {at}: remove it, or add the next item after it")]
+    TrailingComma {
+        /// Where the comma is.
+        at: TextPlace,
+    },
+    /// Something after the complete value.
+    #[error("text after the end of the {} at {at}: {}", .top.noun(), .top.after())]
+    TrailingText {
+        /// What the top level is.
+        top: JsonTop,
+        /// Where the extra text starts.
+        at: TextPlace,
+    },
+    /// The text ends inside a string.
+    #[error("the string that starts at {at} is never closed: add the closing `\"`")]
+    UnclosedString {
+        /// Where the string starts.
+        at: TextPlace,
+    },
+    /// The text ends before a bracket is closed.
+    #[error("`{open}` at {at} is never closed: add `{close}`")]
+    Unclosed {
+        /// The open bracket.
+        open: char,
+        /// The bracket that closes it.
+        close: char,
+        /// Where it opens.
+        at: TextPlace,
+    },
+    /// A backslash followed by a character that is not an escape.
+    #[error("unknown escape `{text}` at {at}: the escapes are \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t and \\uXXXX")]
+    BadEscape {
+        /// The escape as written.
+        text: String,
+        /// Where it starts.
+        at: TextPlace,
+    },
+    /// A raw control character (a tab, a line break) inside a string.
+    #[error("control character inside a string at {at}: write it escaped, e.g. `\\t` or `\\n`")]
+    ControlCharacter {
+        /// Where.
+        at: TextPlace,
+    },
+    /// Objects and lists nested deeper than serde_json reads.
+    #[error("nested deeper than {limit} levels at {at}")]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+        /// Where the level past the limit opens.
+        at: TextPlace,
+    },
+    /// Anything else (e.g. a number out of range): serde_json's own words.
+    #[error("{message} at {at}")]
+    Other {
+        /// serde_json's message, without its position.
+        message: String,
+        /// Where.
+        at: TextPlace,
+    },
+}
+
+impl JsonTop {
+    fn noun(self) -> &'static str {
+        match self {
+            JsonTop::Object => "object",
+            JsonTop::Array => "array",
+        }
+    }
+
+    fn after(self) -> &'static str {
+        match self {
+            JsonTop::Object => "one customer per line",
+            JsonTop::Array => "a `.json` file holds one array of customers",
+        }
+    }
+}
+
 /// Input that is not a customer at all (bad syntax, not an object, no id):
 /// the line is rejected and the run goes on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RejectedInput {
-    /// The text is not valid JSON or YAML, or not an object (the parser's
-    /// message, with the column for JSON lines).
+    /// The text is not JSON: why and where.
+    #[error("{0}")]
+    Json(JsonSyntax),
+    /// The text is not valid YAML, or JSON or YAML of another shape than a
+    /// customer (the parser's message).
     #[error("{0}")]
     Malformed(String),
     /// The object has no `id`.

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::history::{EventsSeed, MessagesSeed};
-use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
+use super::problem::{
+    FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey, UnknownKeyNames,
+};
 use super::{
     Customer, CustomerEvents, EventLog, InvalidSnapshot, RejectedInput, SentMessage, Snapshot,
 };
@@ -60,13 +62,19 @@ impl Path<'_> {
 pub(super) struct Unknown {
     pub(super) count: u32,
     pub(super) keys: Option<Vec<UnknownKey>>,
+    /// When not listed, the first names with counts (for summaries).
+    pub(super) names: UnknownKeyNames,
 }
 
 impl Unknown {
-    /// Counts an unknown key, and lists it when asked.
+    /// Counts an unknown key, and lists it when asked (else counts its name).
     pub(super) fn note(&mut self, key: Option<String>, path: impl FnOnce(String) -> UnknownKey) {
         self.count += 1;
-        self.list(key, path);
+        match (&mut self.keys, key) {
+            (Some(keys), Some(key)) => keys.push(path(key)),
+            (None, Some(key)) => self.names.add(&path(key).name(), 1),
+            _ => {}
+        }
     }
 
     /// Lists an unknown key without counting it.
@@ -161,6 +169,7 @@ impl Parsed {
             events: self.events,
             messages: self.messages,
             unknown_keys: self.unknown.count,
+            unknown_key_names: self.unknown.names,
         }))
     }
 }
@@ -207,12 +216,12 @@ pub(super) trait KeySet {
     const EXPECTING: &'static str;
     /// The kind of a known key.
     fn known(&self, key: &str) -> Option<Self::Kind>;
-    /// An unknown key (its name, when unknown keys are listed).
-    fn unknown(name: Option<String>) -> Self::Kind;
+    /// An unknown key, by name.
+    fn unknown(name: String) -> Self::Kind;
 }
 
 /// Reads one map key of a [`KeySet`], without allocating for a known one;
-/// the flag keeps the names of unknown keys.
+/// the flag says whether unknown keys are listed.
 pub(super) struct KeyOf<K>(pub(super) K, pub(super) bool);
 
 impl<K: KeySet> KeyOf<K> {
@@ -224,8 +233,8 @@ impl<K: KeySet> KeyOf<K> {
             Scalar::Str(name) => Ok(self
                 .0
                 .known(name)
-                .unwrap_or_else(|| K::unknown(self.1.then(|| name.to_string())))),
-            _ if self.1 && key != Scalar::Unit => Ok(K::unknown(Some(key.to_string()))),
+                .unwrap_or_else(|| K::unknown(name.to_string()))),
+            _ if self.1 && key != Scalar::Unit => Ok(K::unknown(key.to_string())),
             _ => Err(E::invalid_type(key.unexpected(), &self)),
         }
     }
@@ -264,8 +273,8 @@ impl KeySet for TopKeys<'_> {
             _ => self.0.attribute_index(key).map(Key::Attribute),
         }
     }
-    fn unknown(name: Option<String>) -> Key {
-        Key::Unknown(name)
+    fn unknown(name: String) -> Key {
+        Key::Unknown(Some(name))
     }
 }
 
@@ -295,8 +304,8 @@ impl KeySet for Fields<'_> {
                 .map(FieldKeyKind::Field),
         }
     }
-    fn unknown(name: Option<String>) -> FieldKeyKind {
-        FieldKeyKind::Unknown(name)
+    fn unknown(name: String) -> FieldKeyKind {
+        FieldKeyKind::Unknown(Some(name))
     }
 }
 
@@ -324,6 +333,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
             unknown: Unknown {
                 count: 0,
                 keys: self.list_unknown.then(Vec::new),
+                names: UnknownKeyNames::default(),
             },
         };
         while let Some(key) = map.next_key_seed(Any(KeyOf(TopKeys(schema), self.list_unknown)))? {

@@ -162,7 +162,14 @@ fn input_that_is_not_a_customer_is_rejected_by_kind() {
     assert_eq!(read(r#"{"id": 5}"#), RejectedInput::IdNotString);
     assert!(read(r#"{"id": 5}"#).is_about_id());
     let malformed = read(r#"{"id": "c""#);
-    assert!(matches!(malformed, RejectedInput::Malformed(_)));
+    assert!(matches!(
+        malformed,
+        RejectedInput::Json(JsonSyntax::Unclosed { open: '{', .. })
+    ));
+    assert_eq!(
+        malformed.to_string(),
+        "`{` at column 1 is never closed: add `}`"
+    );
     assert!(!malformed.is_about_id());
     assert_eq!(
         RejectedInput::MissingId.to_string(),
@@ -276,4 +283,54 @@ fn a_yaml_error_names_the_line_in_the_file() {
     let results = super::from_yaml_str(program, "id: a\n---\nid: b\n  bad: indent\n");
     let error = results.iter().find_map(|r| r.as_ref().err()).unwrap();
     assert!(error.to_string().contains("line 4"), "{error}");
+}
+
+#[test]
+fn unknown_keys_are_counted_by_name_without_list_positions() {
+    let program = crate::Ruleset::from_sources([(
+        "r.nudge",
+        "schema {\n  vip: bool\n  company: { name: string }\n  event watched { minutes: int }\n}\npolicy { channels email }\nrule r { when vip send email \"m\" cooldown 1 day }",
+    )])
+    .unwrap();
+    let text = r#"{"id": "a", "vip": true, "shoe_size": 44, "company": {"name": "A", "size": 3},
+        "events": {"watched": [{"at": "2026-11-01T00:00:00Z", "minutes": 1, "device": "tv"},
+                               {"at": "2026-11-02T00:00:00Z", "minutes": 2, "device": "tv"}],
+                   "clicked": []}}"#;
+    let Ok(Customer::Valid(snapshot)) = from_json_str(program.program(), text) else {
+        panic!("not read")
+    };
+    assert_eq!(snapshot.unknown_keys, 5);
+    let names: Vec<(&str, u64)> = snapshot.unknown_key_names.iter().collect();
+    assert_eq!(
+        names,
+        [
+            ("shoe_size", 1),
+            ("company.size", 1),
+            ("events.watched.device", 2),
+            ("events.clicked", 1)
+        ]
+    );
+    assert_eq!(
+        snapshot.unknown_key_names.describe(5, 2),
+        "shoe_size: 1, company.size: 1, 3 more"
+    );
+    assert_eq!(
+        serde_json::to_value(&snapshot.unknown_key_names).unwrap()[2],
+        serde_json::json!({"key": "events.watched.device", "count": 2})
+    );
+}
+
+#[test]
+fn only_the_first_names_are_kept_and_counts_merge() {
+    let mut a = UnknownKeyNames::default();
+    for i in 0..15 {
+        a.add(&format!("k{i}"), 1);
+    }
+    a.add("k0", 2);
+    assert_eq!(a.iter().count(), UnknownKeyNames::MAX);
+    assert_eq!(a.iter().next(), Some(("k0", 3)));
+    let mut b = UnknownKeyNames::default();
+    b.add("k1", 4);
+    b.merge(&a);
+    assert_eq!(b.iter().next(), Some(("k1", 5)));
 }
