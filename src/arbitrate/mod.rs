@@ -203,14 +203,7 @@ impl<'a> Run<'a> {
                 }
                 Err(e) => {
                     let because = self.because(rule);
-                    let mut d = self.record(
-                        rule,
-                        Outcome::Error,
-                        format!("evaluation failed, nothing is sent: {e}"),
-                        because,
-                    );
-                    d.detail.error = Some(e.to_string());
-                    out.push(d);
+                    out.push(self.failed(rule, "evaluation failed", &e, because));
                 }
                 Ok(true) => {
                     let d = self.arbitrate(rule);
@@ -302,6 +295,15 @@ impl<'a> Run<'a> {
             now: self.now_text.clone(),
             ruleset: self.hash.to_string(),
         }
+    }
+
+    /// The `error` record of a rule whose evaluation failed: `what` failed,
+    /// nothing is sent.
+    fn failed(&self, rule: &Rule, what: &str, e: &EvalError, because: Vec<Because>) -> Decision {
+        let reason = format!("{what}, nothing is sent: {e}");
+        let mut d = self.record(rule, Outcome::Error, reason, because);
+        d.detail.error = Some(e.to_string());
+        d
     }
 
     fn suppression(&mut self, i: usize) -> Result<bool, EvalError> {
@@ -451,14 +453,8 @@ impl<'a> Run<'a> {
                     params.insert(name.clone(), param_json(program, &v));
                 }
                 Err(e) => {
-                    let mut d = self.record(
-                        rule,
-                        Outcome::Error,
-                        format!("evaluating `with {name}` failed, nothing is sent: {e}"),
-                        because,
-                    );
-                    d.detail.error = Some(e.to_string());
-                    return d;
+                    let what = format!("evaluating `with {name}` failed");
+                    return self.failed(rule, &what, &e, because);
                 }
             }
         }
