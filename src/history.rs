@@ -56,25 +56,51 @@ pub struct History {
     pub problems: Problems,
 }
 
-/// The fields of a decision record history needs; the rest is skipped.
+/// The fields of a decision record that readers of decision logs (this
+/// history, the lift report) need; the rest is skipped.
 #[derive(Deserialize)]
-struct Record<'a> {
-    #[serde(borrow)]
-    decision_id: Cow<'a, str>,
-    #[serde(borrow)]
-    customer: Cow<'a, str>,
-    #[serde(borrow)]
-    rule: Cow<'a, str>,
-    #[serde(borrow)]
-    outcome: Cow<'a, str>,
+pub(crate) struct LoggedDecision<'a> {
+    /// Required by the history (it de-duplicates by it); hand-written logs
+    /// for the report may leave it out.
     #[serde(borrow, default)]
-    channel: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    message: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    deliver_at: Option<Cow<'a, str>>,
+    pub(crate) decision_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    now: Cow<'a, str>,
+    pub(crate) customer: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) rule: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) outcome: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub(crate) channel: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) message: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) deliver_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) now: Cow<'a, str>,
+}
+
+impl<'a> LoggedDecision<'a> {
+    /// Reads one log line; the error is the line's problem.
+    pub(crate) fn parse(text: &'a str) -> Result<LoggedDecision<'a>, String> {
+        serde_json::from_str(text).map_err(|e| {
+            format!(
+                "not a decision record: {}",
+                crate::snapshot::json_error_message(&e)
+            )
+        })
+    }
+
+    /// Whether the record puts the customer in a rule's control group:
+    /// `Some(false)` for a `send`, `Some(true)` for a `held_out`, `None` for
+    /// any other outcome.
+    pub(crate) fn held_out(&self) -> Option<bool> {
+        match self.outcome.as_ref() {
+            "send" => Some(false),
+            "held_out" => Some(true),
+            _ => None,
+        }
+    }
 }
 
 impl History {
@@ -90,21 +116,21 @@ impl History {
                 &path,
                 &mut problems,
                 Some(&mut hasher),
-                |n, text, problems| match serde_json::from_str::<Record>(text) {
-                    Ok(r) => {
-                        records += 1;
-                        if let Err(why) = history.add(&r, now) {
-                            problems.push(&path, n, why);
+                |n, text, problems| match LoggedDecision::parse(text) {
+                    Ok(r) => match r.decision_id.as_deref() {
+                        Some(id) => {
+                            records += 1;
+                            if let Err(why) = history.add(&r, id, now) {
+                                problems.push(&path, n, why);
+                            }
                         }
-                    }
-                    Err(e) => problems.push(
-                        &path,
-                        n,
-                        format!(
-                            "not a decision record: {}",
-                            crate::snapshot::json_error_message(&e)
+                        None => problems.push(
+                            &path,
+                            n,
+                            "not a decision record: missing field `decision_id`",
                         ),
-                    ),
+                    },
+                    Err(why) => problems.push(&path, n, why),
                 },
             )?;
             history.problems = problems;
@@ -123,11 +149,14 @@ impl History {
         Ok(history)
     }
 
-    fn add(&mut self, r: &Record<'_>, now: Micros) -> Result<(), String> {
-        let held_out = match r.outcome.as_ref() {
-            "send" => false,
-            "held_out" => true,
-            _ => return Ok(()),
+    fn add(
+        &mut self,
+        r: &LoggedDecision<'_>,
+        decision_id: &str,
+        now: Micros,
+    ) -> Result<(), String> {
+        let Some(held_out) = r.held_out() else {
+            return Ok(());
         };
         let at_text = if held_out {
             r.now.as_ref()
@@ -140,11 +169,10 @@ impl History {
         if at > now {
             return Ok(());
         }
-        let id = r
-            .decision_id
+        let id = decision_id
             .get(..16)
             .and_then(|h| u64::from_str_radix(h, 16).ok())
-            .ok_or_else(|| format!("`decision_id` is not a nudge id: {:?}", r.decision_id))?;
+            .ok_or_else(|| format!("`decision_id` is not a nudge id: {decision_id:?}"))?;
         let entry = Entry {
             at,
             id,

@@ -98,6 +98,7 @@ pub mod instant;
 pub mod lines;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+mod markup;
 pub mod program;
 pub mod report;
 pub mod ruleset;
@@ -110,6 +111,7 @@ pub mod terminal;
 #[cfg(feature = "cli")]
 pub mod testing;
 pub mod value;
+mod visitor;
 
 pub use decision::{Decision, Evaluation, Outcome};
 pub use ruleset::{LoadError, Ruleset};

@@ -168,6 +168,7 @@ impl<'a> Run<'a> {
         // than moving large decisions while the vector grows.
         let mut out = Vec::with_capacity(program.rules.len().min(MAX_RESERVED_DECISIONS));
         for rule in &program.rules {
+            self.ev.forget_aggregates();
             let mut matched = Ok(true);
             for c in &rule.conjuncts {
                 match self.ev.condition(&c.expr) {
@@ -202,14 +203,7 @@ impl<'a> Run<'a> {
                 }
                 Err(e) => {
                     let because = self.because(rule);
-                    let mut d = self.record(
-                        rule,
-                        Outcome::Error,
-                        format!("evaluation failed, nothing is sent: {e}"),
-                        because,
-                    );
-                    d.detail.error = Some(e.to_string());
-                    out.push(d);
+                    out.push(self.failed(rule, "evaluation failed", &e, because));
                 }
                 Ok(true) => {
                     let d = self.arbitrate(rule);
@@ -301,6 +295,15 @@ impl<'a> Run<'a> {
             now: self.now_text.clone(),
             ruleset: self.hash.to_string(),
         }
+    }
+
+    /// The `error` record of a rule whose evaluation failed: `what` failed,
+    /// nothing is sent.
+    fn failed(&self, rule: &Rule, what: &str, e: &EvalError, because: Vec<Because>) -> Decision {
+        let reason = format!("{what}, nothing is sent: {e}");
+        let mut d = self.record(rule, Outcome::Error, reason, because);
+        d.detail.error = Some(e.to_string());
+        d
     }
 
     fn suppression(&mut self, i: usize) -> Result<bool, EvalError> {
@@ -450,14 +453,8 @@ impl<'a> Run<'a> {
                     params.insert(name.clone(), param_json(program, &v));
                 }
                 Err(e) => {
-                    let mut d = self.record(
-                        rule,
-                        Outcome::Error,
-                        format!("evaluating `with {name}` failed, nothing is sent: {e}"),
-                        because,
-                    );
-                    d.detail.error = Some(e.to_string());
-                    return d;
+                    let what = format!("evaluating `with {name}` failed");
+                    return self.failed(rule, &what, &e, because);
                 }
             }
         }

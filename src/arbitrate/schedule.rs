@@ -63,75 +63,97 @@ mod tests {
         }
     }
 
-    fn next(zone: &str, now: &str, s: &Schedule) -> Option<String> {
-        next_local(zone.parse().unwrap(), s, parse_time(now).unwrap()).map(format_time)
+    /// Each `(zone, now, expected)`: the scheduled instant after `now`.
+    fn assert_next(s: &Schedule, cases: &[(&str, &str, &str)]) {
+        for (zone, now, expected) in cases {
+            let found = next_local(zone.parse().unwrap(), s, parse_time(now).unwrap());
+            assert_eq!(
+                found.map(format_time).as_deref(),
+                Some(*expected),
+                "{zone} at {now}"
+            );
+        }
     }
 
     #[test]
     fn later_today_or_tomorrow() {
-        let nine = at(9 * 60, &[]);
-        // 08:00 Paris (UTC+1) → 09:00 Paris today.
-        assert_eq!(
-            next("Europe/Paris", "2026-11-23T07:00:00Z", &nine).as_deref(),
-            Some("2026-11-23T08:00:00Z")
-        );
-        // Exactly 09:00 Paris: now.
-        assert_eq!(
-            next("Europe/Paris", "2026-11-23T08:00:00Z", &nine).as_deref(),
-            Some("2026-11-23T08:00:00Z")
-        );
-        // 09:01 Paris → tomorrow.
-        assert_eq!(
-            next("Europe/Paris", "2026-11-23T08:01:00Z", &nine).as_deref(),
-            Some("2026-11-24T08:00:00Z")
+        assert_next(
+            &at(9 * 60, &[]),
+            &[
+                // 08:00 Paris (UTC+1) → 09:00 Paris today.
+                (
+                    "Europe/Paris",
+                    "2026-11-23T07:00:00Z",
+                    "2026-11-23T08:00:00Z",
+                ),
+                // Exactly 09:00 Paris: now.
+                (
+                    "Europe/Paris",
+                    "2026-11-23T08:00:00Z",
+                    "2026-11-23T08:00:00Z",
+                ),
+                // 09:01 Paris → tomorrow.
+                (
+                    "Europe/Paris",
+                    "2026-11-23T08:01:00Z",
+                    "2026-11-24T08:00:00Z",
+                ),
+            ],
         );
     }
 
     #[test]
     fn on_listed_weekdays_only() {
         // 2026-11-23 is a Monday; mon and thu at 09:00 Tokyo (UTC+9).
-        let s = at(9 * 60, &[0, 3]);
-        // Monday 10:00 Tokyo → Thursday 09:00 Tokyo = Thursday 00:00Z.
-        assert_eq!(
-            next("Asia/Tokyo", "2026-11-23T01:00:00Z", &s).as_deref(),
-            Some("2026-11-26T00:00:00Z")
-        );
-        // Thursday 10:00 Tokyo → next Monday.
-        assert_eq!(
-            next("Asia/Tokyo", "2026-11-26T01:00:00Z", &s).as_deref(),
-            Some("2026-11-30T00:00:00Z")
+        assert_next(
+            &at(9 * 60, &[0, 3]),
+            &[
+                // Monday 10:00 Tokyo → Thursday 09:00 Tokyo = Thursday 00:00Z.
+                ("Asia/Tokyo", "2026-11-23T01:00:00Z", "2026-11-26T00:00:00Z"),
+                // Thursday 10:00 Tokyo → next Monday.
+                ("Asia/Tokyo", "2026-11-26T01:00:00Z", "2026-11-30T00:00:00Z"),
+            ],
         );
         // A single weekday, just passed: a week later.
-        assert_eq!(
-            next("Asia/Tokyo", "2026-11-23T00:01:00Z", &at(9 * 60, &[0])).as_deref(),
-            Some("2026-11-30T00:00:00Z")
+        assert_next(
+            &at(9 * 60, &[0]),
+            &[("Asia/Tokyo", "2026-11-23T00:01:00Z", "2026-11-30T00:00:00Z")],
         );
     }
 
     #[test]
     fn dst_gap_moves_to_the_first_valid_minute() {
         // New York, 2026-03-08: 02:00 → 03:00. 02:30 does not exist.
-        let s = at(2 * 60 + 30, &[]);
         // 01:00 EST = 06:00Z → 03:00 EDT = 07:00Z.
-        assert_eq!(
-            next("America/New_York", "2026-03-08T06:00:00Z", &s).as_deref(),
-            Some("2026-03-08T07:00:00Z")
+        assert_next(
+            &at(2 * 60 + 30, &[]),
+            &[(
+                "America/New_York",
+                "2026-03-08T06:00:00Z",
+                "2026-03-08T07:00:00Z",
+            )],
         );
     }
 
     #[test]
     fn dst_overlap_takes_the_first_instant_not_before_now() {
         // Paris, 2026-10-25: 03:00 CEST → 02:00 CET; 02:30 happens twice.
-        let s = at(2 * 60 + 30, &[]);
-        // 01:00 CEST (23:00Z) → the first 02:30 (CEST) = 00:30Z.
-        assert_eq!(
-            next("Europe/Paris", "2026-10-24T23:00:00Z", &s).as_deref(),
-            Some("2026-10-25T00:30:00Z")
-        );
-        // Between the two 02:30s (00:45Z = 02:45 CEST) → the second (CET) = 01:30Z.
-        assert_eq!(
-            next("Europe/Paris", "2026-10-25T00:45:00Z", &s).as_deref(),
-            Some("2026-10-25T01:30:00Z")
+        assert_next(
+            &at(2 * 60 + 30, &[]),
+            &[
+                // 01:00 CEST (23:00Z) → the first 02:30 (CEST) = 00:30Z.
+                (
+                    "Europe/Paris",
+                    "2026-10-24T23:00:00Z",
+                    "2026-10-25T00:30:00Z",
+                ),
+                // Between the two 02:30s (00:45Z = 02:45 CEST) → the second (CET) = 01:30Z.
+                (
+                    "Europe/Paris",
+                    "2026-10-25T00:45:00Z",
+                    "2026-10-25T01:30:00Z",
+                ),
+            ],
         );
     }
 }

@@ -3,9 +3,6 @@
 
 use std::io::{IsTerminal, Write};
 
-use chrono::{DateTime, Utc};
-
-use nudge::batch::Input;
 use nudge::diff::{self, DiffRun, RulesetSource};
 
 /// Compare two rulesets over the same customer snapshots: who gets a
@@ -35,9 +32,8 @@ pub struct Args {
     /// Snapshot files (`.ndjson`, `.jsonl`, `.json`, `.yaml`; `-` for stdin).
     #[arg(long, num_args = 1.., required = true)]
     snapshots: Vec<String>,
-    /// The evaluation instant (RFC 3339); default: now, rounded down to the second.
-    #[arg(long, value_parser = super::eval::parse_now)]
-    now: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    now: super::now::Now,
     /// The report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -83,7 +79,7 @@ pub fn run(args: Args) -> u8 {
         return 2;
     };
     let options = diff::Options {
-        now: nudge::instant::or_current(args.now),
+        now: args.now.instant(),
         examples: args.examples,
         threads: args.threads,
     };
@@ -96,22 +92,13 @@ pub fn run(args: Args) -> u8 {
     };
     let progress = std::io::stderr().is_terminal();
     for name in &args.snapshots {
-        let input = match Input::open(name) {
-            Ok(input) => input,
+        let done = match super::progress::read_input(name, progress, |input| run.input(input)) {
+            Ok(done) => done,
             Err(e) => {
                 eprintln!("error: {name}: {e}");
                 return 2;
             }
         };
-        let bar = progress.then(|| super::progress::bytes_bar(input.len(), name));
-        let input = match bar.clone() {
-            Some(bar) => input.with_progress(move |n| bar.inc(n)),
-            None => input,
-        };
-        let done = run.input(input);
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
         if let Err(e) = done {
             eprintln!("error: {e}");
             return 2;

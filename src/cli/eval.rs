@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use nudge::atomic_file::AtomicFile;
 use nudge::batch::{
-    Batch, Counts, Encoded, Evaluate, Input, Manifest, NdjsonWriter, Options, Rejected, Sink, Step,
+    Batch, Counts, Encoded, Evaluate, Manifest, NdjsonWriter, Options, Rejected, Sink, Step,
     UniqueCustomers,
 };
 use nudge::history::History;
@@ -31,9 +31,8 @@ pub struct Args {
     /// Snapshot files (`.ndjson`, `.jsonl`, `.json`, `.yaml`; `-` for stdin).
     #[arg(long, num_args = 1.., required = true)]
     snapshots: Vec<String>,
-    /// The evaluation instant (RFC 3339); default: now, rounded down to the second.
-    #[arg(long, value_parser = parse_now)]
-    now: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    now: super::now::Now,
     /// Write decisions to FILE (atomically: a temporary file renamed when complete).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -56,20 +55,13 @@ pub struct Args {
     quiet: bool,
 }
 
-/// The `--now` parser of every command: [`nudge::instant::parse`], with
-/// the fix in the message.
-pub(crate) fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    nudge::instant::parse(text).map_err(|e| format!("{e}; write e.g. {}", nudge::instant::EXAMPLE))
-}
-
 pub fn run(args: Args) -> u8 {
     let started = Utc::now();
     let clock = Instant::now();
-    let ruleset = match super::load_ruleset(&args.rules) {
-        Ok(ruleset) => ruleset,
-        Err(code) => return code,
+    let Some(ruleset) = super::load_ruleset(&args.rules) else {
+        return 1;
     };
-    let now = nudge::instant::or_current(args.now);
+    let now = args.now.instant();
     let mut evaluate = Evaluate::new(ruleset.clone(), now).explain(args.explain);
     let mut history_files = Vec::new();
     let mut history_rejected = 0;
@@ -146,23 +138,17 @@ pub fn run(args: Args) -> u8 {
     let mut inputs = Vec::new();
     let mut unique = UniqueCustomers::default();
     for name in &args.snapshots {
-        let input = match Input::open(name) {
-            Ok(input) => input,
+        let summary = super::progress::read_input(name, progress, |input| {
+            unique.input(name, input.format().unit());
+            batch.run_admitting(input, &mut unique, &mut sink)
+        });
+        let summary = match summary {
+            Ok(summary) => summary,
             Err(e) => {
                 eprintln!("error: {name}: {e}");
                 return 1;
             }
         };
-        let bar = progress.then(|| super::progress::bytes_bar(input.len(), name));
-        let input = match bar.clone() {
-            Some(bar) => input.with_progress(move |n| bar.inc(n)),
-            None => input,
-        };
-        unique.input(name, input.format().unit());
-        let summary = batch.run_admitting(input, &mut unique, &mut sink);
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
         match summary {
             Ok(s) => inputs.push(s),
             Err(nudge::batch::BatchError::Write(e)) => {

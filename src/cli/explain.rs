@@ -3,8 +3,6 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
-
 use nudge::batch::{Batch, Format, Input, Record, Rejected, Rejection, Sink, BOM};
 use nudge::snapshot::Customer;
 use nudge::value::format_time;
@@ -28,15 +26,13 @@ pub struct Args {
     /// Which customer of the file (default: the first).
     #[arg(long)]
     id: Option<String>,
-    /// The evaluation instant (RFC 3339); default: now, rounded down to the second.
-    #[arg(long, value_parser = super::eval::parse_now)]
-    now: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    now: super::now::Now,
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match super::load_ruleset(&args.rules) {
-        Ok(ruleset) => ruleset,
-        Err(code) => return code,
+    let Some(ruleset) = super::load_ruleset(&args.rules) else {
+        return 1;
     };
     let bytes = if args.customer == "-" {
         let mut bytes = Vec::new();
@@ -63,7 +59,7 @@ pub fn run(args: Args) -> u8 {
             return 1;
         }
     };
-    let now = nudge::instant::or_current(args.now);
+    let now = args.now.instant();
     let evaluation = ruleset.evaluate_with_explain(&customer, now);
     let color = std::io::stdout().is_terminal();
     let program = ruleset.program();

@@ -28,14 +28,13 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// The instant the data is relative to (RFC 3339); default: now.
-    #[arg(long, value_parser = super::eval::parse_now)]
+    #[arg(long, value_parser = super::now::parse)]
     now: Option<DateTime<Utc>>,
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match super::load_ruleset(&args.rules) {
-        Ok(ruleset) => ruleset,
-        Err(code) => return code,
+    let Some(ruleset) = super::load_ruleset(&args.rules) else {
+        return 1;
     };
     let options = GenOptions {
         count: args.count,

@@ -10,6 +10,7 @@ mod gen;
 mod interrupt;
 #[cfg(feature = "lsp")]
 mod lsp;
+mod now;
 mod progress;
 mod report;
 #[cfg(feature = "server")]
@@ -92,14 +93,12 @@ pub(crate) fn print_diagnostics(
     }
 }
 
-/// Prints why a ruleset could not be loaded: every diagnostic, or the I/O error.
 /// Loads the ruleset at `dir` for a subcommand; on failure prints every
-/// diagnostic and gives the exit code to return.
-pub(crate) fn load_ruleset(dir: &std::path::Path) -> Result<nudge::Ruleset, u8> {
-    nudge::Ruleset::load(dir).map_err(|e| {
-        print_load_error(&e);
-        1
-    })
+/// diagnostic (the command then exits with 1).
+pub(crate) fn load_ruleset(dir: &std::path::Path) -> Option<nudge::Ruleset> {
+    nudge::Ruleset::load(dir)
+        .map_err(|e| print_load_error(&e))
+        .ok()
 }
 
 /// Reads the rule files of `dir` for `check` and `fmt`; on failure prints
@@ -111,6 +110,7 @@ pub(crate) fn read_rule_sources(dir: &std::path::Path) -> Result<nudge::syntax::
     })
 }
 
+/// Prints why a ruleset could not be loaded: every diagnostic, or the I/O error.
 pub(crate) fn print_load_error(error: &nudge::LoadError) {
     match error {
         nudge::LoadError::Invalid {

@@ -44,7 +44,7 @@ pub struct Args {
     out: Option<PathBuf>,
     /// The instant the outcome snapshots describe (RFC 3339); customers whose
     /// goal window ends after it are left out as pending. Default: now.
-    #[arg(long, value_parser = super::eval::parse_now)]
+    #[arg(long, value_parser = super::now::parse)]
     as_of: Option<DateTime<Utc>>,
     /// The smallest treated and control group that gets a verdict.
     #[arg(long, default_value_t = report::DEFAULT_MIN_SAMPLE)]
@@ -52,9 +52,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match super::load_ruleset(&args.rules) {
-        Ok(ruleset) => ruleset,
-        Err(code) => return code,
+    let Some(ruleset) = super::load_ruleset(&args.rules) else {
+        return 1;
     };
     let options = Options {
         decisions: args.decisions,

@@ -124,9 +124,8 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: {e}");
         return 1;
     }
-    let ruleset = match super::load_ruleset(&config.rules) {
-        Ok(ruleset) => ruleset,
-        Err(code) => return code,
+    let Some(ruleset) = super::load_ruleset(&config.rules) else {
+        return 1;
     };
     for warning in ruleset.warnings() {
         tracing::warn!(message = %warning.message, "ruleset warning");

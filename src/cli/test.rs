@@ -64,9 +64,8 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let ruleset = match super::load_ruleset(&args.dir) {
-        Ok(ruleset) => ruleset,
-        Err(code) => return code,
+    let Some(ruleset) = super::load_ruleset(&args.dir) else {
+        return 1;
     };
     let options = Options {
         filter: args.filter.clone(),

@@ -47,7 +47,15 @@ pub struct Evaluator<'a> {
     traced_definitions: Vec<Option<(EvalResult, Vec<Read>)>>,
     /// The customer's zone, once a local time or quiet hours needed it.
     zone: Option<Zone>,
+    /// Aggregates computed since [`Evaluator::forget_aggregates`], by the
+    /// address of their node and their window: the `because` of a rule
+    /// that matched shows the values its evaluation computed instead of
+    /// scanning the events again.
+    aggregates: Vec<((usize, Option<Micros>), EvalResult)>,
 }
+
+/// How many aggregates [`Evaluator`] remembers at most (one rule has few).
+const REMEMBERED_AGGREGATES: usize = 64;
 
 fn fault<T>(error: EvalError) -> Result<T, EvalError> {
     Err(error)
@@ -65,6 +73,7 @@ impl<'a> Evaluator<'a> {
             trace: None,
             shown_attributes: Vec::new(),
             traced_definitions: Vec::new(),
+            aggregates: Vec::new(),
             zone: None,
         }
     }
@@ -305,7 +314,10 @@ impl<'a> Evaluator<'a> {
             }
             Expr::Aggregate(agg) => {
                 let window = self.optional_length(&agg.window, occ)?;
-                let v = self.aggregate(agg, window)?;
+                let v = match occ {
+                    None => self.remembered_aggregate(agg, window)?,
+                    Some(_) => self.aggregate(agg, window)?,
+                };
                 if self.trace.is_some() {
                     self.read(|s, out| s.write_aggregate_label(out, agg, window), &v);
                 }
@@ -517,6 +529,26 @@ impl<'a> Evaluator<'a> {
             None => 0,
         };
         (log, start..end.max(start))
+    }
+
+    /// Forgets the aggregates computed so far (arbitration calls it before
+    /// each rule, so the list stays as short as one rule's aggregates).
+    pub fn forget_aggregates(&mut self) {
+        self.aggregates.clear();
+    }
+
+    /// An aggregate outside any `where` (its value depends only on the
+    /// customer, `now` and the window), computed once until forgotten.
+    fn remembered_aggregate(&mut self, agg: &Aggregate, window: Option<Micros>) -> EvalResult {
+        let key = (std::ptr::from_ref(agg).addr(), window);
+        if let Some((_, result)) = self.aggregates.iter().find(|(k, _)| *k == key) {
+            return result.clone();
+        }
+        let result = self.aggregate(agg, window);
+        if self.aggregates.len() < REMEMBERED_AGGREGATES {
+            self.aggregates.push((key, result.clone()));
+        }
+        result
     }
 
     /// One pass over the window; only `distinct` keeps values.

@@ -169,18 +169,24 @@ fn signs_up(name: &str) -> bool {
         || name == "created_at"
 }
 
+/// The vocabulary for a string attribute, field or property, from its
+/// name (and its record's name): the first rule that matches.
 fn vocab(name: &str, parent: &str, in_list: bool) -> Vocab {
     let companyish = |s: &str| {
         ["company", "org", "account", "team", "workspace", "business"]
             .iter()
             .any(|w| s.contains(w))
     };
+    let by_word = |words: &[(&str, Vocab)]| {
+        words
+            .iter()
+            .find(|(word, _)| name.contains(word))
+            .map(|(_, vocab)| *vocab)
+    };
     if name.contains("timezone") || name == "tz" || name.ends_with("_tz") {
         Vocab::Timezone
-    } else if name.contains("country") {
-        Vocab::Country
-    } else if name.contains("email") {
-        Vocab::Email
+    } else if let Some(vocab) = by_word(&[("country", Vocab::Country), ("email", Vocab::Email)]) {
+        vocab
     } else if name.contains("name") {
         if companyish(name) || companyish(parent) {
             Vocab::Company
@@ -189,16 +195,14 @@ fn vocab(name: &str, parent: &str, in_list: bool) -> Vocab {
         }
     } else if in_list {
         Vocab::Tag
-    } else if name.contains("industry") {
-        Vocab::Industry
-    } else if name.contains("feature") {
-        Vocab::Feature
-    } else if name.contains("format") {
-        Vocab::Format
-    } else if name.contains("course") {
-        Vocab::Course
     } else {
-        Vocab::Word
+        by_word(&[
+            ("industry", Vocab::Industry),
+            ("feature", Vocab::Feature),
+            ("format", Vocab::Format),
+            ("course", Vocab::Course),
+        ])
+        .unwrap_or(Vocab::Word)
     }
 }
 

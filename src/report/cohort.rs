@@ -4,14 +4,12 @@
 //! Memory holds one compact entry per (customer, rule with a goal) that was
 //! sent to or held out, never whole records: logs of any length stream.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::Deserialize;
-
 use super::ReportError;
 use crate::eval::Evaluator;
+use crate::history::LoggedDecision;
 use crate::lines::{each_line, Problems};
 use crate::program::{Goal, Message, Program};
 use crate::snapshot::{self, CustomerEvents, Snapshot};
@@ -61,23 +59,6 @@ pub struct Cohort<'p> {
     pub records: u64,
 }
 
-/// The fields of a decision record the report reads; the rest is skipped.
-#[derive(Deserialize)]
-struct Record<'a> {
-    #[serde(borrow)]
-    customer: Cow<'a, str>,
-    #[serde(borrow)]
-    rule: Cow<'a, str>,
-    #[serde(borrow)]
-    outcome: Cow<'a, str>,
-    #[serde(borrow, default)]
-    message: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    deliver_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    now: Cow<'a, str>,
-}
-
 impl<'p> Cohort<'p> {
     pub fn new(program: &'p Program) -> Cohort<'p> {
         let mut experiments = Vec::new();
@@ -114,11 +95,10 @@ impl<'p> Cohort<'p> {
         problems: &mut Problems,
     ) -> Result<(), ReportError> {
         each_line(path, problems, |line, text, problems| {
-            let record: Record = match serde_json::from_str(text) {
+            let record = match LoggedDecision::parse(text) {
                 Ok(r) => r,
-                Err(e) => {
-                    let why = snapshot::json_error_message(&e);
-                    problems.push(path, line, format!("not a decision record: {why}"));
+                Err(why) => {
+                    problems.push(path, line, why);
                     return;
                 }
             };
@@ -130,18 +110,18 @@ impl<'p> Cohort<'p> {
         Ok(())
     }
 
-    fn add(&mut self, r: &Record<'_>) -> Result<(), String> {
-        let treated = match r.outcome.as_ref() {
-            "send" => true,
-            "held_out" => false,
-            _ => return Ok(()),
+    fn add(&mut self, r: &LoggedDecision<'_>) -> Result<(), String> {
+        let Some(held_out) = r.held_out() else {
+            return Ok(());
         };
         let Some(&experiment) = self.by_rule.get(r.rule.as_ref()) else {
             return Ok(());
         };
         let decided =
             parse_time(&r.now).ok_or_else(|| format!("`now` is not a time: {:?}", r.now))?;
-        let (arm, start) = if treated {
+        let (arm, start) = if held_out {
+            (Arm::Control, decided)
+        } else {
             let at = r
                 .deliver_at
                 .as_deref()
@@ -150,8 +130,6 @@ impl<'p> Cohort<'p> {
                 parse_time(at).ok_or_else(|| format!("`deliver_at` is not a time: {at:?}"))?;
             let message = r.message.as_deref().unwrap_or("");
             (Arm::Treated(self.message_index(experiment, message)), start)
-        } else {
-            (Arm::Control, decided)
         };
         let exposure = Exposure {
             experiment,

@@ -8,7 +8,11 @@
 
 use std::fmt::Write;
 
-use super::{p_value, percent, points, relative, Comparison, Group, Report, RuleReport, Verdict};
+use crate::markup::{escape, Markup};
+
+use super::{
+    lift_cells, p_value, percent, points, rate_cell, Comparison, Group, Report, RuleReport, Verdict,
+};
 
 const STYLE: &str = "
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2933;margin:0;background:#f5f7fa}
@@ -44,12 +48,9 @@ pub fn html(report: &Report) -> String {
     out.push_str("</style></head><body><main>\n<h1>Did the messages work?</h1>\n");
     let _ = writeln!(
         out,
-        "<p class=\"sub\">Lift report as of {}: {} rule{} with a goal, {} decision records, {} customers in the outcome snapshots.</p>",
+        "<p class=\"sub\">Lift report as of {}: {}.</p>",
         esc(&report.as_of),
-        report.rules.len(),
-        if report.rules.len() == 1 { "" } else { "s" },
-        report.decision_records,
-        report.outcome_customers
+        report.inputs_sentence()
     );
     if report.rules.is_empty() {
         out.push_str("<section><p>No rule has a <code>goal</code> clause: add <code>goal EVENT within D</code> to a rule with a <code>holdout</code> to measure it.</p></section>\n");
@@ -59,9 +60,8 @@ pub fn html(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "<p class=\"note\">How to read this: a customer converts when the goal happens within its window after the message (for the control group, after the moment it was held out). Bars are conversion rates, whiskers their 95% confidence intervals. The lift is the treated rate minus the control rate; when its whole interval is above zero the message works. Method: {}. A comparison needs at least {} customers in each group.</p>",
-        esc(report.method),
-        report.min_sample
+        "<p class=\"note\">How to read this: a customer converts when the goal happens within its window after the message (for the control group, after the moment it was held out). Bars are conversion rates, whiskers their 95% confidence intervals. The lift is the treated rate minus the control rate; when its whole interval is above zero the message works. {}</p>",
+        esc(&report.method_sentence())
     );
     if report.rejected_lines > 0 {
         let _ = writeln!(
@@ -324,13 +324,11 @@ fn table(out: &mut String, rule: &RuleReport, min_sample: u64) {
     out.push_str("<table><thead><tr><th>group</th><th>customers</th><th>converted</th><th>rate (95% CI)</th><th>lift vs control (95% CI)</th><th>relative lift (95% CI)</th><th>p-value</th><th>verdict</th></tr></thead><tbody>\n");
     let cells = |g: &Group| {
         format!(
-            "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{} ({}–{})</td>",
+            "<td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>",
             esc(&row_label(g)),
             g.customers,
             g.converted,
-            percent(g.rate),
-            percent(g.rate_ci.0),
-            percent(g.rate_ci.1)
+            rate_cell(g)
         )
     };
     let _ = writeln!(
@@ -339,27 +337,19 @@ fn table(out: &mut String, rule: &RuleReport, min_sample: u64) {
         cells(&rule.control)
     );
     for c in std::iter::once(&rule.overall).chain(&rule.variants) {
-        let tail = match (&c.lift, c.verdict) {
-            (Some(l), v) => format!(
-                "<td>{} ({} to {})</td><td>{}</td><td class=\"n\">{}</td><td><span class=\"badge {}\">{}</span></td>",
-                points(l.absolute),
-                points(l.absolute_ci.0),
-                points(l.absolute_ci.1),
-                match (l.relative, l.relative_ci) {
-                    (Some(r), Some((lo, hi))) =>
-                        format!("{} ({} to {})", relative(r), relative(lo), relative(hi)),
-                    (Some(r), None) => relative(r),
-                    _ => String::from("—"),
-                },
-                p_value(l.p_value),
-                verdict_class(v),
-                v.text()
-            ),
-            (None, v) => format!(
-                "<td>—</td><td>—</td><td>—</td><td><span class=\"badge {}\">{}</span>{}</td>",
-                verdict_class(v),
-                v.text(),
-                if v == Verdict::NotEnoughData {
+        let badge = format!(
+            "<span class=\"badge {}\">{}</span>",
+            verdict_class(c.verdict),
+            c.verdict.text()
+        );
+        let tail = match &c.lift {
+            Some(l) => {
+                let [absolute, relative, p_value] = lift_cells(l);
+                format!("<td>{absolute}</td><td>{relative}</td><td class=\"n\">{p_value}</td><td>{badge}</td>")
+            }
+            None => format!(
+                "<td>—</td><td>—</td><td>—</td><td>{badge}{}</td>",
+                if c.verdict == Verdict::NotEnoughData {
                     format!(" <span class=\"note\">needs {min_sample} per group</span>")
                 } else {
                     String::new()
@@ -373,18 +363,7 @@ fn table(out: &mut String, rule: &RuleReport, min_sample: u64) {
 
 /// Escapes text for HTML content and attribute values.
 fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(text, Markup::Html)
 }
 
 #[cfg(test)]

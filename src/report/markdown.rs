@@ -3,19 +3,16 @@
 
 use std::fmt::Write;
 
-use super::{p_value, percent, points, relative, Comparison, Group, Report, Verdict};
+use super::{lift_cells, rate_cell, Comparison, Group, Report, Verdict};
 
 /// Renders the report as Markdown.
 pub fn markdown(report: &Report) -> String {
     let mut out = String::from("# Lift report\n\n");
     let _ = writeln!(
         out,
-        "As of {}: {} rule{} with a goal, {} decision records, {} customers in the outcome snapshots.\n",
+        "As of {}: {}.\n",
         report.as_of,
-        report.rules.len(),
-        if report.rules.len() == 1 { "" } else { "s" },
-        report.decision_records,
-        report.outcome_customers
+        report.inputs_sentence()
     );
     if report.rules.is_empty() {
         out.push_str("No rule has a `goal` clause: add `goal EVENT within D` to a rule with a `holdout` to measure it.\n");
@@ -36,11 +33,7 @@ pub fn markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "Method: {}. A comparison needs at least {} customers in each group.",
-        report.method, report.min_sample
-    );
+    let _ = writeln!(out, "{}", report.method_sentence());
     if report.rejected_lines > 0 {
         let _ = writeln!(
             out,
@@ -58,14 +51,7 @@ fn group_cells(g: &Group) -> String {
     if g.customers == 0 {
         return String::from("0 | 0 | —");
     }
-    format!(
-        "{} | {} | {} ({}–{})",
-        g.customers,
-        g.converted,
-        percent(g.rate),
-        percent(g.rate_ci.0),
-        percent(g.rate_ci.1)
-    )
+    format!("{} | {} | {}", g.customers, g.converted, rate_cell(g))
 }
 
 fn comparison_row(c: &Comparison, min_sample: u64) -> String {
@@ -75,20 +61,13 @@ fn comparison_row(c: &Comparison, min_sample: u64) -> String {
         format!("variant \"{}\"", c.treated.label)
     };
     let tail = match (&c.lift, c.verdict) {
-        (Some(l), verdict) => format!(
-            "{} ({} to {}) | {} | {} | **{}**",
-            points(l.absolute),
-            points(l.absolute_ci.0),
-            points(l.absolute_ci.1),
-            match (l.relative, l.relative_ci) {
-                (Some(r), Some((lo, hi))) =>
-                    format!("{} ({} to {})", relative(r), relative(lo), relative(hi)),
-                (Some(r), None) => relative(r),
-                _ => String::from("—"),
-            },
-            p_value(l.p_value),
-            verdict.text()
-        ),
+        (Some(l), verdict) => {
+            let [absolute, relative, p_value] = lift_cells(l);
+            format!(
+                "{absolute} | {relative} | {p_value} | **{}**",
+                verdict.text()
+            )
+        }
         (None, Verdict::NotEnoughData) => {
             format!("— | — | — | not enough data (needs {min_sample} per group)")
         }

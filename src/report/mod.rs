@@ -165,6 +165,28 @@ pub struct Report {
     pub rules: Vec<RuleReport>,
 }
 
+impl Report {
+    /// What was read, as every format states it: `2 rules with a goal, 140
+    /// decision records, 90 customers in the outcome snapshots`.
+    pub(crate) fn inputs_sentence(&self) -> String {
+        format!(
+            "{} rule{} with a goal, {} decision records, {} customers in the outcome snapshots",
+            self.rules.len(),
+            if self.rules.len() == 1 { "" } else { "s" },
+            self.decision_records,
+            self.outcome_customers
+        )
+    }
+
+    /// How the comparisons were made, as every format states it.
+    pub(crate) fn method_sentence(&self) -> String {
+        format!(
+            "Method: {}. A comparison needs at least {} customers in each group.",
+            self.method, self.min_sample
+        )
+    }
+}
+
 fn as_strings<S: serde::Serializer>(v: &[Rejected], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(v.iter().map(ToString::to_string))
 }
@@ -344,6 +366,36 @@ pub(crate) fn relative(r: f64) -> String {
     format!("{v:+.0}%")
 }
 
+/// A group's conversion rate with its 95% interval: `12.3% (10.1%–14.8%)`.
+pub(crate) fn rate_cell(g: &Group) -> String {
+    format!(
+        "{} ({}–{})",
+        percent(g.rate),
+        percent(g.rate_ci.0),
+        percent(g.rate_ci.1)
+    )
+}
+
+/// The table cells of a lift, in every format: the lift in points with its
+/// 95% interval, the relative lift with its interval (`—` without one), and
+/// the p-value.
+pub(crate) fn lift_cells(l: &Lift) -> [String; 3] {
+    let absolute = format!(
+        "{} ({} to {})",
+        points(l.absolute),
+        points(l.absolute_ci.0),
+        points(l.absolute_ci.1)
+    );
+    let relative = match (l.relative, l.relative_ci) {
+        (Some(r), Some((lo, hi))) => {
+            format!("{} ({} to {})", relative(r), relative(lo), relative(hi))
+        }
+        (Some(r), None) => relative(r),
+        _ => String::from("—"),
+    };
+    [absolute, relative, p_value(l.p_value)]
+}
+
 /// Who is not in the rates: customers still inside their window, and
 /// counted customers without an outcome snapshot.
 pub(crate) fn pending_note(pending: u64, missing: u64) -> String {
@@ -394,6 +446,11 @@ mod tests {
         )
     }
 
+    /// A `send` record delivered at `deliver`.
+    fn sent(customer: &str, message: &str, now: &str, deliver: &str) -> String {
+        record(customer, "send", message, now, deliver)
+    }
+
     fn run(decisions: &[String], outcomes: &[&str], as_of: &str) -> Report {
         let ruleset = crate::Ruleset::from_sources([("r.nudge", RULES)]).unwrap();
         let dir = std::env::temp_dir().join(format!(
@@ -420,20 +477,8 @@ mod tests {
         let decisions = [
             // Deferred by quiet hours to 08:00: an upgrade at 07:00 is before
             // its window; one exactly 2 days after delivery is inside.
-            record(
-                "t1",
-                "send",
-                "a",
-                "2026-11-23T01:00:00Z",
-                "2026-11-23T08:00:00Z",
-            ),
-            record(
-                "t2",
-                "send",
-                "b",
-                "2026-11-23T01:00:00Z",
-                "2026-11-23T01:00:00Z",
-            ),
+            sent("t1", "a", "2026-11-23T01:00:00Z", "2026-11-23T08:00:00Z"),
+            sent("t2", "b", "2026-11-23T01:00:00Z", "2026-11-23T01:00:00Z"),
             record("c1", "held_out", "a", "2026-11-23T01:00:00Z", ""),
             record("c2", "held_out", "b", "2026-11-23T01:00:00Z", ""),
         ];
@@ -465,31 +510,13 @@ mod tests {
     fn the_first_decision_decides_the_group_and_open_windows_wait() {
         let decisions = [
             // Read first, decided later: the earlier holdout wins.
-            record(
-                "x",
-                "send",
-                "a",
-                "2026-11-30T09:00:00Z",
-                "2026-11-30T09:00:00Z",
-            ),
+            sent("x", "a", "2026-11-30T09:00:00Z", "2026-11-30T09:00:00Z"),
             record("x", "held_out", "a", "2026-11-23T09:00:00Z", ""),
             record("x", "cooldown", "", "2026-11-24T09:00:00Z", ""),
             // Window still open on Nov 26.
-            record(
-                "y",
-                "send",
-                "a",
-                "2026-11-25T09:00:00Z",
-                "2026-11-25T09:00:00Z",
-            ),
+            sent("y", "a", "2026-11-25T09:00:00Z", "2026-11-25T09:00:00Z"),
             // No outcome snapshot: not converted, and counted as such.
-            record(
-                "z",
-                "send",
-                "b",
-                "2026-11-23T09:00:00Z",
-                "2026-11-23T09:00:00Z",
-            ),
+            sent("z", "b", "2026-11-23T09:00:00Z", "2026-11-23T09:00:00Z"),
             String::from("{\"broken\": true}"),
         ];
         let outcomes = [

@@ -4,15 +4,16 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
 use super::seed::{
-    found_str, non_string_keys, FieldKey, FieldKeyKind, Parsed, Path, Unknown, ValueSeed,
+    found_str, FieldKeyKind, Fields, KeyOf, KeySet, Parsed, Path, Unknown, ValueSeed,
 };
 use super::{EventLog, SentMessage};
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
+use crate::visitor::{scalars, Any, Scalar};
 
 /// `events`: a map from event name to its occurrences.
 pub(super) struct EventsSeed<'a> {
@@ -20,44 +21,17 @@ pub(super) struct EventsSeed<'a> {
     pub(super) parsed: &'a mut Parsed,
 }
 
-impl<'de> DeserializeSeed<'de> for EventsSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
+/// The schema's event names: an event's slot, or else the name.
+struct EventNames<'s>(&'s Schema);
 
-/// An event name: its slot, or else (when unknown keys are listed) the name.
-struct EventName<'s>(&'s Schema, bool);
-
-impl<'de> DeserializeSeed<'de> for EventName<'_> {
-    type Value = Result<usize, Option<String>>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+impl KeySet for EventNames<'_> {
+    type Kind = Result<usize, Option<String>>;
+    const EXPECTING: &'static str = "an event name";
+    fn known(&self, key: &str) -> Option<Self::Kind> {
+        self.0.event_index(key).map(Ok)
     }
-}
-
-impl EventName<'_> {
-    fn other_key<E: de::Error>(
-        self,
-        name: String,
-        found: de::Unexpected<'_>,
-    ) -> Result<Result<usize, Option<String>>, E> {
-        match self.1 {
-            true => Ok(Err(Some(name))),
-            false => Err(E::invalid_type(found, &self)),
-        }
-    }
-}
-
-impl Visitor<'_> for EventName<'_> {
-    type Value = Result<usize, Option<String>>;
-    non_string_keys!();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an event name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self.0.event_index(v).ok_or_else(|| Some(v.to_string())))
+    fn unknown(name: String) -> Self::Kind {
+        Err(Some(name))
     }
 }
 
@@ -74,20 +48,20 @@ impl<'de> Visitor<'de> for EventsSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let listing = self.parsed.unknown.listing();
-        while let Some(event) = map.next_key_seed(EventName(self.schema, listing))? {
+        while let Some(event) = map.next_key_seed(Any(KeyOf(EventNames(self.schema), listing)))? {
             match event {
                 Ok(e) => {
                     let Some(log) = self.parsed.events.get_mut(e) else {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    map.next_value_seed(OccurrencesSeed {
+                    map.next_value_seed(Any(OccurrencesSeed {
                         schema: self.schema,
                         event: e,
                         log,
                         problems: &mut self.parsed.problems,
                         unknown: &mut self.parsed.unknown,
-                    })?;
+                    }))?;
                 }
                 Err(name) => {
                     map.next_value::<IgnoredAny>()?;
@@ -120,13 +94,6 @@ struct OccurrencesSeed<'a> {
     unknown: &'a mut Unknown,
 }
 
-impl<'de> DeserializeSeed<'de> for OccurrencesSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
     type Value = ();
 
@@ -151,7 +118,7 @@ impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
         }
         let mut index = 0;
         while seq
-            .next_element_seed(OccurrenceSeed {
+            .next_element_seed(Any(OccurrenceSeed {
                 schema: self.schema,
                 event: self.event,
                 props: &def.props,
@@ -159,7 +126,7 @@ impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
                 path: Path::Index(&Path::Field(&Path::Root("events"), &def.name), index),
                 problems: self.problems,
                 unknown: self.unknown,
-            })?
+            }))?
             .is_some()
         {
             index += 1;
@@ -197,27 +164,20 @@ struct OccurrenceSeed<'a> {
     unknown: &'a mut Unknown,
 }
 
-impl<'de> DeserializeSeed<'de> for OccurrenceSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 impl OccurrenceSeed<'_> {
     fn problem(self, kind: ProblemKind) {
         self.problems.push(Problem::new(self.path.to_owned(), kind));
     }
-}
 
-impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a time or an object with `at`")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+    /// A bare time (for an event whose properties are all optional); any
+    /// other scalar is not an occurrence.
+    fn scalar<E: de::Error>(self, v: Scalar<'_>) -> Result<(), E> {
+        let Scalar::Str(v) = v else {
+            self.problem(ProblemKind::NotAnOccurrence {
+                found: v.to_string(),
+            });
+            return Ok(());
+        };
         if !self.props.iter().all(|p| p.ty.is_optional()) {
             let properties = self.props.iter().map(|p| p.name.clone()).collect();
             self.problem(ProblemKind::BareTime { properties });
@@ -236,6 +196,16 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
         }
         Ok(())
     }
+}
+
+impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a time or an object with `at`")
+    }
+
+    scalars!();
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut at = None;
@@ -247,16 +217,16 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
             .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
         let mut set: u64 = 0;
         let listing = self.unknown.listing();
-        while let Some(key) = map.next_key_seed(FieldKey(self.props, &["at"], listing))? {
+        while let Some(key) = map.next_key_seed(Any(KeyOf(Fields(self.props, &["at"]), listing)))? {
             match key {
                 FieldKeyKind::Extra(_) => {
-                    let v = map.next_value_seed(ValueSeed {
+                    let v = map.next_value_seed(Any(ValueSeed {
                         ty: &Type::Time,
                         schema: self.schema,
                         path: Path::Field(&self.path, "at"),
                         problems: self.problems,
                         unknown: self.unknown,
-                    })?;
+                    }))?;
                     match v {
                         Value::Time(t) => at = Some(t),
                         _ => at_problem = true,
@@ -266,13 +236,13 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
                     let Some(prop) = self.props.get(i) else {
                         continue;
                     };
-                    let v = map.next_value_seed(ValueSeed {
+                    let v = map.next_value_seed(Any(ValueSeed {
                         ty: &prop.ty,
                         schema: self.schema,
                         path: Path::Field(&self.path, &prop.name),
                         problems: self.problems,
                         unknown: self.unknown,
-                    })?;
+                    }))?;
                     if let Some(slot) = self.log.props.get_mut(base + i) {
                         *slot = v;
                     }
@@ -314,41 +284,6 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
         Ok(())
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.problem(ProblemKind::NotAnOccurrence {
-            found: v.to_string(),
-        });
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.problem(ProblemKind::NotAnOccurrence {
-            found: v.to_string(),
-        });
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.problem(ProblemKind::NotAnOccurrence {
-            found: v.to_string(),
-        });
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.problem(ProblemKind::NotAnOccurrence {
-            found: v.to_string(),
-        });
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.problem(ProblemKind::NotAnOccurrence {
-            found: String::from("null"),
-        });
-        Ok(())
-    }
-
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         self.problem(ProblemKind::NotAnOccurrence {
@@ -361,13 +296,6 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
 /// `messages`: the delivery history.
 pub(super) struct MessagesSeed<'a> {
     pub(super) parsed: &'a mut Parsed,
-}
-
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
 }
 
 impl<'de> Visitor<'de> for MessagesSeed<'_> {
@@ -383,10 +311,10 @@ impl<'de> Visitor<'de> for MessagesSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0;
-        while let Some(entry) = seq.next_element_seed(MessageSeed {
+        while let Some(entry) = seq.next_element_seed(Any(MessageSeed {
             index: i,
             unknown: &mut self.parsed.unknown,
-        })? {
+        }))? {
             match entry {
                 Ok(m) => self.parsed.messages.push(m),
                 Err(kind) => self.parsed.problems.push(Problem::new(
@@ -417,20 +345,15 @@ struct MessageSeed<'a> {
     unknown: &'a mut Unknown,
 }
 
-impl<'de> DeserializeSeed<'de> for MessageSeed<'_> {
-    type Value = Result<SentMessage, ProblemKind>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 /// A string field of a history entry (anything else is remembered as wrong).
 struct TextSeed;
 
-impl<'de> DeserializeSeed<'de> for TextSeed {
-    type Value = Option<String>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
-        d.deserialize_any(self)
+impl TextSeed {
+    fn scalar<E: de::Error>(self, v: Scalar<'_>) -> Result<Option<String>, E> {
+        Ok(match v {
+            Scalar::Str(v) => Some(v.to_string()),
+            _ => None,
+        })
     }
 }
 
@@ -439,24 +362,7 @@ impl<'de> Visitor<'de> for TextSeed {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string")
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
-        Ok(None)
-    }
+    scalars!();
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(None)
@@ -471,10 +377,9 @@ impl<'de> Visitor<'de> for TextSeed {
 /// is read as no tags (the entry then counts by its rule's tags).
 struct TagsSeed;
 
-impl<'de> DeserializeSeed<'de> for TagsSeed {
-    type Value = Option<Vec<String>>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+impl TagsSeed {
+    fn scalar<E: de::Error>(self, _: Scalar<'_>) -> Result<Option<Vec<String>>, E> {
+        Ok(None)
     }
 }
 
@@ -485,29 +390,12 @@ impl<'de> Visitor<'de> for TagsSeed {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut tags = Vec::new();
-        while let Some(tag) = seq.next_element_seed(TextSeed)? {
+        while let Some(tag) = seq.next_element_seed(Any(TextSeed))? {
             tags.extend(tag);
         }
         Ok(Some(tags))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
+    scalars!();
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(None)
@@ -520,6 +408,12 @@ pub const MESSAGE_KEYS: [&str; 5] = ["rule", "message", "channel", "at", "tags"]
 /// The index of `tags` in [`MESSAGE_KEYS`].
 const TAGS_KEY: usize = 4;
 
+impl MessageSeed<'_> {
+    fn scalar<E: de::Error>(self, _: Scalar<'_>) -> Result<Result<SentMessage, ProblemKind>, E> {
+        Ok(Err(ProblemKind::MessageShape))
+    }
+}
+
 impl<'de> Visitor<'de> for MessageSeed<'_> {
     type Value = Result<SentMessage, ProblemKind>;
 
@@ -531,11 +425,11 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
         let mut fields: [Option<String>; 4] = [None, None, None, None];
         let mut tags = None;
         let listing = self.unknown.listing();
-        while let Some(key) = map.next_key_seed(FieldKey(&[], &MESSAGE_KEYS, listing))? {
+        while let Some(key) = map.next_key_seed(Any(KeyOf(Fields(&[], &MESSAGE_KEYS), listing)))? {
             match key {
-                FieldKeyKind::Extra(TAGS_KEY) => tags = map.next_value_seed(TagsSeed)?,
+                FieldKeyKind::Extra(TAGS_KEY) => tags = map.next_value_seed(Any(TagsSeed))?,
                 FieldKeyKind::Extra(i) => {
-                    let value = map.next_value_seed(TextSeed)?;
+                    let value = map.next_value_seed(Any(TextSeed))?;
                     if let Some(slot) = fields.get_mut(i) {
                         *slot = value;
                     }
@@ -576,29 +470,7 @@ impl<'de> Visitor<'de> for MessageSeed<'_> {
         })
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Err(ProblemKind::MessageShape))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Err(ProblemKind::MessageShape))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Err(ProblemKind::MessageShape))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Err(ProblemKind::MessageShape))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Err(ProblemKind::MessageShape))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Err(ProblemKind::MessageShape))
-    }
+    scalars!();
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
+use crate::visitor::{scalars, Any, Scalar};
 
 /// Where a value sits in the snapshot, made owned only for problems.
 #[derive(Clone, Copy)]
@@ -206,26 +207,46 @@ impl<'de> DeserializeSeed<'de> for CustomerSeed<'_> {
     }
 }
 
-/// Keys that are not strings (YAML allows `7: x`): when unknown keys are
-/// listed they are unknown keys, named as written; otherwise the input is
-/// rejected as before (each visitor has an `other_key` method).
-macro_rules! non_string_keys {
-    () => {
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            self.other_key(v.to_string(), de::Unexpected::Unsigned(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            self.other_key(v.to_string(), de::Unexpected::Signed(v))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            self.other_key(v.to_string(), de::Unexpected::Float(v))
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            self.other_key(v.to_string(), de::Unexpected::Bool(v))
-        }
-    };
+/// The map keys a reader tells apart (a customer's top-level keys, a
+/// record's fields, the schema's events); any other key is unknown.
+pub(super) trait KeySet {
+    /// What a key is.
+    type Kind;
+    /// What the keys are, for errors: `an attribute name`.
+    const EXPECTING: &'static str;
+    /// The kind of a known key.
+    fn known(&self, key: &str) -> Option<Self::Kind>;
+    /// An unknown key, by name.
+    fn unknown(name: String) -> Self::Kind;
 }
-pub(super) use non_string_keys;
+
+/// Reads one map key of a [`KeySet`], without allocating for a known one;
+/// the flag says whether unknown keys are listed.
+pub(super) struct KeyOf<K>(pub(super) K, pub(super) bool);
+
+impl<K: KeySet> KeyOf<K> {
+    /// A key that is not a string (YAML allows `7: x`) is, when unknown keys
+    /// are listed, an unknown key named as written; otherwise, and when it
+    /// is null, the input is rejected.
+    fn scalar<E: de::Error>(self, key: Scalar<'_>) -> Result<K::Kind, E> {
+        match key {
+            Scalar::Str(name) => Ok(self
+                .0
+                .known(name)
+                .unwrap_or_else(|| K::unknown(name.to_string()))),
+            _ if self.1 && key != Scalar::Unit => Ok(K::unknown(key.to_string())),
+            _ => Err(E::invalid_type(key.unexpected(), &self)),
+        }
+    }
+}
+
+impl<K: KeySet> Visitor<'_> for KeyOf<K> {
+    type Value = K::Kind;
+    scalars!();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(K::EXPECTING)
+    }
+}
 
 /// A top-level key, classified without allocating.
 enum Key {
@@ -237,51 +258,29 @@ enum Key {
     Unknown(Option<String>),
 }
 
-/// Classifies a top-level key; the flag keeps the names of unknown ones.
-struct KeySeed<'s>(&'s Schema, bool);
+/// A customer's top-level keys: `id`, `events`, `messages` and the schema's
+/// attributes.
+struct TopKeys<'s>(&'s Schema);
 
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Key;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl KeySeed<'_> {
-    fn other_key<E: de::Error>(self, name: String, found: de::Unexpected<'_>) -> Result<Key, E> {
-        match self.1 {
-            true => Ok(Key::Unknown(Some(name))),
-            false => Err(E::invalid_type(found, &self)),
+impl KeySet for TopKeys<'_> {
+    type Kind = Key;
+    const EXPECTING: &'static str = "an attribute name";
+    fn known(&self, key: &str) -> Option<Key> {
+        match key {
+            "id" => Some(Key::Id),
+            "events" => Some(Key::Events),
+            "messages" => Some(Key::Messages),
+            _ => self.0.attribute_index(key).map(Key::Attribute),
         }
     }
-}
-
-impl Visitor<'_> for KeySeed<'_> {
-    type Value = Key;
-    non_string_keys!();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an attribute name")
-    }
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(match key {
-            "id" => Key::Id,
-            "events" => Key::Events,
-            "messages" => Key::Messages,
-            _ => match self.0.attribute_index(key) {
-                Some(i) => Key::Attribute(i),
-                None => Key::Unknown(Some(key.to_string())),
-            },
-        })
+    fn unknown(name: String) -> Key {
+        Key::Unknown(Some(name))
     }
 }
 
-/// A key matched against a list of fields (record fields, event
-/// properties) and extra names (`at`); the flag keeps unknown names.
-pub(super) struct FieldKey<'a>(
-    pub(super) &'a [Field],
-    pub(super) &'a [&'a str],
-    pub(super) bool,
-);
+/// A list of fields (record fields, event properties) and extra names
+/// (`at`).
+pub(super) struct Fields<'a>(pub(super) &'a [Field], pub(super) &'a [&'a str]);
 
 pub(super) enum FieldKeyKind {
     /// One of the fields (its index).
@@ -292,40 +291,21 @@ pub(super) enum FieldKeyKind {
     Unknown(Option<String>),
 }
 
-impl<'de> DeserializeSeed<'de> for FieldKey<'_> {
-    type Value = FieldKeyKind;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<FieldKeyKind, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl FieldKey<'_> {
-    fn other_key<E: de::Error>(
-        self,
-        name: String,
-        found: de::Unexpected<'_>,
-    ) -> Result<FieldKeyKind, E> {
-        match self.2 {
-            true => Ok(FieldKeyKind::Unknown(Some(name))),
-            false => Err(E::invalid_type(found, &self)),
+impl KeySet for Fields<'_> {
+    type Kind = FieldKeyKind;
+    const EXPECTING: &'static str = "a field name";
+    fn known(&self, key: &str) -> Option<FieldKeyKind> {
+        match self.1.iter().position(|k| *k == key) {
+            Some(i) => Some(FieldKeyKind::Extra(i)),
+            None => self
+                .0
+                .iter()
+                .position(|f| f.name == key)
+                .map(FieldKeyKind::Field),
         }
     }
-}
-
-impl Visitor<'_> for FieldKey<'_> {
-    type Value = FieldKeyKind;
-    non_string_keys!();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<FieldKeyKind, E> {
-        if let Some(i) = self.1.iter().position(|k| *k == key) {
-            return Ok(FieldKeyKind::Extra(i));
-        }
-        Ok(match self.0.iter().position(|f| f.name == key) {
-            Some(i) => FieldKeyKind::Field(i),
-            None => FieldKeyKind::Unknown(Some(key.to_string())),
-        })
+    fn unknown(name: String) -> FieldKeyKind {
+        FieldKeyKind::Unknown(Some(name))
     }
 }
 
@@ -356,16 +336,16 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                 names: UnknownKeyNames::default(),
             },
         };
-        while let Some(key) = map.next_key_seed(KeySeed(schema, self.list_unknown))? {
+        while let Some(key) = map.next_key_seed(Any(KeyOf(TopKeys(schema), self.list_unknown)))? {
             match key {
                 Key::Id => {
-                    let v = map.next_value_seed(ValueSeed {
+                    let v = map.next_value_seed(Any(ValueSeed {
                         ty: &Type::String,
                         schema,
                         path: Path::Root("id"),
                         problems: &mut parsed.problems,
                         unknown: &mut parsed.unknown,
-                    })?;
+                    }))?;
                     match v {
                         Value::Str(s) => parsed.id = Some(s.to_string()),
                         _ => {
@@ -379,28 +359,28 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    let v = map.next_value_seed(ValueSeed {
+                    let v = map.next_value_seed(Any(ValueSeed {
                         ty: &field.ty,
                         schema,
                         path: Path::Root(&field.name),
                         problems: &mut parsed.problems,
                         unknown: &mut parsed.unknown,
-                    })?;
+                    }))?;
                     if let Some(s) = parsed.attributes.get_mut(slot) {
                         *s = Some(v);
                     }
                 }
                 Key::Events => {
                     let before = parsed.problems.len();
-                    map.next_value_seed(EventsSeed {
+                    map.next_value_seed(Any(EventsSeed {
                         schema,
                         parsed: &mut parsed,
-                    })?;
+                    }))?;
                     parsed.event_problems = before..parsed.problems.len();
                 }
-                Key::Messages => map.next_value_seed(MessagesSeed {
+                Key::Messages => map.next_value_seed(Any(MessagesSeed {
                     parsed: &mut parsed,
-                })?,
+                }))?,
                 Key::Unknown(name) => {
                     map.next_value::<IgnoredAny>()?;
                     parsed.unknown.note(name, |key| UnknownKey {
@@ -462,13 +442,6 @@ impl ValueSeed<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
-    type Value = Value;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 impl<'de> Visitor<'de> for ValueSeed<'_> {
     type Value = Value;
 
@@ -508,37 +481,28 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(match self.ty.required() {
-            Type::String => Value::Str(Arc::from(v)),
-            Type::Time => match parse_time(v) {
-                Some(t) => Value::Time(t),
-                None => {
-                    let expected = self.expected();
-                    let found = found_str(v);
-                    self.problem(ProblemKind::BadTime { expected, found })
-                }
-            },
-            Type::Duration => match parse_duration(v) {
-                Some(d) => Value::Duration(d),
-                None => {
-                    let expected = self.expected();
-                    let found = found_str(v);
-                    self.problem(ProblemKind::BadDuration { expected, found })
-                }
-            },
+        let ty = self.ty.required();
+        let read = match ty {
+            Type::String => return Ok(Value::Str(Arc::from(v))),
+            Type::Time => parse_time(v).map(Value::Time),
+            Type::Duration => parse_duration(v).map(Value::Duration),
             Type::Enum(id) => {
                 let members = self.schema.enums.get(*id as usize);
-                match members.and_then(|m| m.iter().position(|x| x == v)) {
-                    Some(i) => Value::Enum(*id, i as u32),
-                    None => {
-                        let expected = self.expected();
-                        let found = found_str(v);
-                        self.problem(ProblemKind::UnknownEnumValue { expected, found })
-                    }
-                }
+                let index = members.and_then(|m| m.iter().position(|x| x == v));
+                index.map(|i| Value::Enum(*id, i as u32))
             }
-            _ => self.mismatch(found_str(v)),
-        })
+            _ => return Ok(self.mismatch(found_str(v))),
+        };
+        if let Some(value) = read {
+            return Ok(value);
+        }
+        // A string of the right type that does not spell a value of it.
+        let (expected, found) = (self.expected(), found_str(v));
+        Ok(self.problem(match ty {
+            Type::Time => ProblemKind::BadTime { expected, found },
+            Type::Duration => ProblemKind::BadDuration { expected, found },
+            _ => ProblemKind::UnknownEnumValue { expected, found },
+        }))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
@@ -564,13 +528,13 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         };
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         let mut i = 0;
-        while let Some(v) = seq.next_element_seed(ValueSeed {
+        while let Some(v) = seq.next_element_seed(Any(ValueSeed {
             ty: elem,
             schema: self.schema,
             path: Path::Index(&self.path, i),
             problems: self.problems,
             unknown: self.unknown,
-        })? {
+        }))? {
             items.push(v);
             i += 1;
         }
@@ -590,17 +554,17 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             .unwrap_or(&[]);
         let mut values: Vec<Option<Value>> = vec![None; fields.len()];
         let listing = self.unknown.listing();
-        while let Some(key) = map.next_key_seed(FieldKey(fields, &[], listing))? {
+        while let Some(key) = map.next_key_seed(Any(KeyOf(Fields(fields, &[]), listing)))? {
             match key {
                 FieldKeyKind::Field(i) => {
                     let Some(field) = fields.get(i) else { continue };
-                    let v = map.next_value_seed(ValueSeed {
+                    let v = map.next_value_seed(Any(ValueSeed {
                         ty: &field.ty,
                         schema: self.schema,
                         path: Path::Field(&self.path, &field.name),
                         problems: self.problems,
                         unknown: self.unknown,
-                    })?;
+                    }))?;
                     if let Some(slot) = values.get_mut(i) {
                         *slot = Some(v);
                     }

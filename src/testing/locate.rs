@@ -8,6 +8,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::visitor::{scalars, Any, Scalar};
+
 /// One step of a path into a YAML document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
@@ -60,7 +62,7 @@ pub fn locate(text: &str, path: &[Seg], target: Target) -> Option<usize> {
         return None;
     }
     let de = serde_yaml::Deserializer::from_str(text);
-    match (Find { path, target }).deserialize(de) {
+    match Any(Find { path, target }).deserialize(de) {
         Ok(()) => None,
         Err(e) if e.to_string().contains(FOUND) => e.location().map(|l| l.index()),
         Err(_) => None,
@@ -129,13 +131,6 @@ fn found<E: de::Error>() -> E {
     E::custom(FOUND)
 }
 
-impl<'de> DeserializeSeed<'de> for Find<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
-        de.deserialize_any(self)
-    }
-}
-
 impl<'de> Visitor<'de> for Find<'_> {
     type Value = ();
 
@@ -152,15 +147,15 @@ impl<'de> Visitor<'de> for Find<'_> {
             return Ok(());
         };
         let stop_at_key = rest.is_empty() && self.target == Target::Key;
-        while let Some(hit) = map.next_key_seed(KeyIs {
+        while let Some(hit) = map.next_key_seed(Any(KeyIs {
             name,
             fail: stop_at_key,
-        })? {
+        }))? {
             if hit {
-                return map.next_value_seed(Find {
+                return map.next_value_seed(Any(Find {
                     path: rest,
                     target: self.target,
-                });
+                }));
             }
             map.next_value::<IgnoredAny>()?;
         }
@@ -182,10 +177,10 @@ impl<'de> Visitor<'de> for Find<'_> {
         let mut i = 0;
         loop {
             if i == *index {
-                return match seq.next_element_seed(Find {
+                return match seq.next_element_seed(Any(Find {
                     path: rest,
                     target: self.target,
-                })? {
+                }))? {
                     Some(()) | None => Ok(()),
                 };
             }
@@ -196,26 +191,9 @@ impl<'de> Visitor<'de> for Find<'_> {
         }
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.scalar()
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.scalar()
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.scalar()
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.scalar()
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.scalar()
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.scalar()
-    }
+    scalars!();
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.scalar()
+        self.visit_unit()
     }
     fn visit_some<D: de::Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
         de.deserialize_any(self)
@@ -232,7 +210,8 @@ impl<'de> Visitor<'de> for Find<'_> {
 }
 
 impl Find<'_> {
-    fn scalar<E: de::Error>(&self) -> Result<(), E> {
+    /// A scalar is found when it is the end of the path.
+    fn scalar<E: de::Error>(self, _: Scalar<'_>) -> Result<(), E> {
         if self.path.is_empty() {
             Err(found())
         } else {
@@ -248,13 +227,6 @@ struct KeyIs<'a> {
     fail: bool,
 }
 
-impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
-    type Value = bool;
-    fn deserialize<D: de::Deserializer<'de>>(self, de: D) -> Result<bool, D::Error> {
-        de.deserialize_any(self)
-    }
-}
-
 impl<'de> Visitor<'de> for KeyIs<'_> {
     type Value = bool;
 
@@ -262,24 +234,7 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
         f.write_str("a key")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-        self.compare(v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
-        self.compare(&v.to_string())
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
-        self.compare(&v.to_string())
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
-        self.compare(&v.to_string())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
-    }
+    scalars!();
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(false)
@@ -291,6 +246,16 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
 }
 
 impl KeyIs<'_> {
+    /// Keys are compared as written (`7: x` is key `7`); float and null
+    /// keys are never the one looked for.
+    fn scalar<E: de::Error>(self, v: Scalar<'_>) -> Result<bool, E> {
+        match v {
+            Scalar::Str(v) => self.compare(v),
+            Scalar::I64(_) | Scalar::U64(_) | Scalar::Bool(_) => self.compare(&v.to_string()),
+            Scalar::F64(_) | Scalar::Unit => Ok(false),
+        }
+    }
+
     fn compare<E: de::Error>(&self, v: &str) -> Result<bool, E> {
         if v == self.name {
             if self.fail {

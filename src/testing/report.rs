@@ -233,20 +233,7 @@ fn explain_decision(d: &Decision, style: &Style) -> String {
 /// Text safe inside XML: `& < > " '` escaped, characters XML 1.0 forbids
 /// (control characters, ANSI escapes) dropped.
 pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::markup::escape(text, crate::markup::Markup::Xml)
 }
 
 /// JUnit XML: a `<testsuite>` per test file, a `<testcase>` per case (and

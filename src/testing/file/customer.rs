@@ -6,7 +6,7 @@
 use serde_yaml::Value as Yaml;
 
 use super::super::locate::{display_path, Seg, Target};
-use super::{path_with, Reader, CASE_KEYS, SAMPLE_NOW};
+use super::{path_with, suggest, Reader, CASE_KEYS, SAMPLE_NOW};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::snapshot::{
     self, Customer, KeyPlace, Problem, ProblemKind, Step, UnknownKey, MESSAGE_KEYS,
@@ -40,15 +40,6 @@ fn segments(path: &snapshot::FieldPath) -> Vec<Seg> {
             Step::Index(i) => Seg::Index(*i),
         })
         .collect()
-}
-
-/// The help for an unknown `name`: the near miss among `names`, or else
-/// all of them after `intro`.
-fn suggest(d: Diagnostic, name: &str, names: &[&str], intro: &str) -> Diagnostic {
-    match did_you_mean(name, names.iter().copied()) {
-        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-        None => d.with_help(format!("{intro}: {}", names.join(", "))),
-    }
 }
 
 /// Whether the fix for a problem is writing an RFC 3339 time.
@@ -86,7 +77,7 @@ impl Reader<'_> {
         container.extend(inner.iter().cloned());
         let here = path_with(&container, Seg::key(name));
         let span = self.span(&here, Target::Key);
-        match unknown.place {
+        let (code, message, label, names, intro): (_, _, _, Vec<&str>, _) = match unknown.place {
             KeyPlace::Attribute => {
                 let mut candidates: Vec<&str> =
                     schema.attributes.iter().map(|a| a.name.as_str()).collect();
@@ -97,7 +88,7 @@ impl Reader<'_> {
                     format!("unknown attribute `{name}`: the schema has no such attribute"),
                 )
                 .with_label("not in the schema");
-                match did_you_mean(name, candidates.iter().copied()) {
+                return match did_you_mean(name, candidates.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None if CASE_KEYS.contains(&name) && path.last() == Some(&Seg::key("customer")) => {
                         d.with_help(format!("`{name}` belongs to the case, not to its customer: move it one level up, next to `customer:`"))
@@ -106,51 +97,48 @@ impl Reader<'_> {
                         d.with_help(format!("`{name}` is an event: put its occurrences under `events: {{ {name}: [...] }}`"))
                     }
                     None => d.with_help("a customer holds the schema's attributes, `id`, `events` and `messages`"),
-                }
+                };
             }
-            KeyPlace::Field { record } => {
-                let names: Vec<&str> = schema
+            KeyPlace::MessageKey => {
+                return self.unknown_key_diagnostic(name, span, &MESSAGE_KEYS, "a sent message");
+            }
+            KeyPlace::Field { record } => (
+                Code::TestUnknownAttribute,
+                format!("unknown field `{name}` in `{}`", display_path(&inner)),
+                "not a field of this record",
+                schema
                     .records
                     .get(record as usize)
                     .map(|fields| fields.iter().map(|f| f.name.as_str()).collect())
-                    .unwrap_or_default();
-                let d = Diagnostic::error(
-                    Code::TestUnknownAttribute,
-                    span,
-                    format!("unknown field `{name}` in `{}`", display_path(&inner)),
-                )
-                .with_label("not a field of this record");
-                suggest(d, name, &names, "its fields are")
-            }
-            KeyPlace::Event => {
-                let names: Vec<&str> = schema.events.iter().map(|e| e.name.as_str()).collect();
-                let d = Diagnostic::error(
-                    Code::TestUnknownEvent,
-                    span,
-                    format!("unknown event `{name}`: the schema declares no such event"),
-                )
-                .with_label("not in the schema");
-                suggest(d, name, &names, "the schema's events are")
-            }
+                    .unwrap_or_default(),
+                "its fields are",
+            ),
+            KeyPlace::Event => (
+                Code::TestUnknownEvent,
+                format!("unknown event `{name}`: the schema declares no such event"),
+                "not in the schema",
+                schema.events.iter().map(|e| e.name.as_str()).collect(),
+                "the schema's events are",
+            ),
             KeyPlace::Property { event } => {
                 let def = schema.events.get(event);
                 let event_name = def.map(|e| e.name.as_str()).unwrap_or_default();
-                let names: Vec<&str> = def
-                    .map(|e| e.props.iter().map(|p| p.name.as_str()).collect())
-                    .unwrap_or_default();
-                let names: Vec<&str> = names.into_iter().chain(["at"]).collect();
-                let d = Diagnostic::error(
+                let props = def.map(|e| e.props.as_slice()).unwrap_or_default();
+                (
                     Code::TestUnknownAttribute,
-                    span,
                     format!("unknown property `{name}` of event `{event_name}`"),
+                    "not a property of this event",
+                    props
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .chain(["at"])
+                        .collect(),
+                    "an occurrence holds",
                 )
-                .with_label("not a property of this event");
-                suggest(d, name, &names, "an occurrence holds")
             }
-            KeyPlace::MessageKey => {
-                self.unknown_key_diagnostic(name, span, &MESSAGE_KEYS, "a sent message")
-            }
-        }
+        };
+        let d = Diagnostic::error(code, span, message).with_label(label);
+        suggest(d, name, &names, intro)
     }
 
     /// Reads the merged customer with the schema; a problem (wrong type,

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde_yaml::{Mapping, Value as Yaml};
 
 use super::super::locate::{display_path, Seg, Target};
-use super::{key_str, path_with, Reader};
-use crate::diagnostic::{did_you_mean, Code, Diagnostic};
+use super::{key_str, path_with, suggest, Reader};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{Message, Program};
 
 /// What a case expects. `send` is always exact; the other outcome lists are
@@ -77,44 +77,30 @@ impl Reader<'_> {
         expect.capped = list(self, "capped");
         expect.cooldown = list(self, "cooldown");
         expect.error = list(self, "error");
-        if let Some(v) = map.get("suppressed") {
-            expect.suppressed = self.rule_map(
-                v,
-                &path_with(path, Seg::key("suppressed")),
-                "a suppression name",
-                |me, text, p| me.suppression_name(text, p),
-            );
-        }
-        if let Some(v) = map.get("messages") {
-            expect.messages = self
-                .rule_map(
-                    v,
-                    &path_with(path, Seg::key("messages")),
-                    "a message name",
-                    |_, _, _| true,
-                )
-                .unwrap_or_default();
-        }
-        if let Some(v) = map.get("channels") {
-            expect.channels = self
-                .rule_map(
-                    v,
-                    &path_with(path, Seg::key("channels")),
-                    "a channel",
-                    |me, text, p| me.channel_name(text, p),
-                )
-                .unwrap_or_default();
-        }
-        if let Some(v) = map.get("deliver_at") {
-            expect.deliver_at = self
-                .rule_map(
-                    v,
-                    &path_with(path, Seg::key("deliver_at")),
-                    "an RFC 3339 time",
-                    |me, text, p| me.instant(&Yaml::String(text.to_string()), p).is_some(),
-                )
-                .unwrap_or_default();
-        }
+        expect.suppressed = self.rule_map(
+            map,
+            path,
+            "suppressed",
+            "a suppression name",
+            |me, text, p| me.suppression_name(text, p),
+        );
+        expect.messages = self
+            .rule_map(map, path, "messages", "a message name", |_, _, _| true)
+            .unwrap_or_default();
+        expect.channels = self
+            .rule_map(map, path, "channels", "a channel", |me, text, p| {
+                me.channel_name(text, p)
+            })
+            .unwrap_or_default();
+        expect.deliver_at = self
+            .rule_map(
+                map,
+                path,
+                "deliver_at",
+                "an RFC 3339 time",
+                |me, text, p| me.instant(&Yaml::String(text.to_string()), p).is_some(),
+            )
+            .unwrap_or_default();
         if let Some(v) = map.get("params") {
             expect.params = self.params(v, &path_with(path, Seg::key("params")));
         }
@@ -128,17 +114,13 @@ impl Reader<'_> {
         }
         let span = self.span(path, target);
         let names: Vec<&str> = self.program.rules.iter().map(|r| r.name.as_str()).collect();
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::TestUnknownRule,
             span,
             format!("unknown rule `{name}`"),
         )
         .with_label("no rule has this name");
-        d = match did_you_mean(name, names.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("the ruleset's rules are: {}", names.join(", "))),
-        };
-        self.push(d);
+        self.push(suggest(d, name, &names, "the ruleset's rules are"));
         false
     }
 
@@ -180,19 +162,21 @@ impl Reader<'_> {
         ok.then_some(out)
     }
 
-    /// A map from rule names to strings, each checked by `check`.
+    /// `expect.KEY`: a map from rule names to strings, each checked by
+    /// `check` (`None` when absent or malformed).
     fn rule_map(
         &mut self,
-        v: &Yaml,
+        expect: &Mapping,
         path: &[Seg],
+        key: &str,
         what: &str,
         check: impl Fn(&mut Self, &str, &[Seg]) -> bool,
     ) -> Option<Vec<(String, String)>> {
-        let map = match v {
+        let path = &path_with(path, Seg::key(key));
+        let map = match expect.get(key)? {
             Yaml::Mapping(m) => m,
             Yaml::Null => return Some(Vec::new()),
             other => {
-                let key = last_key(path);
                 self.wrong_shape(
                     path,
                     &format!("a map from rule names to {what}s"),
@@ -248,21 +232,16 @@ impl Reader<'_> {
             .map(|s| s.name.as_str())
             .chain(consents.iter().map(String::as_str))
             .collect();
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::TestUnknownSuppression,
             span,
             format!("unknown suppression `{name}`"),
         )
         .with_label("no suppression has this name");
-        d = match did_you_mean(name, names.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None if names.is_empty() => d.with_help("the ruleset has no suppressions"),
-            None => d.with_help(format!(
-                "the ruleset's suppressions are: {}",
-                names.join(", ")
-            )),
-        };
-        self.push(d);
+        self.push(match names.is_empty() {
+            true => d.with_help("the ruleset has no suppressions"),
+            false => suggest(d, name, &names, "the ruleset's suppressions are"),
+        });
         false
     }
 
@@ -272,20 +251,14 @@ impl Reader<'_> {
             return true;
         }
         let span = self.span(path, Target::Value);
-        let mut d = Diagnostic::error(
+        let d = Diagnostic::error(
             Code::TestUnknownChannel,
             span,
             format!("unknown channel `{name}`"),
         )
         .with_label("not a channel of the policy");
-        d = match did_you_mean(name, channels.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!(
-                "the policy's channels are: {}",
-                channels.join(", ")
-            )),
-        };
-        self.push(d);
+        let names: Vec<&str> = channels.iter().map(String::as_str).collect();
+        self.push(suggest(d, name, &names, "the policy's channels are"));
         false
     }
 

@@ -114,6 +114,15 @@ fn key_str(k: &Yaml) -> Option<String> {
     }
 }
 
+/// The help for an unknown `name`: the near miss among `names`, or else
+/// all of them after `intro`.
+fn suggest(d: Diagnostic, name: &str, names: &[&str], intro: &str) -> Diagnostic {
+    match did_you_mean(name, names.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help(format!("{intro}: {}", names.join(", "))),
+    }
+}
+
 fn path_with(base: &[Seg], seg: Seg) -> Vec<Seg> {
     let mut p = base.to_vec();
     p.push(seg);

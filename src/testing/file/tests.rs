@@ -51,6 +51,14 @@ rule welcome {
 suppress quiet when seats > 100
 "#;
 
+/// The head of the test files below: the instant and the case defaults.
+const DEFAULTS: &str = "now: 2026-11-23T09:00:00Z
+defaults:
+  plan: trial
+  signed_up_at: 2026-11-01T09:00:00Z
+  seats: 3
+";
+
 /// Every diagnostic of `text` as one line each: code, span text, message, label, help.
 fn diagnostics_of(text: &str) -> String {
     let ruleset = crate::Ruleset::from_sources([("rules.nudge", RULES)]).unwrap();
@@ -83,12 +91,7 @@ fn diagnostics_of(text: &str) -> String {
 
 #[test]
 fn customer_mistakes_point_at_their_values() {
-    let text = r#"now: 2026-11-23T09:00:00Z
-defaults:
-  plan: trial
-  signed_up_at: 2026-11-01T09:00:00Z
-  seats: 3
-cases:
+    let text = &[DEFAULTS, r#"cases:
   - name: fine
     customer: { id: c0, events: { watched: [{ at: 2026-11-20T09:00:00Z, minutes: 3 }] } }
     expect: { send: [welcome] }
@@ -126,18 +129,14 @@ cases:
   - name: bad time in an occurrence
     customer: { id: c5, events: { imported_data: [tomorrow] } }
     expect: { send: [] }
-"#;
+"#]
+        .concat();
     insta::assert_snapshot!(diagnostics_of(text));
 }
 
 #[test]
 fn unknown_keys_are_reported_with_suggestions() {
-    let text = r#"now: 2026-11-23T09:00:00Z
-defaults:
-  plan: trial
-  signed_up_at: 2026-11-01T09:00:00Z
-  seats: 3
-  seets: 4
+    let text = &[DEFAULTS, r#"  seets: 4
 cases:
   - name: typos
     customer:
@@ -158,6 +157,7 @@ cases:
   - name: clean
     customer: { id: c2 }
     expect: { send: [welcome] }
-"#;
+"#]
+        .concat();
     insta::assert_snapshot!(diagnostics_of(text));
 }
