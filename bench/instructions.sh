@@ -22,7 +22,10 @@
 # run with `--manifest` hashes the whole input file (ceil((bytes+9)/64)
 # blocks more than the same run without it).
 #
-# usage: [N=500] [WALL_N=100000] [NO_BUILD=1] bench/instructions.sh
+# BASELINE=path/to/an/older/nudge adds that binary's figures, counted the
+# same way over the same files in the same run (before/after tables).
+#
+# usage: [N=500] [WALL_N=100000] [NO_BUILD=1] [BASELINE=old-nudge] bench/instructions.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -79,13 +82,14 @@ head -n 1 "$DATA/ex-$N.ndjson" > "$DATA/ex-1.ndjson"
 head -n 1 "$DATA/r400-$N.ndjson" > "$DATA/r400-1.ndjson"
 
 # --- callgrind ---------------------------------------------------------------
-# callgrind RULES FILE [extra args] → prints "total_Ir sha_Ir"
+# callgrind RULES FILE [extra args] → prints "total_Ir sha_Ir" (of $BIN)
+BIN=$NUDGE
 callgrind() {
   local rules=$1 file=$2 out="$DATA/callgrind.out"
   shift 2
   rm -f "$out"
   valgrind --tool=callgrind --callgrind-out-file="$out" \
-    "$NUDGE" eval --rules "$rules" --snapshots "$file" --now "$NOW" --threads 1 --quiet \
+    "$BIN" eval --rules "$rules" --snapshots "$file" --now "$NOW" --threads 1 --quiet \
     --out /dev/null "$@" > /dev/null 2>&1
   local total sha
   total=$(grep -m1 '^summary:' "$out" | awk '{print $2}')
@@ -104,19 +108,28 @@ SOFT_PER_BLOCK=$(echo "($m_sha - $a_sha) / $FILE_BLOCKS" | bc -l)
 printf "portable SHA-256 under callgrind: %.0f instructions per 64-byte block (native: ~%d)\n\n" \
   "$SOFT_PER_BLOCK" "$NATIVE_PER_BLOCK"
 
-printf "instructions per customer, nudge eval --threads 1 (N = %d)\n" "$N"
-printf "%-22s %14s %14s\n" "ruleset" "raw" "sha native"
-for set in ex r400; do
-  rules=rules
-  [ "$set" = r400 ] && rules="$R400"
-  read -r i1 s1 < <(callgrind "$rules" "$DATA/$set-1.ndjson")
-  if [ "$set" = ex ]; then iN=$a_ir sN=$a_sha; else read -r iN sN < <(callgrind "$rules" "$DATA/$set-$N.ndjson"); fi
-  raw=$(echo "($iN - $i1) / ($N - 1)" | bc -l)
-  nat=$(echo "(($iN - $sN) - ($i1 - $s1) + ($sN - $s1) / $SOFT_PER_BLOCK * $NATIVE_PER_BLOCK) / ($N - 1)" | bc -l)
-  label="example (17 rules)"
-  [ "$set" = r400 ] && label="generated 400 rules"
-  printf "%-22s %14.0f %14.0f\n" "$label" "$raw" "$nat"
-done
+per_customer() { # label → one table row for $BIN
+  printf "instructions per customer, %s, nudge eval --threads 1 (N = %d)\n" "$1" "$N"
+  printf "%-22s %14s %14s\n" "ruleset" "raw" "sha native"
+  for set in ex r400; do
+    rules=rules
+    [ "$set" = r400 ] && rules="$R400"
+    read -r i1 s1 < <(callgrind "$rules" "$DATA/$set-1.ndjson")
+    read -r iN sN < <(callgrind "$rules" "$DATA/$set-$N.ndjson")
+    raw=$(echo "($iN - $i1) / ($N - 1)" | bc -l)
+    nat=$(echo "(($iN - $sN) - ($i1 - $s1) + ($sN - $s1) / $SOFT_PER_BLOCK * $NATIVE_PER_BLOCK) / ($N - 1)" | bc -l)
+    label="example (17 rules)"
+    [ "$set" = r400 ] && label="generated 400 rules"
+    printf "%-22s %14.0f %14.0f\n" "$label" "$raw" "$nat"
+  done
+}
+per_customer "$NUDGE"
+if [ -n "${BASELINE:-}" ]; then
+  echo
+  BIN=$BASELINE
+  per_customer "baseline $BASELINE"
+  BIN=$NUDGE
+fi
 
 # --- wall time vs the parse-only baseline ------------------------------------
 gen rules "$WALL_N" "$DATA/ex-$WALL_N.ndjson"
@@ -126,9 +139,16 @@ wall() { # command... → seconds
 }
 echo
 printf "wall time, example ruleset, %d customers (machine shared: ratios, not seconds)\n" "$WALL_N"
+declare -A eval_s
 for threads in 1 2; do
   e=$(wall "$NUDGE" eval --rules rules --snapshots "$DATA/ex-$WALL_N.ndjson" --now "$NOW" --threads "$threads" --quiet)
   p=$(wall "$PARSE" "$DATA/ex-$WALL_N.ndjson" "$threads")
+  eval_s[$threads]=$e
   printf "%d thread(s): eval %.2fs, parse-only %.2fs, ratio %.2f (target <= 1.0)\n" \
     "$threads" "$e" "$p" "$(echo "$e / $p" | bc -l)"
+  if [ -n "${BASELINE:-}" ]; then
+    b=$(wall "$BASELINE" eval --rules rules --snapshots "$DATA/ex-$WALL_N.ndjson" --now "$NOW" --threads "$threads" --quiet)
+    printf "%d thread(s): baseline eval %.2fs, ratio %.2f\n" "$threads" "$b" "$(echo "$b / $p" | bc -l)"
+  fi
 done
+printf "2 threads / 1 thread: %.2fx faster (target >= 1.8)\n" "$(echo "${eval_s[1]} / ${eval_s[2]}" | bc -l)"
