@@ -17,6 +17,16 @@ fn good_customer() -> String {
     text.lines().next().unwrap().to_string()
 }
 
+/// `good` with the value of its top-level `key` (as JSON) replaced by
+/// `to`; panics if the line does not spell the member as expected, so a
+/// case never silently tests a valid customer.
+fn with_member(good: &str, key: &str, to: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(good).unwrap();
+    let from = format!("\"{key}\":{}", value[key]);
+    assert!(good.contains(&from), "{from} not in {good}");
+    good.replacen(&from, &format!("\"{key}\":{to}"), 1)
+}
+
 /// What a case puts in its directory before running.
 enum File {
     Text(&'static str, String),
@@ -284,9 +294,9 @@ fn cases() -> Vec<Case> {
         eval_case("eval_blank_lines", "in.ndjson", format!("{good}\n\n   \n").into_bytes()),
         eval_case("eval_not_utf8_line", "in.ndjson", [format!("{good}\n").as_bytes(), b"{\"id\": \"\xFF\"}\n"].concat()),
         eval_case("eval_missing_id", "in.ndjson", b"{\"plan\": \"pro\"}\n".to_vec()),
-        eval_case("eval_wrong_type", "in.ndjson", format!("{}\n", good.replacen("\"seats_paid\":1", "\"seats_paid\":\"one\"", 1)).into_bytes()),
-        eval_case("eval_bad_timestamp", "in.ndjson", format!("{}\n", good.replacen("2026-08-31T02:12:12Z", "yesterday", 1)).into_bytes()),
-        eval_case("eval_unknown_plan", "in.ndjson", format!("{}\n", good.replacen("\"plan\":\"pro\"", "\"plan\":\"gold\"", 1)).into_bytes()),
+        eval_case("eval_wrong_type", "in.ndjson", format!("{}\n", with_member(&good, "seats_paid", "\"one\"")).into_bytes()),
+        eval_case("eval_bad_timestamp", "in.ndjson", format!("{}\n", with_member(&good, "signed_up_at", "\"yesterday\"")).into_bytes()),
+        eval_case("eval_unknown_plan", "in.ndjson", format!("{}\n", with_member(&good, "plan", "\"gold\"")).into_bytes()),
         eval_case("eval_unknown_keys", "in.ndjson", format!("{}\n", good.replacen("{", "{\"shoe_size\": 44, ", 1)).into_bytes()),
         eval_case("eval_duplicate_ids", "in.ndjson", format!("{good}\n{good}\n").into_bytes()),
         eval_case("eval_json_array_of_numbers", "in.json", b"[1, 2]".to_vec()),
@@ -295,8 +305,8 @@ fn cases() -> Vec<Case> {
         eval_case("eval_byte_order_mark_json_array", "in.json", [b"\xEF\xBB\xBF[".as_slice(), good.as_bytes(), b"]"].concat()),
         eval_summary_case("eval_blank_lines_counted", "in.ndjson", format!("\n{good}\n  \t\n\n").into_bytes()),
         eval_summary_case("eval_unknown_keys_named", "in.ndjson", format!("{}\n", good.replacen("{", "{\"shoe_size\": 44, \"hat\": 1, ", 1)).into_bytes()),
-        eval_summary_case("eval_wrong_type_summary", "in.ndjson", format!("{}\n", good.replacen("\"seats_paid\":1", "\"seats_paid\":\"one\"", 1)).into_bytes()),
-        eval_summary_case("eval_bad_timestamp_summary", "in.ndjson", format!("{}\n", good.replacen("2026-08-31T02:12:12Z", "yesterday", 1)).into_bytes()),
+        eval_summary_case("eval_wrong_type_summary", "in.ndjson", format!("{}\n", with_member(&good, "seats_paid", "\"one\"")).into_bytes()),
+        eval_summary_case("eval_bad_timestamp_summary", "in.ndjson", format!("{}\n", with_member(&good, "signed_up_at", "\"yesterday\"")).into_bytes()),
         eval_case("eval_json_not_an_object", "in.ndjson", b"not json\n".to_vec()),
         eval_case("eval_json_unquoted_null", "in.ndjson", b"{\"id\": \"a\", \"churned_at\": nul}\n".to_vec()),
         eval_case("eval_json_python_literals", "in.ndjson", b"{\"id\": \"a\", \"vip\": True}\n".to_vec()),

@@ -114,7 +114,7 @@ fn a_lower_threshold_reaches_more_customers() {
             "and inactive for 3 days",
         )
     });
-    assert_eq!(report["changed_customers"], 3);
+    assert_eq!(report["changed_customers"], 4);
     let rule = &report["rules"][0];
     assert_eq!(rule["rule"], "import_guide");
     let example = &rule["transitions"][0]["examples"][0];
@@ -169,14 +169,14 @@ fn a_removed_rule_loses_its_sends() {
         .unwrap();
     assert_eq!(rule["status"], "removed");
     assert!(rule["after"].is_null());
-    assert_eq!(rule["before"]["send"], 8);
-    assert!(report["sends_lost"].as_u64().unwrap() >= 8);
+    assert_eq!(rule["before"]["send"], 12);
+    assert!(report["sends_lost"].as_u64().unwrap() >= 12);
 }
 
 #[test]
 fn a_higher_priority_moves_a_cap() {
     let report = scenario("priority", |after| {
-        edit(&after.join("value.nudge"), "priority 35", "priority 95")
+        edit(&after.join("value.nudge"), "priority 25", "priority 95")
     });
     let transitions: Vec<(String, String, String)> = report["rules"]
         .as_array()
@@ -193,13 +193,13 @@ fn a_higher_priority_moves_a_cap() {
         })
         .collect();
     assert!(
-        transitions.contains(&("quiz_help".into(), "capped".into(), "send".into())),
+        transitions.contains(&("unused_seats".into(), "capped".into(), "send".into())),
         "{transitions:?}"
     );
     assert!(
         transitions
             .iter()
-            .any(|(rule, b, a)| rule != "quiz_help" && b == "send" && a == "capped"),
+            .any(|(rule, b, a)| rule != "unused_seats" && b == "send" && a == "capped"),
         "{transitions:?}"
     );
 }
@@ -273,7 +273,7 @@ fn rev_dir_reads_rulesets_from_git() {
     };
     let revisions = json("HEAD~1:rules", "HEAD:rules");
     let working = json("HEAD~1:rules", "rules");
-    assert_eq!(revisions["changed_customers"], 3);
+    assert_eq!(revisions["changed_customers"], 4);
     assert_eq!(revisions["rules"], working["rules"]);
     assert_eq!(revisions["before"]["label"], "HEAD~1:rules");
     assert_eq!(revisions["before"]["commit"].as_str().unwrap().len(), 7);

@@ -90,10 +90,15 @@ pub fn evaluate(
     now: DateTime<Utc>,
 ) {
     let micros = now.timestamp_micros();
-    let plain = nudge::arbitrate::evaluate(program, hash, customer, micros, false);
-    let explained = nudge::arbitrate::evaluate(program, hash, customer, micros, true);
-    let _ = serde_json::to_vec(&plain.decisions);
-    let _ = serde_json::to_vec(&explained.decisions);
+    let seed = nudge::decision::IdSeed::new(hash);
+    let plain = nudge::arbitrate::evaluate(program, &seed, customer, micros, false);
+    let explained = nudge::arbitrate::evaluate(program, &seed, customer, micros, true);
+    // The batch writer's JSON is serde_json's, byte for byte.
+    for d in plain.decisions.iter().chain(&explained.decisions) {
+        let mut ours = Vec::new();
+        nudge::decision::json::write_decision(&mut ours, d);
+        assert_eq!(ours, serde_json::to_vec(d).unwrap_or_default(), "record JSON differs");
+    }
     let _ = nudge::decision::explain::render(program, &explained, NOW, hash, false);
     let key = |d: &nudge::Decision| (d.rule.clone(), d.outcome, d.decision_id.clone());
     let a: Vec<_> = plain.decisions.iter().map(key).collect();

@@ -224,7 +224,7 @@ pub const BOM: &str = "\u{feff}";
 
 /// Bytes per block: large enough to keep the cores busy, small enough that
 /// memory stays flat (a few blocks are in flight).
-const BLOCK: usize = 4 << 20;
+const BLOCK: usize = 1 << 20;
 
 /// Reads blocks of whole lines (hashing every byte when `hash`), sends them
 /// on `tx` and returns the hasher. Buffers of processed blocks come back on

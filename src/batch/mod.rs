@@ -9,7 +9,7 @@
 //! flat whatever the input size:
 //!
 //! 1. **read** (its own thread): an [`Input`] is cut into blocks of whole
-//!    lines (4 MiB); the bytes are hashed only when
+//!    lines (1 MiB); the bytes are hashed only when
 //!    [`Options::hash_inputs`] asks for it (a manifest wants it).
 //!    JSON arrays and YAML files are read whole and split into records.
 //! 2. **step** (the calling thread and the rayon pool): every [`Record`] of
@@ -69,6 +69,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod ids;
 mod input;
 mod manifest;
 mod reject;

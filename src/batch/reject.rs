@@ -27,6 +27,18 @@ pub enum Rejection {
         /// Where it was seen first (`file:line`).
         first: String,
     },
+    /// The run's duplicate check cannot take this customer (its temporary
+    /// id file is unreadable, or full at 32 GiB of ids).
+    #[error("cannot check customer id `{id}` for duplicates: {reason}")]
+    #[diagnostic(help(
+        "split the input over runs of fewer customers, or free the temporary directory"
+    ))]
+    DuplicateCheck {
+        /// The id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
     /// The line is longer than the caller's limit.
     #[error("line is longer than the limit of {limit} bytes")]
     TooLong {

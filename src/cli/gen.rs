@@ -11,7 +11,10 @@ use nudge::gen::{generate, GenOptions};
 ///
 /// Every attribute, event and message shape the schema allows, with
 /// realistic spreads (recent and old times, missing optionals, event lists
-/// of varying length). The same seed always gives the same output. Useful to
+/// of varying length). Times are possible: each customer signs up first (at
+/// the time attribute named like `signed_up_at`, if the schema has one) and
+/// every other time, events and sent messages included, falls between its
+/// sign-up and `--now`. The same seed always gives the same output. Useful to
 /// load-test a ruleset: `nudge gen --count 1000000 | nudge eval --snapshots -`.
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -21,7 +21,11 @@ pub(super) enum Shape<'p> {
     Number(Range),
     /// Chance of `true`, in percent.
     Bool(u32),
+    /// A time in the customer's life: after sign-up, before `now`.
     Time,
+    /// The customer's sign-up instant itself (a top-level time attribute
+    /// named like `signed_up_at`, `signup_date`, `joined_at`, `created_at`).
+    SignUp,
     Duration,
     Enum(&'p [String]),
     List(Box<Shape<'p>>),
@@ -130,6 +134,7 @@ pub(super) fn shape<'p>(
         Type::Int => Shape::Int(range(name, false)),
         Type::Number => Shape::Number(range(name, true)),
         Type::Bool => Shape::Bool(if name.ends_with("_opt_in") { 85 } else { 50 }),
+        Type::Time if parent.is_empty() && !in_list && signs_up(name) => Shape::SignUp,
         Type::Time => Shape::Time,
         Type::Duration => Shape::Duration,
         Type::Enum(id) => Shape::Enum(
@@ -154,6 +159,14 @@ pub(super) fn shape<'p>(
             Shape::Optional(Box::new(shape(schema, inner, name, parent, in_list)))
         }
     }
+}
+
+/// Whether a top-level time attribute is the customer's sign-up instant.
+fn signs_up(name: &str) -> bool {
+    ["signed_up", "signup", "sign_up", "registered", "joined"]
+        .iter()
+        .any(|w| name.contains(w))
+        || name == "created_at"
 }
 
 /// The vocabulary for a string attribute, field or property, from its
@@ -224,14 +237,39 @@ pub(super) fn occurrence_count(rng: &mut fastrand::Rng) -> usize {
     }
 }
 
-/// A time skewed toward recent: 2% up to 3 days ahead, then roughly half in
-/// the last 14 days, 30% 14–90 days ago, 20% 90–400 days ago.
-pub(super) fn time(rng: &mut fastrand::Rng, now: Micros) -> Micros {
+/// When a customer signed up, `now` being the end of the history: 15% in
+/// the last 14 days (trials), 25% 14–90 days ago, 35% 90–400 days ago, 25%
+/// 400–1,100 days ago; at least an hour before `now`.
+pub(super) fn sign_up(rng: &mut fastrand::Rng, now: Micros) -> Micros {
     let ago_secs = match rng.u32(0..100) {
-        0..=1 => -rng.i64(60..3 * DAY_SECS),
-        2..=50 => rng.i64(0..14 * DAY_SECS),
-        51..=80 => rng.i64(14 * DAY_SECS..90 * DAY_SECS),
+        0..=14 => rng.i64(3600..14 * DAY_SECS),
+        15..=39 => rng.i64(14 * DAY_SECS..90 * DAY_SECS),
+        40..=74 => rng.i64(90 * DAY_SECS..400 * DAY_SECS),
+        _ => rng.i64(400 * DAY_SECS..1100 * DAY_SECS),
+    };
+    now.saturating_sub(ago_secs.saturating_mul(MICROS_PER_SECOND))
+}
+
+/// Whole seconds from `since` to `now` (at least 1).
+pub(super) fn age_secs(since: Micros, now: Micros) -> i64 {
+    (now.saturating_sub(since) / MICROS_PER_SECOND).max(1)
+}
+
+/// A time in a customer's life (at or after `since`, before `now`), skewed
+/// toward recent: roughly half in the last 14 days, 30% 14–90 days ago,
+/// 20% 90–400 days ago; a draw older than the customer is replaced by one
+/// spread evenly over its life.
+pub(super) fn time(rng: &mut fastrand::Rng, since: Micros, now: Micros) -> Micros {
+    let age = age_secs(since, now);
+    let ago_secs = match rng.u32(0..100) {
+        0..=49 => rng.i64(1..14 * DAY_SECS),
+        50..=79 => rng.i64(14 * DAY_SECS..90 * DAY_SECS),
         _ => rng.i64(90 * DAY_SECS..400 * DAY_SECS),
+    };
+    let ago_secs = if ago_secs <= age {
+        ago_secs
+    } else {
+        rng.i64(1..=age)
     };
     now.saturating_sub(ago_secs.saturating_mul(MICROS_PER_SECOND))
 }

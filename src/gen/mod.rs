@@ -8,6 +8,12 @@
 //! customer it writes is valid for the schema; a few (0.5%) carry one unknown
 //! top-level key so the unknown-key counter has something to count.
 //!
+//! Customers are possible in time: each signs up first (a top-level time
+//! attribute named like `signed_up_at` is that instant); every other time,
+//! attribute, event or sent message, falls at or after sign-up and before
+//! `now`, so a churn date never precedes the sign-up and nothing lies in the
+//! future.
+//!
 //! Output is deterministic: customer `i` depends only on the seed, `i`, `now`
 //! and the program, so the same options always give byte-identical output,
 //! and any single customer can be regenerated on its own
@@ -30,8 +36,8 @@ use serde::Serialize;
 use crate::program::{Message, Program};
 use crate::value::{format_time, Micros, MICROS_PER_SECOND};
 use draw::{
-    missing, mix, number, occurrence_count, pick_message, shape, string, time, vocab_words, Num,
-    Shape, DAY_SECS,
+    age_secs, missing, mix, number, occurrence_count, pick_message, shape, sign_up, string, time,
+    vocab_words, Num, Shape, DAY_SECS,
 };
 
 /// What to generate.
@@ -130,11 +136,16 @@ impl<'p> Generator<'p> {
     /// Appends customer number `index` (0-based; its id is `c_{index+1:06}`)
     /// as one JSON line, newline included, to `buf`.
     pub fn write_customer(&self, seed: u64, index: u64, now: Micros, buf: &mut Vec<u8>) {
+        // Whole seconds keep the output short and readable.
+        let now = now - now.rem_euclid(MICROS_PER_SECOND);
+        let mut rng = fastrand::Rng::with_seed(mix(seed, index));
+        // The customer's life starts first: every other time is drawn in it.
+        let since = sign_up(&mut rng, now);
         let draw = Draw {
             generator: self,
-            rng: RefCell::new(fastrand::Rng::with_seed(mix(seed, index))),
-            // Whole seconds keep the output short and readable.
-            now: now - now.rem_euclid(MICROS_PER_SECOND),
+            rng: RefCell::new(rng),
+            since,
+            now,
         };
         let customer = CustomerView {
             draw: &draw,
@@ -161,12 +172,15 @@ impl<'p> Generator<'p> {
     }
 }
 
-/// One customer's random stream and instant, shared by the views that
-/// draw from it while they are serialized (in output order, so the stream
-/// is consumed in the same order for the same customer).
+/// One customer's random stream and life, shared by the views that draw
+/// from it while they are serialized (in output order, so the stream is
+/// consumed in the same order for the same customer).
 struct Draw<'g> {
     generator: &'g Generator<'g>,
     rng: RefCell<fastrand::Rng>,
+    /// When the customer signed up: no time of theirs is earlier.
+    since: Micros,
+    /// The end of the history: every time is earlier.
     now: Micros,
 }
 
@@ -234,11 +248,16 @@ impl Serialize for CustomerView<'_> {
         if !generator.rules.is_empty() {
             let n = draw.with(|rng| rng.usize(0..=4));
             if n > 0 {
+                // Sent in the last 60 days, and not before sign-up.
+                let window = age_secs(draw.since, draw.now).min(60 * DAY_SECS);
                 let mut sent: Vec<(Micros, usize)> = draw.with(|rng| {
                     (0..n)
                         .map(|_| {
-                            let ago = rng.i64(0..60 * DAY_SECS) * MICROS_PER_SECOND;
-                            (draw.now - ago, rng.usize(0..generator.rules.len()))
+                            let ago = rng.i64(1..=window) * MICROS_PER_SECOND;
+                            (
+                                draw.now.saturating_sub(ago),
+                                rng.usize(0..generator.rules.len()),
+                            )
                         })
                         .collect()
                 });
@@ -300,8 +319,11 @@ struct OccurrencesView<'d> {
 impl Serialize for OccurrencesView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let draw = self.draw;
-        let mut times: Vec<Micros> =
-            draw.with(|rng| (0..self.count).map(|_| time(rng, draw.now)).collect());
+        let mut times: Vec<Micros> = draw.with(|rng| {
+            (0..self.count)
+                .map(|_| time(rng, draw.since, draw.now))
+                .collect()
+        });
         times.sort_unstable();
         let mut seq = s.serialize_seq(Some(times.len()))?;
         for at in times {
@@ -387,7 +409,10 @@ impl Serialize for ValueView<'_> {
                 Num::Cents(x) => s.serialize_f64(x),
             },
             Shape::Bool(p) => s.serialize_bool(draw.with(|rng| rng.u32(0..100)) < *p),
-            Shape::Time => s.serialize_str(&format_time(draw.with(|rng| time(rng, draw.now)))),
+            Shape::Time => s.serialize_str(&format_time(
+                draw.with(|rng| time(rng, draw.since, draw.now)),
+            )),
+            Shape::SignUp => s.serialize_str(&format_time(draw.since)),
             // The snapshot format has no duration literal yet; the language's own
             // spelling is the natural candidate.
             Shape::Duration => {

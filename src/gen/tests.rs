@@ -165,3 +165,130 @@ fn names_pick_their_vocabularies() {
     assert_eq!(v["id"], "c_000001");
     assert!(COMPANIES.contains(&v["company"]["name"].as_str().unwrap()));
 }
+
+/// Every time in a generated line (attributes, records, events, sent
+/// messages): checks it lies in `[since, now)` and returns how many there were.
+fn times_in_life(value: &serde_json::Value, since: Micros, now: Micros, line: &str) -> usize {
+    match value {
+        serde_json::Value::String(text) => match parse_time(text) {
+            Some(t) => {
+                assert!(
+                    since <= t && t < now,
+                    "{text} outside [{}, {}): {line}",
+                    format_time(since),
+                    format_time(now)
+                );
+                1
+            }
+            None => 0,
+        },
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|v| times_in_life(v, since, now, line))
+            .sum(),
+        serde_json::Value::Object(members) => members
+            .values()
+            .map(|v| times_in_life(v, since, now, line))
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// Checks that every customer of `out` signed up before `now` (at the
+/// time in its `signup` attribute, when present) and that everything else
+/// happened between sign-up and `now`; returns the number of times seen.
+fn check_coherent(out: &[u8], signup: &str, now: Micros) -> usize {
+    let mut seen = 0;
+    for line in std::str::from_utf8(out).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let since = match v.get(signup).and_then(|s| s.as_str()) {
+            Some(s) => parse_time(s).unwrap(),
+            None => Micros::MIN,
+        };
+        assert!(since < now, "signed up after now: {line}");
+        seen += times_in_life(&v, since, now, line);
+    }
+    seen
+}
+
+#[test]
+fn every_example_customer_lives_between_sign_up_and_now() {
+    let rules = example();
+    let out = run(rules.program(), 3000, 42);
+    let seen = check_coherent(&out, "signed_up_at", now());
+    assert!(seen > 3000 * 10, "times are checked: {seen}");
+    // And the history is not squeezed into the last days: some customers
+    // signed up over a year ago, and some of their events are that old.
+    let old = parse_time("2025-11-01T00:00:00Z").unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let old_signups = text
+        .lines()
+        .filter(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            parse_time(v["signed_up_at"].as_str().unwrap()).unwrap() < old
+        })
+        .count();
+    assert!(
+        (300..1500).contains(&old_signups),
+        "about a quarter signed up over a year ago: {old_signups}/3000"
+    );
+}
+
+const LIFE_SCHEMA: &str = r#"
+schema {
+  joined_at: time?
+  renewed: list<time>
+  account: { opened_at: time, closed_at: time? }
+  event ping
+  event paid { at_least: int, refunded_at: time? }
+}
+policy { channels email }
+rule hello { when count(ping) > 1 send email "hello" cooldown 7 days }
+"#;
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Over any seed and any instant: sign-up first, every other time after
+    /// it and before `now`, for the example schema and for a schema whose
+    /// sign-up attribute is optional and named otherwise.
+    #[test]
+    fn customers_are_possible_in_time(
+        seed in proptest::prelude::any::<u64>(),
+        now_secs in 0i64..4_000_000_000,
+        micros in 0i64..1_000_000,
+    ) {
+        let now = now_secs * MICROS_PER_SECOND + micros;
+        let options = GenOptions { count: 40, seed, now };
+        let rules = example();
+        let mut out = Vec::new();
+        generate(rules.program(), &options, &mut out).unwrap();
+        proptest::prop_assert!(check_coherent(&out, "signed_up_at", now) > 40);
+        let life = Ruleset::from_sources([("life.nudge", LIFE_SCHEMA)]).unwrap();
+        let mut out = Vec::new();
+        generate(life.program(), &options, &mut out).unwrap();
+        check_coherent(&out, "joined_at", now);
+    }
+}
+
+/// `examples/customers.ndjson` is exactly what the README says made it:
+/// `nudge gen --rules rules --count 300 --seed 42 --now 2026-11-23T09:00:00Z`.
+#[test]
+fn the_example_customers_are_gen_output() {
+    let rules = example();
+    let mut out = Vec::new();
+    let now = parse_time("2026-11-23T09:00:00Z").unwrap();
+    let options = GenOptions {
+        count: 300,
+        seed: 42,
+        now,
+    };
+    generate(rules.program(), &options, &mut out).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customers.ndjson");
+    let file = std::fs::read(path).unwrap();
+    assert!(
+        file == out,
+        "examples/customers.ndjson differs from `nudge gen`: regenerate it with the README's command"
+    );
+    assert!(check_coherent(&file, "signed_up_at", now) > 3000);
+}
