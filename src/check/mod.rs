@@ -153,9 +153,9 @@ impl Checker {
         self.diags.push(d);
     }
 
-    /// The first block of a kind (`schema`, `policy`) among the items, which
-    /// `pick` recognises with where its keyword is written; each block after
-    /// it is reported, a ruleset having `how_many` of them.
+    /// The first block of a kind (`schema`, `policy`) among the items, as
+    /// `pick` finds it with where its keyword is written; every later block
+    /// of the kind is reported (a ruleset has `how_many` of them).
     fn first_block<'a, T>(
         &mut self,
         items: &[&'a Item],
