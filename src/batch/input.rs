@@ -306,21 +306,27 @@ pub(crate) fn read_blocks(
 mod tests {
     use super::*;
 
-    #[test]
-    fn blocks_keep_line_numbers_across_reads() {
-        let text = "a\n\nb\r\nc";
+    /// Reads `text` in blocks, checks the hash is the hash of every byte
+    /// read and returns the numbered lines of all blocks.
+    fn read_lines(text: &str) -> Vec<(u64, Vec<u8>)> {
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
         let (_recycle_tx, recycle_rx) = std::sync::mpsc::channel();
         let mut reader: Box<dyn Read + Send> = Box::new(text.as_bytes());
         let hasher = read_blocks(&mut *reader, true, &mut None, &tx, &recycle_rx).unwrap();
         drop(tx);
         let blocks: Vec<Block> = rx.into_iter().map(Result::unwrap).collect();
-        let lines: Vec<(u64, Vec<u8>)> = blocks
+        let digest = crate::digest::hex(&hasher.unwrap().finalize());
+        assert_eq!(digest, crate::digest::hex(&Sha256::digest(text.as_bytes())));
+        blocks
             .iter()
             .flat_map(|b| b.lines().into_iter().map(|(n, l)| (n, l.to_vec())))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn blocks_keep_line_numbers_across_reads() {
         assert_eq!(
-            lines,
+            read_lines("a\n\nb\r\nc"),
             [
                 (1, b"a".to_vec()),
                 (2, b"".to_vec()),
@@ -328,31 +334,15 @@ mod tests {
                 (4, b"c".to_vec())
             ]
         );
-        let digest = crate::digest::hex(&hasher.unwrap().finalize());
-        assert_eq!(digest, crate::digest::hex(&Sha256::digest(text.as_bytes())));
     }
 
     #[test]
     fn a_byte_order_mark_before_the_first_line_is_skipped_but_hashed() {
-        let text = "\u{feff}a\n\u{feff}b\n";
-        let (tx, rx) = std::sync::mpsc::sync_channel(4);
-        let (_recycle_tx, recycle_rx) = std::sync::mpsc::channel();
-        let mut reader: Box<dyn Read + Send> = Box::new(text.as_bytes());
-        let hasher = read_blocks(&mut *reader, true, &mut None, &tx, &recycle_rx).unwrap();
-        drop(tx);
-        let block = rx.recv().unwrap().unwrap();
-        let lines: Vec<(u64, Vec<u8>)> = block
-            .lines()
-            .into_iter()
-            .map(|(n, l)| (n, l.to_vec()))
-            .collect();
         // Only the first line's mark goes; a mark inside the file is data.
         assert_eq!(
-            lines,
+            read_lines("\u{feff}a\n\u{feff}b\n"),
             [(1, b"a".to_vec()), (2, "\u{feff}b".as_bytes().to_vec())]
         );
-        let digest = crate::digest::hex(&hasher.unwrap().finalize());
-        assert_eq!(digest, crate::digest::hex(&Sha256::digest(text.as_bytes())));
     }
 
     #[test]

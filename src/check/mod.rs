@@ -153,29 +153,30 @@ impl Checker {
         self.diags.push(d);
     }
 
-    /// Reports each block after the first of a kind (`schema`, `policy`)
-    /// a ruleset has `how_many` of, given where their keywords are written.
-    fn second_blocks(
+    /// The first block of a kind (`schema`, `policy`) among the items, as
+    /// `pick` finds it with where its keyword is written; every later block
+    /// of the kind is reported (a ruleset has `how_many` of them).
+    fn first_block<'a, T>(
         &mut self,
-        keywords: impl IntoIterator<Item = Span>,
+        items: &[&'a Item],
+        pick: impl Fn(&'a Item) -> Option<(&'a T, Span)>,
         code: Code,
         block: &str,
         how_many: &str,
-    ) {
-        let mut keywords = keywords.into_iter();
-        let Some(first) = keywords.next() else {
-            return;
-        };
-        for extra in keywords {
+    ) -> Option<&'a T> {
+        let mut blocks = items.iter().filter_map(|i| pick(i));
+        let (first, first_keyword) = blocks.next()?;
+        for (_, extra) in blocks {
             self.report(
                 Diagnostic::error(code, extra, format!("a second {block}"))
                     .with_label(format!("the ruleset already has a {block}"))
                     .with_help(format!(
                         "a ruleset has {how_many} `{block}` block: merge the two"
                     ))
-                    .with_related(first, format!("first {block} here")),
+                    .with_related(first_keyword, format!("first {block} here")),
             );
         }
+        Some(first)
     }
 
     /// A clause given again at `span` (`message` says which), first given

@@ -13,23 +13,19 @@ use crate::syntax::{canonical, Span};
 
 impl Checker {
     pub(super) fn policy(&mut self, items: &[&Item]) {
-        let policies: Vec<&ast::PolicyBlock> = items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Policy(p) => Some(p),
+        let Some(policy) = self.first_block(
+            items,
+            |i| match i {
+                Item::Policy(p) => Some((p, p.keyword)),
                 _ => None,
-            })
-            .collect();
-        let Some(policy) = policies.first() else {
-            return;
-        };
-        self.has_policy = true;
-        self.second_blocks(
-            policies.iter().map(|p| p.keyword),
+            },
             Code::DuplicatePolicy,
             "policy",
             "at most one",
-        );
+        ) else {
+            return;
+        };
+        self.has_policy = true;
         // Channels first: the other clauses refer to them.
         self.policy_channels(policy);
         let mut consent_spans: Vec<(u32, Span)> = Vec::new();

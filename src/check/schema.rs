@@ -11,14 +11,16 @@ use crate::syntax::{FileId, Span};
 
 impl Checker {
     pub(super) fn schema(&mut self, items: &[&Item], first_file: FileId) {
-        let schemas: Vec<&ast::SchemaBlock> = items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Schema(s) => Some(s),
+        let Some(first) = self.first_block(
+            items,
+            |i| match i {
+                Item::Schema(s) => Some((s, s.keyword)),
                 _ => None,
-            })
-            .collect();
-        let Some(first) = schemas.first() else {
+            },
+            Code::DuplicateSchema,
+            "schema",
+            "exactly one",
+        ) else {
             self.report(
                 Diagnostic::error(
                     Code::NoSchema,
@@ -32,12 +34,6 @@ impl Checker {
             );
             return;
         };
-        self.second_blocks(
-            schemas.iter().map(|s| s.keyword),
-            Code::DuplicateSchema,
-            "schema",
-            "exactly one",
-        );
         let mut seen: HashMap<String, Span> = HashMap::new();
         for entry in &first.entries {
             match entry {

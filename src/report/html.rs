@@ -126,14 +126,8 @@ fn section(out: &mut String, rule: &RuleReport, min_sample: u64) {
     }
     out.push_str("</div>\n");
     table(out, rule, min_sample);
-    let pending = rule.control.pending + c.treated.pending;
-    let missing = rule.control.without_outcome + c.treated.without_outcome;
-    if pending > 0 || missing > 0 {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">{}</p>",
-            super::pending_note(pending, missing)
-        );
+    if let Some(note) = super::pending_note(rule) {
+        let _ = writeln!(out, "<p class=\"note\">{note}</p>");
     }
     out.push_str("</section>\n");
 }

@@ -26,10 +26,8 @@ pub fn markdown(report: &Report) -> String {
         for v in &rule.variants {
             let _ = writeln!(out, "{}", comparison_row(v, report.min_sample));
         }
-        let pending = rule.control.pending + rule.overall.treated.pending;
-        let missing = rule.control.without_outcome + rule.overall.treated.without_outcome;
-        if pending > 0 || missing > 0 {
-            let _ = writeln!(out, "\n{}", super::pending_note(pending, missing));
+        if let Some(note) = super::pending_note(rule) {
+            let _ = writeln!(out, "\n{note}");
         }
         out.push('\n');
     }

@@ -396,17 +396,23 @@ pub(crate) fn lift_cells(l: &Lift) -> [String; 3] {
     [absolute, relative, p_value(l.p_value)]
 }
 
-/// Who is not in the rates: customers still inside their window, and
-/// counted customers without an outcome snapshot.
-pub(crate) fn pending_note(pending: u64, missing: u64) -> String {
+/// Who of a rule's treated and control customers is not in the rates:
+/// those still inside their window, and those counted without an outcome
+/// snapshot (`None` when there is nobody to mention).
+pub(crate) fn pending_note(rule: &RuleReport) -> Option<String> {
+    let pending = rule.control.pending + rule.overall.treated.pending;
+    let missing = rule.control.without_outcome + rule.overall.treated.without_outcome;
+    if pending == 0 && missing == 0 {
+        return None;
+    }
     let customers = |n: u64| format!("{n} customer{}", if n == 1 { "" } else { "s" });
-    format!(
+    Some(format!(
         "{} still inside the goal window {} left out; {} without an outcome snapshot {} counted as not converted.",
         customers(pending),
         if pending == 1 { "is" } else { "are" },
         customers(missing),
         if missing == 1 { "is" } else { "are" },
-    )
+    ))
 }
 
 /// A p-value as people read it: `0.031`, `< 0.001`.

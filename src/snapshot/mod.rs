@@ -153,12 +153,17 @@ impl Customer {
 
 /// Reads one customer from JSON text (one NDJSON line).
 pub fn from_json_str(program: &Program, text: &str) -> Result<Customer, RejectedInput> {
+    parse_json_str(program, text)?.finish(&program.schema)
+}
+
+/// Reads JSON text holding one customer object and nothing after it.
+fn parse_json_str(program: &Program, text: &str) -> Result<seed::Parsed, RejectedInput> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = seed::CustomerSeed::new(&program.schema)
         .deserialize(&mut de)
         .map_err(|e| not_json(&e, text, JsonTop::Object))?;
     de.end().map_err(|e| not_json(&e, text, JsonTop::Object))?;
-    parsed.finish(&program.schema)
+    Ok(parsed)
 }
 
 /// Text that serde_json could not read as `top`: why, in words, and where.
@@ -182,10 +187,17 @@ pub fn from_deserializer<'de, D: serde::Deserializer<'de>>(
     program: &Program,
     de: D,
 ) -> Result<Customer, RejectedInput> {
+    parse_any(program, de)?.finish(&program.schema)
+}
+
+/// Reads one customer from any serde deserializer, its errors in serde's words.
+fn parse_any<'de, D: serde::Deserializer<'de>>(
+    program: &Program,
+    de: D,
+) -> Result<seed::Parsed, RejectedInput> {
     seed::CustomerSeed::new(&program.schema)
         .deserialize(de)
-        .map_err(|e| RejectedInput::Malformed(e.to_string()))?
-        .finish(&program.schema)
+        .map_err(|e| RejectedInput::Malformed(e.to_string()))
 }
 
 /// A customer's id and event occurrences, read without requiring its
@@ -217,12 +229,7 @@ pub fn events_from_json_str(
     program: &Program,
     text: &str,
 ) -> Result<CustomerEvents, RejectedInput> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let parsed = seed::CustomerSeed::new(&program.schema)
-        .deserialize(&mut de)
-        .map_err(|e| not_json(&e, text, JsonTop::Object))?;
-    de.end().map_err(|e| not_json(&e, text, JsonTop::Object))?;
-    parsed.finish_events()
+    parse_json_str(program, text)?.finish_events()
 }
 
 /// Reads one customer's id and events from any serde deserializer.
@@ -230,10 +237,7 @@ pub fn events_from_deserializer<'de, D: serde::Deserializer<'de>>(
     program: &Program,
     de: D,
 ) -> Result<CustomerEvents, RejectedInput> {
-    seed::CustomerSeed::new(&program.schema)
-        .deserialize(de)
-        .map_err(|e| RejectedInput::Malformed(e.to_string()))?
-        .finish_events()
+    parse_any(program, de)?.finish_events()
 }
 
 /// Reads a JSON array of customers; each element is read on its own.
