@@ -939,18 +939,24 @@ fn closed_by_server(stream: &mut TcpStream, limit: Duration) -> bool {
     let start = Instant::now();
     let mut buf = [0u8; 1024];
     while start.elapsed() < limit {
-        match stream.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return true,
+        if server_closed(stream, &mut buf) {
+            return true;
         }
     }
     false
+}
+
+/// One read with the stream's short timeout: whether the server has
+/// closed the connection (end of stream or a reset).
+fn server_closed(stream: &mut TcpStream, buf: &mut [u8]) -> bool {
+    match stream.read(buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
 }
 
 /// Sends a request head one byte at a time, 10 bytes a second, never
@@ -970,18 +976,8 @@ fn trickle(addr: SocketAddr, limit: Duration) -> bool {
         if start.elapsed() > limit {
             return false;
         }
-        if stream.write_all(&[*byte]).is_err() {
+        if stream.write_all(&[*byte]).is_err() || server_closed(&mut stream, &mut buf) {
             return true;
-        }
-        match stream.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return true,
         }
     }
     false
