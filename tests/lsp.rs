@@ -160,6 +160,14 @@ impl Server {
         }
     }
 
+    /// The code actions offered at `range` for `diagnostic`.
+    fn code_actions(&mut self, path: &Path, range: &Value, diagnostic: &Value) -> Value {
+        self.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri(path)}, "range": range, "context": {"diagnostics": [diagnostic]}}),
+        )
+    }
+
     fn open(&mut self, path: &Path, version: i64) -> Vec<Value> {
         let text = std::fs::read_to_string(path).unwrap();
         let uri = uri(path);
@@ -214,16 +222,22 @@ fn find(text: &str, needle: &str) -> (u32, u32) {
 }
 
 const SMALL_SCHEMA: &str = "schema {\n  plan: \"trial\" | \"pro\"\n  first_name: string?\n  event imported_data\n}\npolicy { channels email consent email when true }\n";
+/// A copy of a ruleset of [`SMALL_SCHEMA`] and `rules`: the path of its
+/// `rules.nudge`.
+fn small_ruleset(name: &str, rules: &str) -> PathBuf {
+    ruleset_copy(
+        name,
+        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)],
+    )
+    .join("rules.nudge")
+}
+
 const SMALL_RULE: &str =
     "rule welcome {\n  when plann == \"trial\"\n  send email \"welcome\"\n  cooldown 7 days\n}\n";
 
 #[test]
 fn a_typo_is_reported_with_its_range_and_fixed_by_the_quick_fix_then_goes_away() {
-    let dir = ruleset_copy(
-        "typo",
-        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", SMALL_RULE)],
-    );
-    let rules = dir.join("rules.nudge");
+    let rules = small_ruleset("typo", SMALL_RULE);
     let mut server = Server::start();
     let diagnostics = server.open(&rules, 1);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
@@ -236,14 +250,7 @@ fn a_typo_is_reported_with_its_range_and_fixed_by_the_quick_fix_then_goes_away()
         "unknown name `plann`\nhelp: did you mean `plan`?"
     );
 
-    let actions = server.request(
-        "textDocument/codeAction",
-        json!({
-            "textDocument": {"uri": uri(&rules)},
-            "range": range(1, 8, 1, 8),
-            "context": {"diagnostics": [d]},
-        }),
-    );
+    let actions = server.code_actions(&rules, &range(1, 8, 1, 8), d);
     let action = &actions[0];
     assert_eq!(action["kind"], "quickfix");
     assert_eq!(action["title"], "replace with plan");
@@ -261,11 +268,7 @@ fn a_typo_is_reported_with_its_range_and_fixed_by_the_quick_fix_then_goes_away()
 fn warnings_and_related_places_are_reported() {
     let rules =
         "segment a = b\nsegment b = a\nrule r {\n  when plan == \"pro\"\n  send email \"m\"\n}\n";
-    let dir = ruleset_copy(
-        "related",
-        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)],
-    );
-    let path = dir.join("rules.nudge");
+    let path = small_ruleset("related", rules);
     let mut server = Server::start();
     let diagnostics = server.open(&path, 1);
     let cycle = diagnostics
@@ -417,11 +420,7 @@ fn count_word(text: &str, word: &str) -> usize {
 #[test]
 fn formatting_gives_nudge_fmts_layout() {
     let messy = "segment   trial=plan==\"trial\"\nrule welcome { when trial and first_name is present send email \"welcome\" cooldown 7 days }\n";
-    let dir = ruleset_copy(
-        "format",
-        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", messy)],
-    );
-    let path = dir.join("rules.nudge");
+    let path = small_ruleset("format", messy);
     let mut server = Server::start();
     server.open(&path, 1);
     let edits = server.request(
@@ -431,7 +430,7 @@ fn formatting_gives_nudge_fmts_layout() {
     let edits = edits.as_array().unwrap();
     assert_eq!(edits.len(), 1);
     let status = Command::new(env!("CARGO_BIN_EXE_nudge"))
-        .args(["fmt", dir.to_str().unwrap()])
+        .args(["fmt", path.parent().unwrap().to_str().unwrap()])
         .output()
         .unwrap();
     assert!(status.status.success());
@@ -446,22 +445,18 @@ fn formatting_gives_nudge_fmts_layout() {
 #[test]
 fn quick_fixes_replace_misspelt_enum_values_events_and_channels() {
     let rules = "rule hello {\n  when plan == \"trail\" and never imported_dta\n  send emial \"hello\"\n  cooldown 1 day\n}\n";
-    let dir = ruleset_copy(
-        "spelling",
-        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)],
-    );
-    let path = dir.join("rules.nudge");
+    let path = small_ruleset("spelling", rules);
     let mut server = Server::start();
     let diagnostics = server.open(&path, 1);
     let fixes: Vec<(String, String)> = diagnostics
         .iter()
         .map(|d| {
-            let actions = server.request(
-                "textDocument/codeAction",
-                json!({"textDocument": {"uri": uri(&path)}, "range": d["range"], "context": {"diagnostics": [d]}}),
-            );
+            let actions = server.code_actions(&path, &d["range"], d);
             let edit = &actions[0]["edit"]["changes"][uri(&path)][0];
-            (d["code"].as_str().unwrap().to_string(), edit["newText"].as_str().unwrap().to_string())
+            (
+                d["code"].as_str().unwrap().to_string(),
+                edit["newText"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     let expected = [
@@ -480,11 +475,7 @@ fn quick_fixes_replace_misspelt_enum_values_events_and_channels() {
 #[test]
 fn quick_fixes_add_a_default_and_a_cooldown() {
     let rules = "rule hello {\n  when plan == \"pro\" and lower(first_name) == \"ada\"\n  send email \"hello\"\n}\n";
-    let dir = ruleset_copy(
-        "fixes",
-        &[("schema.nudge", SMALL_SCHEMA), ("rules.nudge", rules)],
-    );
-    let path = dir.join("rules.nudge");
+    let path = small_ruleset("fixes", rules);
     let mut server = Server::start();
     let diagnostics = server.open(&path, 1);
     let codes: Vec<&str> = diagnostics
@@ -493,10 +484,7 @@ fn quick_fixes_add_a_default_and_a_cooldown() {
         .collect();
     assert_eq!(codes, ["nudge::no_cooldown", "nudge::optional"]);
     let titles = |server: &mut Server, d: &Value| -> Vec<String> {
-        let actions = server.request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": uri(&path)}, "range": d["range"], "context": {"diagnostics": [d]}}),
-        );
+        let actions = server.code_actions(&path, &d["range"], d);
         actions
             .as_array()
             .unwrap()
