@@ -412,7 +412,12 @@ fn an_interrupted_run_leaves_no_file_behind() {
     let status = child.wait().unwrap();
     drop(stdin);
     assert_eq!(status.code(), Some(128 + 15));
-    let left: Vec<_> = std::fs::read_dir(&dir)
+    assert_empty(&dir);
+}
+
+/// Fails when a failed run left any file in `dir` (temporary or final).
+fn assert_empty(dir: &std::path::Path) {
+    let left: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
@@ -434,11 +439,7 @@ fn decisions_and_manifest_are_committed_together() {
         dir.join("missing/m.json").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1));
-    let left: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert!(left.is_empty(), "left behind: {left:?}");
+    assert_empty(&dir);
 }
 
 /// Blank and whitespace-only lines are skipped, counted in the summary and

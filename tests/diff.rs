@@ -142,14 +142,19 @@ fn a_new_rule_takes_sends_and_cap_room() {
         );
         std::fs::write(file, text).unwrap();
     });
-    let rule = report["rules"]
+    let rule = rule_report(&report, "regulars_thanks");
+    assert_eq!(rule["status"], "added");
+    assert!(rule["before"].is_null());
+}
+
+/// The report's entry for `name`.
+fn rule_report<'r>(report: &'r serde_json::Value, name: &str) -> &'r serde_json::Value {
+    report["rules"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["rule"] == "regulars_thanks")
-        .unwrap();
-    assert_eq!(rule["status"], "added");
-    assert!(rule["before"].is_null());
+        .find(|r| r["rule"] == name)
+        .unwrap_or_else(|| panic!("no rule {name} in the report"))
 }
 
 #[test]
@@ -161,12 +166,7 @@ fn a_removed_rule_loses_its_sends() {
         let end = start + text[start..].find("\n}\n").unwrap() + 3;
         std::fs::write(file, format!("{}{}", &text[..start], &text[end..])).unwrap();
     });
-    let rule = report["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == "sso_shipped")
-        .unwrap();
+    let rule = rule_report(&report, "sso_shipped");
     assert_eq!(rule["status"], "removed");
     assert!(rule["after"].is_null());
     assert_eq!(rule["before"]["send"], 12);
