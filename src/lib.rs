@@ -95,6 +95,7 @@ pub mod eval;
 pub mod gen;
 pub mod history;
 pub mod instant;
+mod json_text;
 pub mod lines;
 #[cfg(feature = "lsp")]
 pub mod lsp;

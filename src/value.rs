@@ -137,6 +137,60 @@ pub fn parse_time(text: &str) -> Option<Micros> {
         .or_else(|| chrono_rfc3339(text))
 }
 
+/// Reads many timestamps, remembering the last month of the commonest
+/// shape (`YYYY-MM-DDTHH:MM:SSZ`): one customer's timestamps mostly share
+/// a month, and the month is most of the work (checking it, counting days
+/// since the epoch). Its answers are exactly [`parse_time`]'s.
+#[derive(Debug, Default, Clone)]
+pub struct TimeReader {
+    /// The digits `YYYYMM` last read (as one word), the day number of its
+    /// first day and its length in days.
+    month: Option<(u64, i64, i64)>,
+}
+
+impl TimeReader {
+    /// [`parse_time`] of `text`.
+    pub fn read(&mut self, text: &str) -> Option<Micros> {
+        self.utc(text).or_else(|| parse_time(text))
+    }
+
+    /// The commonest shape only, valid, with the month remembered.
+    fn utc(&mut self, text: &str) -> Option<Micros> {
+        let &[y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T', h0, h1, b':', mi0, mi1, b':', s0, s1, b'Z'] =
+            <&[u8; 20]>::try_from(text.as_bytes()).ok()?
+        else {
+            return None;
+        };
+        let key = u64::from_le_bytes([y0, y1, y2, y3, mo0, mo1, 0, 0]);
+        let (first, length) = match self.month {
+            Some((month, first, length)) if month == key => (first, length),
+            _ => {
+                let year = pair(y0, y1)? * 100 + pair(y2, y3)?;
+                let month = pair(mo0, mo1)?;
+                if !(1..=12).contains(&month) {
+                    return None;
+                }
+                let (first, length) = (days_from_civil(year, month, 1), days_in_month(year, month));
+                self.month = Some((key, first, length));
+                (first, length)
+            }
+        };
+        let (day, hour) = (pair(d0, d1)?, pair(h0, h1)?);
+        let (minute, second) = (pair(mi0, mi1)?, pair(s0, s1)?);
+        if day < 1 || day > length || hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let seconds = (first + day - 1) * 86_400 + hour * 3600 + minute * 60 + second;
+        Some(seconds * MICROS_PER_SECOND)
+    }
+}
+
+/// The number written by two ASCII digits.
+fn pair(tens: u8, ones: u8) -> Option<i64> {
+    let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+    (tens < 10 && ones < 10).then(|| i64::from(tens * 10 + ones))
+}
+
 /// The commonest shape, `YYYY-MM-DDTHH:MM:SSZ`, in straight-line code;
 /// anything else is left to [`fast_rfc3339`].
 fn utc_seconds(b: &[u8]) -> Option<Micros> {
@@ -154,14 +208,10 @@ fn utc_seconds(b: &[u8]) -> Option<Micros> {
 /// ASCII digits `YYYYMMDDHHMMSS` (as if in UTC), when they are digits and a
 /// valid date and time.
 fn civil_seconds(digits: [u8; 14]) -> Option<i64> {
-    let digits = digits.map(|c| c.wrapping_sub(b'0'));
-    if digits.iter().fold(0u8, |acc, d| acc | u8::from(*d > 9)) != 0 {
-        return None;
-    }
-    let [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1] = digits.map(i64::from);
-    let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
-    let (month, day) = (mo0 * 10 + mo1, d0 * 10 + d1);
-    let (hour, minute, second) = (h0 * 10 + h1, mi0 * 10 + mi1, s0 * 10 + s1);
+    let [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1] = digits;
+    let year = pair(y0, y1)? * 100 + pair(y2, y3)?;
+    let (month, day) = (pair(mo0, mo1)?, pair(d0, d1)?);
+    let (hour, minute, second) = (pair(h0, h1)?, pair(mi0, mi1)?, pair(s0, s1)?);
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
@@ -433,6 +483,50 @@ mod tests {
                 proptest::prop_assert_eq!(Some(t), chrono_rfc3339(&text), "{}", text);
             }
             proptest::prop_assert!(fast_rfc3339(text.as_bytes()).is_some(), "{}", text);
+        }
+    }
+
+    proptest::proptest! {
+        /// The remembering reader answers as `parse_time` does, over runs
+        /// of timestamps that share days, with invalid digits mixed in.
+        #[test]
+        fn time_reader_answers_as_parse_time(
+            texts in proptest::collection::vec(
+                (0u32..5, 0u8..40, 0u8..30, 0u8..62, proptest::sample::select(vec![
+                    "", "Z", "x", ".5Z", "+01:00",
+                ])),
+                1..40,
+            ),
+        ) {
+            let mut reader = TimeReader::default();
+            for (day, hour, minute, second, tail) in texts {
+                let text = format!(
+                    "2024-0{}-{:02}T{hour:02}:{minute:02}:{second:02}{}",
+                    2 + day / 2,
+                    27 + day,
+                    if tail.is_empty() { "Z" } else { tail },
+                );
+                proptest::prop_assert_eq!(reader.read(&text), parse_time(&text), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn time_reader_checks_the_date_it_remembers() {
+        let mut reader = TimeReader::default();
+        for text in [
+            "2026-11-23T09:00:00Z",
+            "2026-11-23T23:59:59Z",
+            "2026-11-23T24:00:00Z",
+            "2026-11-23T09:60:00Z",
+            "2026-11-23T23:59:60Z",
+            "2026-02-29T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-23T0a:00:00Z",
+            "2026-11-23t09:00:00Z",
+        ] {
+            assert_eq!(reader.read(text), parse_time(text), "{text}");
         }
     }
 

@@ -1,5 +1,6 @@
 //! One NDJSON snapshot line → `Ruleset::read_customer` → evaluation (with
-//! and without explain), against the bundled ruleset (`rules/`).
+//! and without explain), against the bundled ruleset (`rules/`); and the
+//! fast snapshot scanner must read the line exactly as serde alone does.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +14,12 @@ fn run(data: &[u8]) {
         return;
     };
     let ruleset = bundled();
+    let program = ruleset.program();
+    assert_eq!(
+        format!("{:?}", nudge::snapshot::from_json_str(program, line)),
+        format!("{:?}", nudge::snapshot::from_json_str_with_serde(program, line)),
+        "the scanner and serde read {line:?} differently"
+    );
     if let Ok(customer) = ruleset.read_customer(line) {
         evaluate(ruleset.program(), ruleset.hash(), &customer, now());
     }

@@ -6,6 +6,7 @@
 //! time for the few bytes JSON must escape.
 
 use super::{Because, Decision, Detail, Skipped};
+use crate::json_text::next_special;
 
 /// Appends `decision` as one line of JSON (without the newline), exactly as
 /// `serde_json::to_writer(out, decision)` would.
@@ -158,30 +159,6 @@ fn write_array<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T
     out.push(b']');
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of every byte of `w` (little-endian) that is a control
-/// character, `"` or `\` — the bytes JSON escapes — and possibly of some
-/// bytes above such a byte (the subtraction borrows upward). So the answer
-/// to "any?" is exact, and so is the lowest flagged byte.
-fn escape_mask(w: u64) -> u64 {
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    let quote = w ^ (ONES * u64::from(b'"'));
-    let quote = quote.wrapping_sub(ONES) & !quote & HIGH;
-    let backslash = w ^ (ONES * u64::from(b'\\'));
-    let backslash = backslash.wrapping_sub(ONES) & !backslash & HIGH;
-    control | quote | backslash
-}
-
-/// The eight bytes at `at` as a little-endian word, if there are eight.
-fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
-    let chunk = bytes.get(at..at + 8)?;
-    let mut word = [0u8; 8];
-    word.copy_from_slice(chunk);
-    Some(u64::from_le_bytes(word))
-}
-
 /// Appends the escape of one byte as serde_json writes it (nothing for a
 /// byte that stands as it is).
 fn write_escape(out: &mut Vec<u8>, byte: u8) {
@@ -209,29 +186,12 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    // `bytes[start..i]` is clean text not yet copied.
+    // `bytes[start..]` is not yet copied.
     let mut start = 0;
-    let mut i = 0;
-    // Eight bytes at a time; an escape found is the lowest flagged byte.
-    while let Some(word) = word_at(bytes, i) {
-        let mask = escape_mask(word);
-        if mask == 0 {
-            i += 8;
-            continue;
-        }
-        let at = i + (mask.trailing_zeros() / 8) as usize;
+    while let Some(at) = next_special(bytes, start) {
         out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
         write_escape(out, bytes.get(at).copied().unwrap_or(b' '));
         start = at + 1;
-        i = at + 1;
-    }
-    // The last few bytes one by one.
-    for (at, &byte) in bytes.iter().enumerate().skip(i) {
-        if matches!(byte, 0x00..=0x1f | b'"' | b'\\') {
-            out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
-            write_escape(out, byte);
-            start = at + 1;
-        }
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
@@ -284,27 +244,6 @@ mod tests {
             let mut ours = Vec::new();
             write_str(&mut ours, &s);
             proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap());
-        }
-    }
-
-    #[test]
-    fn escape_mask_finds_each_special_byte_in_each_position() {
-        for special in (0u8..0x20).chain([b'"', b'\\']) {
-            for pos in 0..8 {
-                let mut word = *b"abcdefgh";
-                word[pos] = special;
-                assert_eq!(
-                    escape_mask(u64::from_le_bytes(word)).trailing_zeros() / 8,
-                    pos as u32,
-                    "{special} at {pos}"
-                );
-            }
-        }
-        for clean in 0x20u8..=0xff {
-            if clean == b'"' || clean == b'\\' {
-                continue;
-            }
-            assert_eq!(escape_mask(u64::from_le_bytes([clean; 8])), 0, "{clean}");
         }
     }
 

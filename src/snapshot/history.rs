@@ -406,7 +406,7 @@ impl<'de> Visitor<'de> for TagsSeed {
 pub const MESSAGE_KEYS: [&str; 5] = ["rule", "message", "channel", "at", "tags"];
 
 /// The index of `tags` in [`MESSAGE_KEYS`].
-const TAGS_KEY: usize = 4;
+pub(super) const TAGS_KEY: usize = 4;
 
 impl MessageSeed<'_> {
     fn scalar<E: de::Error>(self, _: Scalar<'_>) -> Result<Result<SentMessage, ProblemKind>, E> {

@@ -6,6 +6,7 @@
 mod history;
 mod json_syntax;
 mod problem;
+mod scan;
 mod seed;
 
 use serde::de::DeserializeSeed;
@@ -157,7 +158,23 @@ pub fn from_json_str(program: &Program, text: &str) -> Result<Customer, Rejected
 }
 
 /// Reads JSON text holding one customer object and nothing after it.
+/// The scanner reads the common case; serde reads the rest and reports.
 fn parse_json_str(program: &Program, text: &str) -> Result<seed::Parsed, RejectedInput> {
+    match scan::customer(&program.schema, text) {
+        Some(parsed) => Ok(parsed),
+        None => parse_json_str_with_serde(program, text),
+    }
+}
+
+/// [`from_json_str`] by the serde reader alone, without the fast scanner:
+/// the reference the scanner is tested and fuzzed against (they must give
+/// the same result for every line).
+pub fn from_json_str_with_serde(program: &Program, text: &str) -> Result<Customer, RejectedInput> {
+    parse_json_str_with_serde(program, text)?.finish(&program.schema)
+}
+
+/// The serde reader alone: every problem and error message comes from it.
+fn parse_json_str_with_serde(program: &Program, text: &str) -> Result<seed::Parsed, RejectedInput> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = seed::CustomerSeed::new(&program.schema)
         .deserialize(&mut de)
@@ -355,5 +372,7 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     }
 }
 
+#[cfg(test)]
+mod scan_tests;
 #[cfg(test)]
 mod tests;

@@ -92,18 +92,40 @@ impl Unknown {
 
 /// What one customer object held, before the final checks.
 pub(super) struct Parsed {
-    id: Option<String>,
+    pub(super) id: Option<String>,
     id_problem: Option<RejectedInput>,
-    attributes: Vec<Option<Value>>,
+    pub(super) attributes: Vec<Option<Value>>,
     pub(super) events: Vec<EventLog>,
     pub(super) messages: Vec<SentMessage>,
     pub(super) problems: Vec<Problem>,
     /// Where in `problems` the problems with event occurrences are.
-    event_problems: std::ops::Range<usize>,
+    pub(super) event_problems: std::ops::Range<usize>,
     pub(super) unknown: Unknown,
 }
 
 impl Parsed {
+    /// Nothing read yet: no attribute, an empty log for each event.
+    pub(super) fn new(schema: &Schema, list_unknown: bool) -> Parsed {
+        Parsed {
+            id: None,
+            id_problem: None,
+            attributes: vec![None; schema.attributes.len()],
+            events: schema
+                .events
+                .iter()
+                .map(|e| EventLog::new(e.props.len()))
+                .collect(),
+            messages: Vec::new(),
+            problems: Vec::new(),
+            event_problems: 0..0,
+            unknown: Unknown {
+                count: 0,
+                keys: list_unknown.then(Vec::new),
+                names: UnknownKeyNames::default(),
+            },
+        }
+    }
+
     /// Only the id and the events; attributes are not required. The
     /// problems with event occurrences come along.
     pub(super) fn finish_events(mut self) -> Result<CustomerEvents, RejectedInput> {
@@ -318,24 +340,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
         let schema = self.schema;
-        let mut parsed = Parsed {
-            id: None,
-            id_problem: None,
-            attributes: vec![None; schema.attributes.len()],
-            events: schema
-                .events
-                .iter()
-                .map(|e| EventLog::new(e.props.len()))
-                .collect(),
-            messages: Vec::new(),
-            problems: Vec::new(),
-            event_problems: 0..0,
-            unknown: Unknown {
-                count: 0,
-                keys: self.list_unknown.then(Vec::new),
-                names: UnknownKeyNames::default(),
-            },
-        };
+        let mut parsed = Parsed::new(schema, self.list_unknown);
         while let Some(key) = map.next_key_seed(Any(KeyOf(TopKeys(schema), self.list_unknown)))? {
             match key {
                 Key::Id => {
