@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono_tz::Tz;
 
-use super::Checker;
+use super::{Checker, Single};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{Cap, Consent, QuietHours, Type};
 use crate::syntax::ast::{self, Item, PolicyClauseKind};
@@ -13,16 +13,7 @@ use crate::syntax::{canonical, Span};
 
 impl Checker {
     pub(super) fn policy(&mut self, items: &[&Item]) {
-        let Some(policy) = self.first_block(
-            items,
-            |i| match i {
-                Item::Policy(p) => Some((p, p.keyword)),
-                _ => None,
-            },
-            Code::DuplicatePolicy,
-            "policy",
-            "at most one",
-        ) else {
+        let Some(Item::Policy(policy)) = self.first_block(items, Single::Policy) else {
             return;
         };
         self.has_policy = true;
