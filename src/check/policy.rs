@@ -226,11 +226,7 @@ impl Checker {
                 Err(_) => {
                     let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
                     self.report(
-                        Diagnostic::error(
-                            Code::UnknownZone,
-                            *span,
-                            format!("unknown time zone `{value}`"),
-                        )
+                        Diagnostic::unknown(Code::UnknownZone, *span, "time zone", value)
                         .with_label("not an IANA time zone name")
                         .with_suggestion(
                             value,
@@ -261,13 +257,9 @@ impl Checker {
                 ident.name
             )
         };
-        let d = Diagnostic::error(
-            Code::UnknownChannel,
-            ident.span,
-            format!("unknown channel `{}`", ident.name),
-        )
-        .with_label("not declared in the policy's `channels`")
-        .with_suggestion(&ident.name, channels.iter().map(String::as_str), otherwise);
+        let d = Diagnostic::unknown(Code::UnknownChannel, ident.span, "channel", &ident.name)
+            .with_label("not declared in the policy's `channels`")
+            .with_suggestion(&ident.name, channels.iter().map(String::as_str), otherwise);
         self.report(d);
         None
     }

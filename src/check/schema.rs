@@ -110,11 +110,7 @@ impl Checker {
                         "string", "int", "number", "bool", "time", "duration", "list",
                     ];
                     self.report(
-                        Diagnostic::error(
-                            Code::UnknownType,
-                            name.span,
-                            format!("unknown type `{other}`"),
-                        )
+                        Diagnostic::unknown(Code::UnknownType, name.span, "type", other)
                         .with_label("not a type")
                         .with_suggestion(
                             other,
