@@ -428,6 +428,13 @@ impl Diagnostic {
         }
     }
 
+    /// The error for a name that names nothing of its kind: "unknown
+    /// {what} `{name}`", to follow with a label and
+    /// [`with_suggestion`](Diagnostic::with_suggestion).
+    pub fn unknown(code: Code, span: Span, what: &str, name: &str) -> Diagnostic {
+        Diagnostic::error(code, span, format!("unknown {what} `{name}`"))
+    }
+
     /// A warning.
     pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {

@@ -147,24 +147,44 @@ struct Checker {
     activity_declared: bool,
 }
 
+/// The blocks a ruleset has once: `schema` exactly once, `policy` at most
+/// once.
+#[derive(Debug, Clone, Copy)]
+enum Single {
+    Schema,
+    Policy,
+}
+
+impl Single {
+    /// Where the block's keyword is written, if `item` is such a block.
+    fn keyword(self, item: &Item) -> Option<Span> {
+        match (self, item) {
+            (Single::Schema, Item::Schema(s)) => Some(s.keyword),
+            (Single::Policy, Item::Policy(p)) => Some(p.keyword),
+            _ => None,
+        }
+    }
+
+    /// The code of a second block, its keyword and how many a ruleset has.
+    fn rules(self) -> (Code, &'static str, &'static str) {
+        match self {
+            Single::Schema => (Code::DuplicateSchema, "schema", "exactly one"),
+            Single::Policy => (Code::DuplicatePolicy, "policy", "at most one"),
+        }
+    }
+}
+
 impl Checker {
     /// Records an error or a warning.
     fn report(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
-    /// The first block of a kind (`schema`, `policy`) among the items, as
-    /// `pick` finds it with where its keyword is written; every later block
-    /// of the kind is reported (a ruleset has `how_many` of them).
-    fn first_block<'a, T>(
-        &mut self,
-        items: &[&'a Item],
-        pick: impl Fn(&'a Item) -> Option<(&'a T, Span)>,
-        code: Code,
-        block: &str,
-        how_many: &str,
-    ) -> Option<&'a T> {
-        let mut blocks = items.iter().filter_map(|i| pick(i));
+    /// The first block of a kind among the items; every later block of the
+    /// kind is reported.
+    fn first_block<'a>(&mut self, items: &[&'a Item], kind: Single) -> Option<&'a Item> {
+        let (code, block, how_many) = kind.rules();
+        let mut blocks = items.iter().filter_map(|i| Some((*i, kind.keyword(i)?)));
         let (first, first_keyword) = blocks.next()?;
         for (_, extra) in blocks {
             self.report(

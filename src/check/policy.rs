@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono_tz::Tz;
 
-use super::Checker;
+use super::{Checker, Single};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{Cap, Consent, QuietHours, Type};
 use crate::syntax::ast::{self, Item, PolicyClauseKind};
@@ -13,16 +13,7 @@ use crate::syntax::{canonical, Span};
 
 impl Checker {
     pub(super) fn policy(&mut self, items: &[&Item]) {
-        let Some(policy) = self.first_block(
-            items,
-            |i| match i {
-                Item::Policy(p) => Some((p, p.keyword)),
-                _ => None,
-            },
-            Code::DuplicatePolicy,
-            "policy",
-            "at most one",
-        ) else {
+        let Some(Item::Policy(policy)) = self.first_block(items, Single::Policy) else {
             return;
         };
         self.has_policy = true;
@@ -235,11 +226,7 @@ impl Checker {
                 Err(_) => {
                     let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
                     self.report(
-                        Diagnostic::error(
-                            Code::UnknownZone,
-                            *span,
-                            format!("unknown time zone `{value}`"),
-                        )
+                        Diagnostic::unknown(Code::UnknownZone, *span, "time zone", value)
                         .with_label("not an IANA time zone name")
                         .with_suggestion(
                             value,
@@ -270,13 +257,9 @@ impl Checker {
                 ident.name
             )
         };
-        let d = Diagnostic::error(
-            Code::UnknownChannel,
-            ident.span,
-            format!("unknown channel `{}`", ident.name),
-        )
-        .with_label("not declared in the policy's `channels`")
-        .with_suggestion(&ident.name, channels.iter().map(String::as_str), otherwise);
+        let d = Diagnostic::unknown(Code::UnknownChannel, ident.span, "channel", &ident.name)
+            .with_label("not declared in the policy's `channels`")
+            .with_suggestion(&ident.name, channels.iter().map(String::as_str), otherwise);
         self.report(d);
         None
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::Checker;
+use super::{Checker, Single};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::program::{self, Field, Type};
 use crate::syntax::ast::{self, Item, SchemaEntry, TypeKind};
@@ -11,16 +11,7 @@ use crate::syntax::{FileId, Span};
 
 impl Checker {
     pub(super) fn schema(&mut self, items: &[&Item], first_file: FileId) {
-        let Some(first) = self.first_block(
-            items,
-            |i| match i {
-                Item::Schema(s) => Some((s, s.keyword)),
-                _ => None,
-            },
-            Code::DuplicateSchema,
-            "schema",
-            "exactly one",
-        ) else {
+        let Some(Item::Schema(first)) = self.first_block(items, Single::Schema) else {
             self.report(
                 Diagnostic::error(
                     Code::NoSchema,
@@ -119,11 +110,7 @@ impl Checker {
                         "string", "int", "number", "bool", "time", "duration", "list",
                     ];
                     self.report(
-                        Diagnostic::error(
-                            Code::UnknownType,
-                            name.span,
-                            format!("unknown type `{other}`"),
-                        )
+                        Diagnostic::unknown(Code::UnknownType, name.span, "type", other)
                         .with_label("not a type")
                         .with_suggestion(
                             other,

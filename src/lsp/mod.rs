@@ -344,27 +344,25 @@ impl Server<'_> {
         })
     }
 
+    /// Answers a request that asks about one position and cannot fail
+    /// (hover, completion, definition): its parameters flatten a
+    /// [`TextDocumentPositionParams`], and the rest of them (progress
+    /// tokens, the completion trigger) is not read.
+    fn at_position<T: serde::Serialize>(
+        &mut self,
+        params: Json,
+        answer: fn(&Analysis, FileId, usize) -> T,
+    ) -> Result<Json, Refusal> {
+        let p: TextDocumentPositionParams = parse(params)?;
+        self.at(&p, |a, file, offset| Ok(answer(a, file, offset)))
+    }
+
     fn request(&mut self, r: Request) -> Result<Json, Refusal> {
         let refused = |m| Refusal(ErrorCode::RequestFailed, m);
         match r.method.as_str() {
-            HoverRequest::METHOD => {
-                let p: lsp_types::HoverParams = parse(r.params)?;
-                self.at(&p.text_document_position_params, |a, file, offset| {
-                    Ok(hover::hover(a, file, offset))
-                })
-            }
-            Completion::METHOD => {
-                let p: lsp_types::CompletionParams = parse(r.params)?;
-                self.at(&p.text_document_position, |a, file, offset| {
-                    Ok(completion::complete(a, file, offset))
-                })
-            }
-            GotoDefinition::METHOD => {
-                let p: lsp_types::GotoDefinitionParams = parse(r.params)?;
-                self.at(&p.text_document_position_params, |a, file, offset| {
-                    Ok(navigate::definition(a, file, offset))
-                })
-            }
+            HoverRequest::METHOD => self.at_position(r.params, hover::hover),
+            Completion::METHOD => self.at_position(r.params, completion::complete),
+            GotoDefinition::METHOD => self.at_position(r.params, navigate::definition),
             References::METHOD => {
                 let p: lsp_types::ReferenceParams = parse(r.params)?;
                 let declaration = p.context.include_declaration;

@@ -81,164 +81,61 @@ const fn aggregate_entry(
     }
 }
 
-/// `count(E)`
-pub const COUNT: Function = aggregate_entry(
-    AggregateKind::Count,
-    "count",
-    "int",
-    "number of occurrences of event E",
-);
-/// `sum(E.p)`
-pub const SUM: Function = aggregate_entry(
-    AggregateKind::Sum,
-    "sum",
-    "number",
-    "total of a numeric property (0 when there is no occurrence)",
-);
-/// `min(E.p)`, the aggregate
-pub const MIN_OF: Function = aggregate_entry(
-    AggregateKind::Min,
-    "min",
-    "number?",
-    "smallest value of a numeric property (missing when none)",
-);
-/// `max(E.p)`, the aggregate
-pub const MAX_OF: Function = aggregate_entry(
-    AggregateKind::Max,
-    "max",
-    "number?",
-    "largest value of a numeric property (missing when none)",
-);
-/// `avg(E.p)`
-pub const AVG: Function = aggregate_entry(
-    AggregateKind::Avg,
-    "avg",
-    "number?",
-    "mean value of a numeric property (missing when none)",
-);
-/// `distinct(E.p)`
-pub const DISTINCT: Function = aggregate_entry(
-    AggregateKind::Distinct,
-    "distinct",
-    "int",
-    "number of different values of a property",
-);
-/// `last(E)`
-pub const LAST: Function = aggregate_entry(
-    AggregateKind::Last,
-    "last",
-    "time?",
-    "time of the most recent occurrence (missing when none)",
-);
-/// `first(E)`
-pub const FIRST: Function = aggregate_entry(
-    AggregateKind::First,
-    "first",
-    "time?",
-    "time of the first occurrence (missing when none)",
-);
-/// `lower(s)`
-pub const LOWER: Function = Function {
-    name: "lower",
-    kind: FunctionKind::Scalar(Builtin::Lower),
-    arity: 1,
-    params: "s: string",
-    result: "string",
-    takes: "a string",
-    doc: "the string in lower case",
-};
-/// `len(x)`
-pub const LEN: Function = Function {
-    name: "len",
-    kind: FunctionKind::Scalar(Builtin::Len),
-    arity: 1,
-    params: "x: list or string",
-    result: "int",
-    takes: "a list or a string",
-    doc: "number of items of a list, or of characters of a string",
-};
-/// `min(a, b)`, the scalar
-pub const MIN: Function = Function {
-    name: "min",
-    kind: FunctionKind::Scalar(Builtin::Min),
-    arity: 2,
-    params: "a: T, b: T",
-    result: "T",
-    takes: "two numbers, two times or two durations",
-    doc: "the smaller of two numbers, times or durations (int if both are)",
-};
-/// `max(a, b)`, the scalar
-pub const MAX: Function = Function {
-    name: "max",
-    kind: FunctionKind::Scalar(Builtin::Max),
-    arity: 2,
-    params: "a: T, b: T",
-    result: "T",
-    takes: "two numbers, two times or two durations",
-    doc: "the larger of two numbers, times or durations (int if both are)",
-};
-/// `abs(x)`
-pub const ABS: Function = Function {
-    name: "abs",
-    kind: FunctionKind::Scalar(Builtin::Abs),
-    arity: 1,
-    params: "x: int, number or duration",
-    result: "same as x",
-    takes: "a number or a duration",
-    doc: "the absolute value",
-};
-/// `days(d)`
-pub const DAYS: Function = Function {
-    name: "days",
-    kind: FunctionKind::Scalar(Builtin::Days),
-    arity: 1,
-    params: "d: duration",
-    result: "number",
-    takes: "a duration, e.g. `now - signed_up_at`",
-    doc: "a duration in days, with fractions",
-};
-/// `hours(d)`
-pub const HOURS: Function = Function {
-    name: "hours",
-    kind: FunctionKind::Scalar(Builtin::Hours),
-    arity: 1,
-    params: "d: duration",
-    result: "number",
-    takes: "a duration, e.g. `now - signed_up_at`",
-    doc: "a duration in hours, with fractions",
-};
+/// Declares aggregate built-ins, one row each:
+/// `CONST = AggregateKind, "name" -> "result", "doc";`.
+macro_rules! aggregate_functions {
+    ($($entry:ident = $kind:ident, $name:literal -> $result:literal, $doc:literal;)+) => {$(
+        #[doc = concat!("`", $name, "`, an aggregate of type `", $result, "`: ", $doc, ".")]
+        pub const $entry: Function =
+            aggregate_entry(AggregateKind::$kind, $name, $result, $doc);
+    )+};
+}
 
+/// Declares scalar built-ins, one row each:
+/// `CONST = Builtin, "name", arity, "params" -> "result", takes "…", "doc";`.
+macro_rules! scalar_functions {
+    ($($entry:ident = $builtin:ident, $name:literal, $arity:literal,
+       $params:literal -> $result:literal, takes $takes:expr, $doc:literal;)+) => {$(
+        #[doc = concat!("`", $name, "(", $params, ") -> ", $result, "`: ", $doc, ".")]
+        pub const $entry: Function = Function {
+            name: $name,
+            kind: FunctionKind::Scalar(Builtin::$builtin),
+            arity: $arity,
+            params: $params,
+            result: $result,
+            takes: $takes,
+            doc: $doc,
+        };
+    )+};
+}
+
+aggregate_functions! {
+    COUNT = Count, "count" -> "int", "number of occurrences of event E";
+    SUM = Sum, "sum" -> "number", "total of a numeric property (0 when there is no occurrence)";
+    MIN_OF = Min, "min" -> "number?", "smallest value of a numeric property (missing when none)";
+    MAX_OF = Max, "max" -> "number?", "largest value of a numeric property (missing when none)";
+    AVG = Avg, "avg" -> "number?", "mean value of a numeric property (missing when none)";
+    DISTINCT = Distinct, "distinct" -> "int", "number of different values of a property";
+    LAST = Last, "last" -> "time?", "time of the most recent occurrence (missing when none)";
+    FIRST = First, "first" -> "time?", "time of the first occurrence (missing when none)";
+}
+
+const TWO_OF_A_KIND: &str = "two numbers, two times or two durations";
+const DURATION_TAKES: &str = "a duration, e.g. `now - signed_up_at`";
 const LOCAL_TAKES: &str = "a time, e.g. `now` or `last_seen_at`";
-/// `local_hour(t)`
-pub const LOCAL_HOUR: Function = Function {
-    name: "local_hour",
-    kind: FunctionKind::Scalar(Builtin::LocalHour),
-    arity: 1,
-    params: "t: time",
-    result: "int",
-    takes: LOCAL_TAKES,
-    doc: "the hour of `t` (0–23) in the customer's time zone",
-};
-/// `local_minute(t)`
-pub const LOCAL_MINUTE: Function = Function {
-    name: "local_minute",
-    kind: FunctionKind::Scalar(Builtin::LocalMinute),
-    arity: 1,
-    params: "t: time",
-    result: "int",
-    takes: LOCAL_TAKES,
-    doc: "the minute of `t` (0–59) in the customer's time zone",
-};
-/// `local_weekday(t)`
-pub const LOCAL_WEEKDAY: Function = Function {
-    name: "local_weekday",
-    kind: FunctionKind::Scalar(Builtin::LocalWeekday),
-    arity: 1,
-    params: "t: time",
-    result: "\"mon\" … \"sun\"",
-    takes: LOCAL_TAKES,
-    doc: "the day of the week of `t` in the customer's time zone",
-};
+
+scalar_functions! {
+    LOWER = Lower, "lower", 1, "s: string" -> "string", takes "a string", "the string in lower case";
+    LEN = Len, "len", 1, "x: list or string" -> "int", takes "a list or a string", "number of items of a list, or of characters of a string";
+    MIN = Min, "min", 2, "a: T, b: T" -> "T", takes TWO_OF_A_KIND, "the smaller of two numbers, times or durations (int if both are)";
+    MAX = Max, "max", 2, "a: T, b: T" -> "T", takes TWO_OF_A_KIND, "the larger of two numbers, times or durations (int if both are)";
+    ABS = Abs, "abs", 1, "x: int, number or duration" -> "same as x", takes "a number or a duration", "the absolute value";
+    DAYS = Days, "days", 1, "d: duration" -> "number", takes DURATION_TAKES, "a duration in days, with fractions";
+    HOURS = Hours, "hours", 1, "d: duration" -> "number", takes DURATION_TAKES, "a duration in hours, with fractions";
+    LOCAL_HOUR = LocalHour, "local_hour", 1, "t: time" -> "int", takes LOCAL_TAKES, "the hour of `t` (0–23) in the customer's time zone";
+    LOCAL_MINUTE = LocalMinute, "local_minute", 1, "t: time" -> "int", takes LOCAL_TAKES, "the minute of `t` (0–59) in the customer's time zone";
+    LOCAL_WEEKDAY = LocalWeekday, "local_weekday", 1, "t: time" -> "\"mon\" … \"sun\"", takes LOCAL_TAKES, "the day of the week of `t` in the customer's time zone";
+}
 
 /// Every built-in function: the aggregates, then the scalar functions.
 pub const BUILTINS: [Function; 18] = [

@@ -63,14 +63,13 @@ pub fn html(report: &Report) -> String {
         "<p class=\"note\">How to read this: a customer converts when the goal happens within its window after the message (for the control group, after the moment it was held out). Bars are conversion rates, whiskers their 95% confidence intervals. The lift is the treated rate minus the control rate; when its whole interval is above zero the message works. {}</p>",
         esc(&report.method_sentence())
     );
-    if report.rejected_lines > 0 {
+    if let Some((sentence, first)) = report.rejected() {
         let _ = writeln!(
             out,
-            "<p class=\"note\">{} input lines were rejected, first:</p><ul class=\"note\">",
-            report.rejected_lines
+            "<p class=\"note\">{sentence}, first:</p><ul class=\"note\">"
         );
-        for p in &report.problems {
-            let _ = writeln!(out, "<li><code>{}</code></li>", esc(&p.to_string()));
+        for p in first {
+            let _ = writeln!(out, "<li><code>{}</code></li>", esc(&p));
         }
         out.push_str("</ul>\n");
     }

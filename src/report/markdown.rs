@@ -32,13 +32,9 @@ pub fn markdown(report: &Report) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "{}", report.method_sentence());
-    if report.rejected_lines > 0 {
-        let _ = writeln!(
-            out,
-            "\n{} input lines were rejected:\n",
-            report.rejected_lines
-        );
-        for p in &report.problems {
+    if let Some((sentence, first)) = report.rejected() {
+        let _ = writeln!(out, "\n{sentence}:\n");
+        for p in first {
             let _ = writeln!(out, "- `{p}`");
         }
     }

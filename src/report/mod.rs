@@ -185,6 +185,18 @@ impl Report {
             self.method, self.min_sample
         )
     }
+
+    /// The rejected input lines, as every format states them: `None` when
+    /// every line was used, else `3 input lines were rejected` and the first
+    /// of them as `file:line: why`.
+    pub(crate) fn rejected(&self) -> Option<(String, impl Iterator<Item = String> + '_)> {
+        (self.rejected_lines > 0).then(|| {
+            (
+                format!("{} input lines were rejected", self.rejected_lines),
+                self.problems.iter().map(ToString::to_string),
+            )
+        })
+    }
 }
 
 fn as_strings<S: serde::Serializer>(v: &[Rejected], s: S) -> Result<S::Ok, S::Error> {
@@ -541,5 +553,15 @@ mod tests {
             .ends_with("d.ndjson:6: not a decision record: missing field `customer`"));
         let md = markdown(&report);
         assert!(md.contains("1 customer still inside the goal window is left out; 1 customer without an outcome snapshot is counted as not converted."), "{md}");
+        assert!(
+            md.contains("\n1 input lines were rejected:\n\n- `") && md.ends_with("`customer``\n"),
+            "{md}"
+        );
+        let page = super::html(&report);
+        assert!(
+            page.contains("<p class=\"note\">1 input lines were rejected, first:</p><ul class=\"note\">\n<li><code>")
+                && page.ends_with("`customer`</code></li>\n</ul>\n</main></body></html>\n"),
+            "{page}"
+        );
     }
 }

@@ -15,6 +15,21 @@ use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
 use crate::visitor::{scalars, Any, Scalar};
 
+/// The `expecting` and `visit_unit` methods of the visitor of a part of
+/// the history (`events`, an event's occurrences, `messages`) that reads
+/// `what`: `null` is an empty part, as if the key were absent.
+macro_rules! part_of_history {
+    ($what:literal) => {
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str($what)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+    };
+}
+
 /// `events`: a map from event name to its occurrences.
 pub(super) struct EventsSeed<'a> {
     pub(super) schema: &'a Schema,
@@ -38,13 +53,7 @@ impl KeySet for EventNames<'_> {
 impl<'de> Visitor<'de> for EventsSeed<'_> {
     type Value = ();
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object mapping event names to occurrence lists")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
+    part_of_history!("an object mapping event names to occurrence lists");
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let listing = self.parsed.unknown.listing();
@@ -97,13 +106,7 @@ struct OccurrencesSeed<'a> {
 impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
     type Value = ();
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of occurrences")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
+    part_of_history!("a list of occurrences");
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let Some(def) = self.schema.events.get(self.event) else {
@@ -301,13 +304,7 @@ pub(super) struct MessagesSeed<'a> {
 impl<'de> Visitor<'de> for MessagesSeed<'_> {
     type Value = ();
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of sent messages")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
+    part_of_history!("a list of sent messages");
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0;

@@ -41,39 +41,16 @@ fn wrong_types_name_the_path_the_type_and_the_value() {
     let found = problems(
         r#"{"id": "c", "plan": "gold", "seats": "many", "seen": "soon", "trial": "long"}"#,
     );
-    assert_eq!(
-        found,
-        vec![
-            Problem::new(
-                FieldPath::keys(["plan"]),
-                ProblemKind::UnknownEnumValue {
-                    expected: String::from("\"trial\" | \"pro\""),
-                    found: String::from("\"gold\""),
-                },
-            ),
-            Problem::new(
-                FieldPath::keys(["seats"]),
-                ProblemKind::WrongType {
-                    expected: String::from("int"),
-                    found: String::from("\"many\""),
-                },
-            ),
-            Problem::new(
-                FieldPath::keys(["seen"]),
-                ProblemKind::BadTime {
-                    expected: String::from("time"),
-                    found: String::from("\"soon\""),
-                },
-            ),
-            Problem::new(
-                FieldPath::keys(["trial"]),
-                ProblemKind::BadDuration {
-                    expected: String::from("duration"),
-                    found: String::from("\"long\""),
-                },
-            ),
+    // The kind of each; the text below shows each path, expectation and value.
+    assert!(matches!(
+        found.iter().map(|p| &p.kind).collect::<Vec<_>>().as_slice(),
+        [
+            ProblemKind::UnknownEnumValue { .. },
+            ProblemKind::WrongType { .. },
+            ProblemKind::BadTime { .. },
+            ProblemKind::BadDuration { .. },
         ]
-    );
+    ));
     assert_eq!(
         found.iter().map(ToString::to_string).collect::<Vec<_>>(),
         vec![
@@ -190,34 +167,20 @@ fn unknown_keys_are_counted_and_listed_on_request() {
     assert_eq!(snapshot.unknown_keys, 4);
     let mut de = serde_json::Deserializer::from_str(text);
     let listed = unknown_keys(ruleset.program(), &mut de).unwrap();
-    let summary: Vec<(String, String, KeyPlace)> = listed
-        .into_iter()
-        .map(|k| (k.path.to_string(), k.key, k.place))
+    let paths: Vec<String> = listed.iter().map(|k| k.path.to_string()).collect();
+    let summary: Vec<(&str, &str, &KeyPlace)> = listed
+        .iter()
+        .zip(&paths)
+        .map(|(k, path)| (path.as_str(), k.key.as_str(), &k.place))
         .collect();
     assert_eq!(
         summary,
-        vec![
-            (String::new(), String::from("plna"), KeyPlace::Attribute),
-            (
-                String::from("company"),
-                String::from("nme"),
-                KeyPlace::Field { record: 0 }
-            ),
-            (
-                String::from("events"),
-                String::from("wached"),
-                KeyPlace::Event
-            ),
-            (
-                String::from("events.watched[0]"),
-                String::from("min"),
-                KeyPlace::Property { event: 0 }
-            ),
-            (
-                String::from("messages[0]"),
-                String::from("chanel"),
-                KeyPlace::MessageKey
-            ),
+        [
+            ("", "plna", &KeyPlace::Attribute),
+            ("company", "nme", &KeyPlace::Field { record: 0 }),
+            ("events", "wached", &KeyPlace::Event),
+            ("events.watched[0]", "min", &KeyPlace::Property { event: 0 }),
+            ("messages[0]", "chanel", &KeyPlace::MessageKey),
         ]
     );
 }

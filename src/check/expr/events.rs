@@ -12,19 +12,14 @@ impl Checker {
         if let Some(i) = self.schema.event_index(&ident.name) {
             return Some(i as u32);
         }
-        let names: Vec<String> = self.schema.events.iter().map(|e| e.name.clone()).collect();
         self.report(
-            Diagnostic::error(
-                Code::UnknownEvent,
-                ident.span,
-                format!("unknown event `{}`", ident.name),
-            )
-            .with_label("not an event of the schema")
-            .with_suggestion(
-                &ident.name,
-                names.iter().map(String::as_str),
-                format!("declare it in the schema: `event {}`", ident.name),
-            ),
+            Diagnostic::unknown(Code::UnknownEvent, ident.span, "event", &ident.name)
+                .with_label("not an event of the schema")
+                .with_suggestion(
+                    &ident.name,
+                    self.schema.events.iter().map(|e| e.name.as_str()),
+                    format!("declare it in the schema: `event {}`", ident.name),
+                ),
         );
         None
     }

@@ -103,20 +103,16 @@ impl Checker {
             candidates.extend(ev.props.iter().map(|p| p.name.clone()));
         }
         self.report(
-            Diagnostic::error(
-                Code::UnknownName,
-                first.span,
-                format!("unknown name `{}`", first.name),
-            )
-            .with_label("not an attribute, segment or metric")
-            .with_suggestion(
-                &first.name,
-                candidates.iter().map(String::as_str),
-                format!(
-                    "declare it in the schema (`{0}: string`) or define it (`segment {0} = …`)",
-                    first.name
+            Diagnostic::unknown(Code::UnknownName, first.span, "name", &first.name)
+                .with_label("not an attribute, segment or metric")
+                .with_suggestion(
+                    &first.name,
+                    candidates.iter().map(String::as_str),
+                    format!(
+                        "declare it in the schema (`{0}: string`) or define it (`segment {0} = …`)",
+                        first.name
+                    ),
                 ),
-            ),
         );
         None
     }

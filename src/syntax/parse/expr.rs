@@ -398,17 +398,13 @@ impl Builder {
     pub(super) fn unknown_function(&mut self, func: &Ident) {
         let name = func.name.as_str();
         let names = builtins::names();
-        let d = Diagnostic::error(
-            Code::UnknownFunction,
-            func.span,
-            format!("unknown function `{name}`"),
-        )
-        .with_label("not a built-in function")
-        .with_suggestion(
-            name,
-            names.iter().copied(),
-            format!("the functions are {}", and_list(&names)),
-        );
+        let d = Diagnostic::unknown(Code::UnknownFunction, func.span, "function", name)
+            .with_label("not a built-in function")
+            .with_suggestion(
+                name,
+                names.iter().copied(),
+                format!("the functions are {}", and_list(&names)),
+            );
         self.diags.push(d);
     }
 
