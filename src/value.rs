@@ -151,13 +151,18 @@ pub struct TimeReader {
 impl TimeReader {
     /// [`parse_time`] of `text`.
     pub fn read(&mut self, text: &str) -> Option<Micros> {
-        self.utc(text).or_else(|| parse_time(text))
+        <&[u8; 20]>::try_from(text.as_bytes())
+            .ok()
+            .and_then(|bytes| self.read_utc(bytes))
+            .or_else(|| parse_time(text))
     }
 
-    /// The commonest shape only, valid, with the month remembered.
-    fn utc(&mut self, text: &str) -> Option<Micros> {
+    /// The commonest shape only (`None` for anything else, even a time
+    /// [`parse_time`] reads): a valid `YYYY-MM-DDTHH:MM:SSZ`. When it
+    /// answers, the bytes are digits and `-T:Z`, nothing else.
+    pub fn read_utc(&mut self, bytes: &[u8; 20]) -> Option<Micros> {
         let &[y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T', h0, h1, b':', mi0, mi1, b':', s0, s1, b'Z'] =
-            <&[u8; 20]>::try_from(text.as_bytes()).ok()?
+            bytes
         else {
             return None;
         };

@@ -133,6 +133,22 @@ impl<'t> Scanner<'t> {
         self.text.get(start..end).ok_or(Fallback)
     }
 
+    /// A string `"YYYY-MM-DDTHH:MM:SSZ"` (a valid one) at the position,
+    /// read without looking for escapes: its twenty bytes are digits and
+    /// `-T:Z`. Anything else is left where it is.
+    fn utc_time(&mut self) -> Option<crate::value::Micros> {
+        let quoted = self.bytes().get(self.pos..self.pos + 22)?;
+        let (&[b'"'], rest) = quoted.split_at_checked(1)? else {
+            return None;
+        };
+        let (time, &[b'"']) = rest.split_at_checked(20)? else {
+            return None;
+        };
+        let at = self.times.read_utc(time.try_into().ok()?)?;
+        self.pos += 22;
+        Some(at)
+    }
+
     /// An object's entries: `entry` gets each key with the scanner at the
     /// value, which it must consume.
     fn object(&mut self, mut entry: impl FnMut(&mut Self, &'t str) -> Scan<()>) -> Scan<()> {
@@ -310,6 +326,9 @@ impl<'t> Scanner<'t> {
         }
         let value = match self.next_token()? {
             b'"' if *seed.ty.required() == Type::Time => {
+                if let Some(at) = self.utc_time() {
+                    return Ok(Value::Time(at));
+                }
                 let text = self.string()?;
                 return self.times.read(text).map(Value::Time).ok_or(Fallback);
             }
@@ -612,11 +631,18 @@ impl Occurrences<'_> {
     fn read(&mut self, s: &mut Scanner<'_>, index: usize) -> Scan<()> {
         let width = self.def.props.len();
         if s.next_token()? == b'"' {
-            let text = s.string()?;
+            // A bare time stands for an occurrence without properties.
             if !self.def.props.iter().all(|p| p.ty.is_optional()) {
                 return Err(Fallback);
             }
-            self.log.at.push(s.times.read(text).ok_or(Fallback)?);
+            let at = match s.utc_time() {
+                Some(at) => at,
+                None => {
+                    let text = s.string()?;
+                    s.times.read(text).ok_or(Fallback)?
+                }
+            };
+            self.log.at.push(at);
             self.log
                 .props
                 .extend(std::iter::repeat_n(Value::Missing, width));
