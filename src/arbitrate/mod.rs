@@ -141,6 +141,40 @@ fn belongs(program: &Program, m: &SentMessage, rule: &Rule) -> bool {
     }
 }
 
+/// The reason of a `send`, such as ``both conditions hold: send email
+/// "m" deferred to 2026-11-23T13:00:00Z by `quiet hours 21:00 to 08:00` in
+/// America/New_York``: pieces appended to one string (a record of every
+/// send carries one, and `format!` cost a thousand instructions each).
+fn send_reason(
+    rule: &Rule,
+    channel: &str,
+    (message, bucket): &(String, Option<u64>),
+    quiet: &Option<(String, String)>,
+    deliver_at: &str,
+) -> String {
+    let mut reason = String::with_capacity(160);
+    let mut push = |parts: &[&str]| parts.iter().for_each(|p| reason.push_str(p));
+    match rule.conjuncts.len() {
+        1 => push(&["its condition holds"]),
+        2 => push(&["both conditions hold"]),
+        n => push(&["all ", itoa::Buffer::new().format(n), " conditions hold"]),
+    }
+    push(&[": send ", channel, " \"", message, "\""]);
+    if let Some(b) = bucket {
+        push(&[" (variant by bucket ", itoa::Buffer::new().format(*b), ")"]);
+    }
+    match (quiet, &rule.deliver) {
+        (Some((text, zone)), _) => {
+            push(&[" deferred to ", deliver_at, " by `", text, "` in ", zone])
+        }
+        (None, Some(schedule)) => {
+            push(&[" at ", deliver_at, " (`deliver at ", &schedule.text, "`)"])
+        }
+        (None, None) => push(&[" now"]),
+    }
+    reason
+}
+
 fn param_json(program: &Program, v: &Value) -> serde_json::Value {
     match v {
         Value::Str(s) => serde_json::Value::String(s.to_string()),
@@ -469,40 +503,15 @@ impl<'a> Run<'a> {
         let mut delivery =
             quiet::delivery(program, &mut self.ev, &mut self.zone, channel_id, start);
         self.decided.push((channel_id, &rule.tags));
-        let n = rule.conjuncts.len();
-        let conditions = match n {
-            1 => String::from("its condition holds"),
-            2 => String::from("both conditions hold"),
-            n => format!("all {n} conditions hold"),
-        };
-        let what = match &variant.1 {
-            Some(b) => format!("{channel} \"{}\" (variant by bucket {b})", variant.0),
-            None => format!("{channel} \"{}\"", variant.0),
-        };
-        let when = match (&delivery.quiet, &rule.deliver) {
-            (Some((text, zone)), _) => format!(
-                "deferred to {} by `{text}` in {zone}",
-                format_time(delivery.at)
-            ),
-            (None, Some(schedule)) => format!(
-                "at {} (`deliver at {}`)",
-                format_time(delivery.at),
-                schedule.text
-            ),
-            (None, None) => String::from("now"),
-        };
-        let mut d = self.record(
-            rule,
-            Outcome::Send,
-            format!("{conditions}: send {what} {when}"),
-            because,
-        );
+        let deliver_at = format_time(delivery.at);
+        let reason = send_reason(rule, &channel, &variant, &delivery.quiet, &deliver_at);
+        let mut d = self.record(rule, Outcome::Send, reason, because);
         d.channel = Some(channel);
         d.message = Some(variant.0);
         d.params = Some(params);
         d.detail.scheduled = rule.deliver.as_ref().map(|s| s.text.clone());
         d.detail.skipped = skipped;
-        d.deliver_at = Some(format_time(delivery.at));
+        d.deliver_at = Some(deliver_at);
         if let Some((text, zone)) = delivery.quiet {
             d.detail.quiet_hours = Some(text);
             d.detail.zone = Some(zone);
