@@ -11,6 +11,8 @@ mod tests;
 
 pub use crate::decision::{Evaluation, SuppressionCheck};
 
+use std::sync::Arc;
+
 use crate::decision::{bucket, Because, Decision, DecisionIds, Detail, IdSeed, Outcome};
 use crate::eval::{EvalError, Evaluator};
 use crate::program::{walk, window, Message, Program, Rule, SuppressionScope};
@@ -25,13 +27,14 @@ pub fn evaluate(
     now: Micros,
     explain: bool,
 ) -> Evaluation {
-    let now_text = format_time(now);
+    let now_text: Arc<str> = Arc::from(format_time(now));
     match customer {
         Customer::Invalid(invalid) => invalid_snapshot(program, ruleset, invalid, &now_text),
         Customer::Valid(snapshot) => {
             let mut run = Run {
                 program,
-                hash: ruleset.hash(),
+                hash: ruleset.shared_hash(),
+                customer: Arc::from(snapshot.id.as_str()),
                 ids: ruleset.customer(&snapshot.id),
                 now_text,
                 ev: Evaluator::new(program, snapshot, now),
@@ -65,17 +68,18 @@ fn invalid_snapshot(
     program: &Program,
     seed: &IdSeed,
     invalid: &InvalidSnapshot,
-    now: &str,
+    now: &Arc<str>,
 ) -> Evaluation {
     let summary = invalid.summary();
-    let hash = seed.hash();
+    let hash = seed.shared_hash();
+    let customer: Arc<str> = Arc::from(invalid.id.as_str());
     let ids = seed.customer(&invalid.id);
     let decisions = program
         .rules
         .iter()
         .map(|rule| Decision {
             decision_id: ids.id(&rule.name, now),
-            customer: invalid.id.clone(),
+            customer: Arc::clone(&customer),
             rule: rule.name.clone(),
             outcome: Outcome::Error,
             channel: None,
@@ -90,8 +94,8 @@ fn invalid_snapshot(
                 ..Detail::default()
             },
             warnings: Vec::new(),
-            now: now.to_string(),
-            ruleset: hash.to_string(),
+            now: Arc::clone(now),
+            ruleset: Arc::clone(&hash),
         })
         .collect();
     Evaluation {
@@ -109,10 +113,12 @@ const MAX_RESERVED_DECISIONS: usize = 4096;
 
 struct Run<'a> {
     program: &'a Program,
-    hash: &'a str,
+    /// The ruleset hash, the customer's id and `now`, shared by the records.
+    hash: Arc<str>,
+    customer: Arc<str>,
     /// The customer's decision ids, seeded with the ruleset and customer.
     ids: DecisionIds,
-    now_text: String,
+    now_text: Arc<str>,
     ev: Evaluator<'a>,
     snapshot: &'a Snapshot,
     now: Micros,
@@ -314,7 +320,7 @@ impl<'a> Run<'a> {
     ) -> Decision {
         Decision {
             decision_id: self.ids.id(&rule.name, &self.now_text),
-            customer: self.snapshot.id.clone(),
+            customer: Arc::clone(&self.customer),
             rule: rule.name.clone(),
             outcome,
             channel: Some(self.program.channel_name(rule.channel).to_string()),
@@ -326,8 +332,8 @@ impl<'a> Run<'a> {
             because,
             detail: Detail::default(),
             warnings: Vec::new(),
-            now: self.now_text.clone(),
-            ruleset: self.hash.to_string(),
+            now: Arc::clone(&self.now_text),
+            ruleset: Arc::clone(&self.hash),
         }
     }
 

@@ -7,6 +7,8 @@
 pub mod explain;
 pub mod json;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -184,8 +186,8 @@ impl Detail {
 pub struct Decision {
     /// Stable id: the same customer, rule, instant and ruleset give the same id.
     pub decision_id: String,
-    /// The customer's `id`.
-    pub customer: String,
+    /// The customer's `id` (one allocation shared by the customer's records).
+    pub customer: Arc<str>,
     /// The rule's name.
     pub rule: String,
     /// What happened.
@@ -215,10 +217,10 @@ pub struct Decision {
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     /// Warnings met while deciding (such as an unknown time zone).
     pub warnings: Vec<String>,
-    /// The evaluation instant (RFC 3339).
-    pub now: String,
-    /// The ruleset hash.
-    pub ruleset: String,
+    /// The evaluation instant (RFC 3339), shared by the customer's records.
+    pub now: Arc<str>,
+    /// The ruleset hash, shared by every record of the ruleset.
+    pub ruleset: Arc<str>,
 }
 
 /// What a suppression said for a customer (for `explain`).
@@ -284,7 +286,7 @@ pub fn decision_id(ruleset: &str, customer: &str, rule: &str, now: &str) -> Stri
 /// ruleset computes it once.
 #[derive(Clone)]
 pub struct IdSeed {
-    hash: String,
+    hash: Arc<str>,
     seeded: Sha256,
 }
 
@@ -295,7 +297,7 @@ impl IdSeed {
         seeded.update(hash.as_bytes());
         seeded.update([0u8]);
         IdSeed {
-            hash: hash.to_string(),
+            hash: Arc::from(hash),
             seeded,
         }
     }
@@ -303,6 +305,11 @@ impl IdSeed {
     /// The ruleset hash.
     pub fn hash(&self) -> &str {
         &self.hash
+    }
+
+    /// The ruleset hash, to share with records.
+    pub fn shared_hash(&self) -> Arc<str> {
+        Arc::clone(&self.hash)
     }
 
     /// The ids of `customer`'s decisions.
