@@ -196,17 +196,11 @@ fn pair(tens: u8, ones: u8) -> Option<i64> {
     (tens < 10 && ones < 10).then(|| i64::from(tens * 10 + ones))
 }
 
-/// The commonest shape, `YYYY-MM-DDTHH:MM:SSZ`, in straight-line code;
-/// anything else is left to [`fast_rfc3339`].
+/// The commonest shape, `YYYY-MM-DDTHH:MM:SSZ` (read as [`TimeReader`]
+/// reads it, without a month to remember); anything else is left to
+/// [`fast_rfc3339`].
 fn utc_seconds(b: &[u8]) -> Option<Micros> {
-    let b: &[u8; 20] = b.try_into().ok()?;
-    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T', h0, h1, b':', mi0, mi1, b':', s0, s1, b'Z'] =
-        *b
-    else {
-        return None;
-    };
-    let seconds = civil_seconds([y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1])?;
-    Some(seconds * MICROS_PER_SECOND)
+    TimeReader::default().read_utc(b.try_into().ok()?)
 }
 
 /// Seconds since the epoch of the date and time written by the fourteen
