@@ -51,15 +51,8 @@ wrk.body = f:read("*a")
 f:close()
 EOF
 
-"$NUDGE" serve --rules rules --addr 127.0.0.1:0 > "$DATA/serve.out" 2> "$DATA/serve.log" &
-SERVER=$!
-trap 'kill -TERM $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$DATA/serve.out" 2>/dev/null && break
-  sleep 0.1
-done
-URL=$(sed -n 's/^listening on //p' "$DATA/serve.out")
-[ -n "$URL" ] || { echo "the server did not start:" >&2; cat "$DATA/serve.log" >&2; exit 1; }
+source bench/start_server.sh
+start_server
 
 # One request by hand: it must succeed and decide something.
 STATUS=$(curl -s -o "$DATA/response.json" -w '%{http_code}' -H 'Content-Type: application/json' \

@@ -32,17 +32,9 @@ ATTACK=$TARGET/$PROFILE/examples/slowloris
 
 printf '{"customer": %s, "now": "%s"}' "$(head -n 1 examples/customers.ndjson)" "$NOW" > "$DATA/body.json"
 
-"$NUDGE" serve --rules rules --addr 127.0.0.1:0 \
-  --header-timeout "$HEADER_TIMEOUT" --idle-timeout "$IDLE_TIMEOUT" \
-  > "$DATA/serve.out" 2> "$DATA/serve.log" &
-SERVER=$!
-trap 'kill -TERM $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$DATA/serve.out" 2>/dev/null && break
-  sleep 0.1
-done
-ADDR=$(sed -n 's|^listening on http://||p' "$DATA/serve.out")
-[ -n "$ADDR" ] || { cat "$DATA/serve.log" >&2; exit 1; }
+source bench/start_server.sh
+start_server --header-timeout "$HEADER_TIMEOUT" --idle-timeout "$IDLE_TIMEOUT"
+ADDR=${URL#http://}
 
 echo "nudge serve --header-timeout $HEADER_TIMEOUT --idle-timeout $IDLE_TIMEOUT ($PROFILE build), $IDLE idle + $TRICKLE trickling connections"
 "$ATTACK" "$ADDR" "$SERVER" "$DATA/body.json" "$IDLE" "$TRICKLE"

@@ -14,6 +14,13 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The first two customers of the eval fixture, one NDJSON line each.
+fn two_customers() -> (String, String) {
+    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
+    let mut lines = customers.lines().map(str::to_string);
+    (lines.next().unwrap(), lines.next().unwrap())
+}
+
 fn eval(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_nudge"))
         .arg("eval")
@@ -291,9 +298,7 @@ fn explain_and_eval_default_to_the_same_instant() {
 #[test]
 fn duplicate_customer_ids_are_rejected_with_the_first_place() {
     let dir = temp_dir("duplicates");
-    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
-    let first = customers.lines().next().unwrap();
-    let second = customers.lines().nth(1).unwrap();
+    let (first, second) = two_customers();
     let (a, b) = (dir.join("a.ndjson"), dir.join("b.json"));
     std::fs::write(&a, format!("{first}\n{second}\n{first}\n")).unwrap();
     std::fs::write(&b, format!("[{second}]")).unwrap();
@@ -448,9 +453,7 @@ fn decisions_and_manifest_are_committed_together() {
 #[test]
 fn blank_lines_are_skipped_and_counted() {
     let dir = temp_dir("blank");
-    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
-    let first = customers.lines().next().unwrap();
-    let second = customers.lines().nth(1).unwrap();
+    let (first, second) = two_customers();
     let input = dir.join("in.ndjson");
     std::fs::write(&input, format!("\n{first}\n  \t \r\n{second}\n\n")).unwrap();
     let manifest = dir.join("m.json");
@@ -488,9 +491,8 @@ fn explain(args: &[&str]) -> std::process::Output {
 #[test]
 fn byte_order_marks_are_skipped_in_every_snapshot_format() {
     let dir = temp_dir("bom");
-    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
-    let first = customers.lines().next().unwrap();
-    let value: serde_json::Value = serde_json::from_str(first).unwrap();
+    let (first, _) = two_customers();
+    let value: serde_json::Value = serde_json::from_str(&first).unwrap();
     let yaml = serde_yaml::to_string(&value).unwrap();
     let files = [
         ("bom.ndjson", format!("\u{feff}{first}\n")),
@@ -535,9 +537,7 @@ fn byte_order_marks_are_skipped_in_every_snapshot_format() {
 #[test]
 fn explain_reports_a_bad_line_and_goes_on() {
     let dir = temp_dir("explain-bad-line");
-    let customers = std::fs::read_to_string("tests/fixtures/eval/customers.ndjson").unwrap();
-    let first = customers.lines().next().unwrap();
-    let second = customers.lines().nth(1).unwrap();
+    let (first, second) = two_customers();
     let path = dir.join("c.ndjson");
     let mut bytes = b"{\"id\": \"\xff\"}\nnot json\n".to_vec();
     bytes.extend_from_slice(format!("{first}\n").as_bytes());

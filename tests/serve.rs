@@ -127,6 +127,19 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// Waits for the server process to exit, or fails with `what` after
+    /// `limit`.
+    fn exit_status(&mut self, what: &str, limit: Duration) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < limit, "{what}\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits until `check` holds, polling, or fails after `limit`.
     fn wait_until(&self, what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
         let start = Instant::now();
@@ -862,17 +875,7 @@ fn sigterm_finishes_requests_in_flight() {
     assert_eq!(lines.len(), 2, "{}", r.body);
     assert_eq!(outcome(&lines[1], "welcome")["customer"], "s2");
 
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the server did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = server.exit_status("the server did not exit", Duration::from_secs(10));
     assert!(status.success(), "{status:?}\n{}", server.log());
 }
 
@@ -1116,18 +1119,10 @@ fn sigterm_closes_idle_connections_at_once() {
     std::thread::sleep(Duration::from_millis(200));
 
     server.signal("TERM");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "idle connections held the shutdown\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = server.exit_status(
+        "idle connections held the shutdown",
+        Duration::from_secs(30),
+    );
     assert!(status.success(), "{status:?}\n{}", server.log());
     for stream in idle.iter_mut().chain([&mut half, &mut kept]) {
         assert!(closed_by_server(stream, Duration::from_secs(5)));
