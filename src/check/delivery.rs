@@ -17,14 +17,11 @@ impl Checker {
         let mut listed: Vec<&str> = vec![send.channel.name.as_str()];
         for f in &send.fallbacks {
             if listed.contains(&f.name.as_str()) {
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateName,
-                        f.span,
-                        format!("channel `{}` is listed twice in this send", f.name),
-                    )
-                    .with_label("already tried earlier in the list")
-                    .with_help("a fallback list names each channel once: remove the repetition"),
+                self.repeated(
+                    f.span,
+                    format!("channel `{}` is listed twice in this send", f.name),
+                    "already tried earlier in the list",
+                    "a fallback list names each channel once: remove the repetition",
                 );
                 *ok = false;
                 continue;

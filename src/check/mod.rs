@@ -212,10 +212,18 @@ impl Checker {
 
     /// A name listed again in a list of names, at `span`.
     fn listed_twice(&mut self, span: Span, what: String) {
+        let message = format!("{what} is listed twice");
+        self.repeated(span, message, "listed again", "remove the repetition");
+    }
+
+    /// A name that may appear once where it is (a field, a parameter, a
+    /// variant, a channel in a list) appearing again at `span`: one
+    /// `duplicate_name` error, in the words of its place.
+    fn repeated(&mut self, span: Span, message: String, label: &str, help: &str) {
         self.report(
-            Diagnostic::error(Code::DuplicateName, span, format!("{what} is listed twice"))
-                .with_label("listed again")
-                .with_help("remove the repetition"),
+            Diagnostic::error(Code::DuplicateName, span, message)
+                .with_label(label)
+                .with_help(help),
         );
     }
 

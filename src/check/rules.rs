@@ -236,14 +236,11 @@ impl Checker {
                 .iter()
                 .any(|(m, _): &(String, u32)| *m == v.message.value)
             {
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateName,
-                        v.message.span,
-                        format!("variant \"{}\" is listed twice", v.message.value),
-                    )
-                    .with_label("repeated variant")
-                    .with_help("each variant is a different message"),
+                self.repeated(
+                    v.message.span,
+                    format!("variant \"{}\" is listed twice", v.message.value),
+                    "repeated variant",
+                    "each variant is a different message",
                 );
                 *ok = false;
             }
@@ -272,14 +269,11 @@ impl Checker {
         let mut names: Vec<&str> = Vec::new();
         for p in params {
             if names.contains(&p.name.name.as_str()) {
-                self.report(
-                    Diagnostic::error(
-                        Code::DuplicateName,
-                        p.name.span,
-                        format!("parameter `{}` is given twice", p.name.name),
-                    )
-                    .with_label("given again")
-                    .with_help("remove one of them"),
+                self.repeated(
+                    p.name.span,
+                    format!("parameter `{}` is given twice", p.name.name),
+                    "given again",
+                    "remove one of them",
                 );
                 *ok = false;
                 continue;

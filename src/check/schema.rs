@@ -125,14 +125,11 @@ impl Checker {
                 let mut members: Vec<String> = Vec::new();
                 for lit in literals {
                     if members.contains(&lit.value) {
-                        self.report(
-                            Diagnostic::error(
-                                Code::DuplicateName,
-                                lit.span,
-                                format!("`\"{}\"` is listed twice", lit.value),
-                            )
-                            .with_label("repeated member")
-                            .with_help("remove the repetition"),
+                        self.repeated(
+                            lit.span,
+                            format!("`\"{}\"` is listed twice", lit.value),
+                            "repeated member",
+                            "remove the repetition",
                         );
                     } else {
                         members.push(lit.value.clone());
@@ -155,14 +152,11 @@ impl Checker {
                         continue;
                     }
                     if out.iter().any(|o| o.name == f.name.name) {
-                        self.report(
-                            Diagnostic::error(
-                                Code::DuplicateName,
-                                f.name.span,
-                                format!("field `{}` is declared twice", f.name.name),
-                            )
-                            .with_label("declared again here")
-                            .with_help("remove one of the declarations"),
+                        self.repeated(
+                            f.name.span,
+                            format!("field `{}` is declared twice", f.name.name),
+                            "declared again here",
+                            "remove one of the declarations",
                         );
                         continue;
                     }
