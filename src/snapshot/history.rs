@@ -7,9 +7,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::problem::{FieldPath, KeyPlace, Problem, ProblemKind, Step, UnknownKey};
-use super::seed::{
-    found_str, FieldKeyKind, Fields, KeyOf, KeySet, Parsed, Path, Unknown, ValueSeed,
-};
+use super::seed::{found_str, FieldKeyKind, Fields, KeyOf, KeySet, Parsed, Path, Reading, Unknown};
 use super::{EventLog, SentMessage};
 use crate::program::{Field, Schema, Type};
 use crate::value::{parse_time, Value};
@@ -64,12 +62,11 @@ impl<'de> Visitor<'de> for EventsSeed<'_> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
+                    let (problems, unknown) = (&mut self.parsed.problems, &mut self.parsed.unknown);
                     map.next_value_seed(Any(OccurrencesSeed {
-                        schema: self.schema,
                         event: e,
                         log,
-                        problems: &mut self.parsed.problems,
-                        unknown: &mut self.parsed.unknown,
+                        reading: Reading::new(self.schema, problems, unknown),
                     }))?;
                 }
                 Err(name) => {
@@ -87,20 +84,16 @@ impl<'de> Visitor<'de> for EventsSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.parsed.problems.push(Problem::new(
-            FieldPath::keys(["events"]),
-            ProblemKind::EventsNotAnObject,
-        ));
+        self.parsed
+            .problem_at(["events"], ProblemKind::EventsNotAnObject);
         Ok(())
     }
 }
 
 struct OccurrencesSeed<'a> {
-    schema: &'a Schema,
     event: usize,
     log: &'a mut EventLog,
-    problems: &'a mut Vec<Problem>,
-    unknown: &'a mut Unknown,
+    reading: Reading<'a>,
 }
 
 impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
@@ -108,8 +101,8 @@ impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
 
     part_of_history!("a list of occurrences");
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Some(def) = self.schema.events.get(self.event) else {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let Some(def) = self.reading.schema.events.get(self.event) else {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             return Ok(());
         };
@@ -122,13 +115,11 @@ impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
         let mut index = 0;
         while seq
             .next_element_seed(Any(OccurrenceSeed {
-                schema: self.schema,
                 event: self.event,
                 props: &def.props,
                 log: self.log,
                 path: Path::Index(&Path::Field(&Path::Root("events"), &def.name), index),
-                problems: self.problems,
-                unknown: self.unknown,
+                reading: self.reading.reborrow(),
             }))?
             .is_some()
         {
@@ -140,12 +131,13 @@ impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         let name = self
+            .reading
             .schema
             .events
             .get(self.event)
             .map(|e| e.name.as_str())
             .unwrap_or("?");
-        self.problems.push(Problem::new(
+        self.reading.problems.push(Problem::new(
             FieldPath::keys(["events", name]),
             ProblemKind::OccurrencesNotAList,
         ));
@@ -157,19 +149,19 @@ impl<'de> Visitor<'de> for OccurrencesSeed<'_> {
 /// It is appended to the event's log; a bad one is a problem and leaves the
 /// log as it was.
 struct OccurrenceSeed<'a> {
-    schema: &'a Schema,
     /// The event's slot.
     event: usize,
     props: &'a [Field],
     log: &'a mut EventLog,
     path: Path<'a>,
-    problems: &'a mut Vec<Problem>,
-    unknown: &'a mut Unknown,
+    reading: Reading<'a>,
 }
 
 impl OccurrenceSeed<'_> {
     fn problem(self, kind: ProblemKind) {
-        self.problems.push(Problem::new(self.path.to_owned(), kind));
+        self.reading
+            .problems
+            .push(Problem::new(self.path.to_owned(), kind));
     }
 
     /// A bare time (for an event whose properties are all optional); any
@@ -210,7 +202,7 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
 
     scalars!();
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let mut at = None;
         let mut at_problem = false;
         // Properties go straight into the log; unset ones are marked here.
@@ -219,17 +211,14 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
             .props
             .extend(std::iter::repeat_n(Value::Missing, self.props.len()));
         let mut set: u64 = 0;
-        let listing = self.unknown.listing();
+        let listing = self.reading.unknown.listing();
         while let Some(key) = map.next_key_seed(Any(KeyOf(Fields(self.props, &["at"]), listing)))? {
             match key {
                 FieldKeyKind::Extra(_) => {
-                    let v = map.next_value_seed(Any(ValueSeed {
-                        ty: &Type::Time,
-                        schema: self.schema,
-                        path: Path::Field(&self.path, "at"),
-                        problems: self.problems,
-                        unknown: self.unknown,
-                    }))?;
+                    let seed = self
+                        .reading
+                        .seed(&Type::Time, Path::Field(&self.path, "at"));
+                    let v = map.next_value_seed(Any(seed))?;
                     match v {
                         Value::Time(t) => at = Some(t),
                         _ => at_problem = true,
@@ -239,13 +228,10 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
                     let Some(prop) = self.props.get(i) else {
                         continue;
                     };
-                    let v = map.next_value_seed(Any(ValueSeed {
-                        ty: &prop.ty,
-                        schema: self.schema,
-                        path: Path::Field(&self.path, &prop.name),
-                        problems: self.problems,
-                        unknown: self.unknown,
-                    }))?;
+                    let seed = self
+                        .reading
+                        .seed(&prop.ty, Path::Field(&self.path, &prop.name));
+                    let v = map.next_value_seed(Any(seed))?;
                     if let Some(slot) = self.log.props.get_mut(base + i) {
                         *slot = v;
                     }
@@ -254,7 +240,7 @@ impl<'de> Visitor<'de> for OccurrenceSeed<'_> {
                 FieldKeyKind::Unknown(name) => {
                     map.next_value::<IgnoredAny>()?;
                     let (path, event) = (self.path, self.event);
-                    self.unknown.note(name, |key| UnknownKey {
+                    self.reading.unknown.note(name, |key| UnknownKey {
                         path: path.to_owned(),
                         key,
                         place: KeyPlace::Property { event },
@@ -326,10 +312,8 @@ impl<'de> Visitor<'de> for MessagesSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        self.parsed.problems.push(Problem::new(
-            FieldPath::keys(["messages"]),
-            ProblemKind::MessagesNotAList,
-        ));
+        self.parsed
+            .problem_at(["messages"], ProblemKind::MessagesNotAList);
         Ok(())
     }
 }

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use serde::de::Visitor;
 
 use super::history::{MESSAGE_KEYS, TAGS_KEY};
-use super::problem::{FieldPath, KeyPlace, Problem, UnknownKey};
-use super::seed::{Parsed, Path, Unknown, ValueSeed};
+use super::problem::{FieldPath, KeyPlace, UnknownKey};
+use super::seed::{Parsed, Path, Reading, Unknown, ValueSeed};
 use super::{EventLog, SentMessage};
 use crate::json_text::next_special;
 use crate::program::{EventDef, Field, Schema, Type};
@@ -442,11 +442,8 @@ impl<'t> Scanner<'t> {
                 _ => match schema.attribute_index(key) {
                     Some(slot) => {
                         let field = schema.attributes.get(slot).ok_or(Fallback)?;
-                        let mut reading = Reading {
-                            schema,
-                            problems: &mut parsed.problems,
-                            unknown: &mut parsed.unknown,
-                        };
+                        let mut reading =
+                            Reading::new(schema, &mut parsed.problems, &mut parsed.unknown);
                         let value = s.value(reading.seed(&field.ty, Path::Root(&field.name)), 1)?;
                         if let Some(slot) = parsed.attributes.get_mut(slot) {
                             *slot = Some(value);
@@ -497,11 +494,7 @@ impl<'t> Scanner<'t> {
                 event: e,
                 def,
                 log,
-                reading: Reading {
-                    schema,
-                    problems: &mut parsed.problems,
-                    unknown: &mut parsed.unknown,
-                },
+                reading: Reading::new(schema, &mut parsed.problems, &mut parsed.unknown),
             };
             s.array(|s, index| occurrences.read(s, index))
         })?;
@@ -595,37 +588,6 @@ struct Occurrences<'a> {
     def: &'a EventDef,
     log: &'a mut EventLog,
     reading: Reading<'a>,
-}
-
-/// What reading values needs besides the text: the schema, and where
-/// problems and unknown keys go.
-struct Reading<'a> {
-    schema: &'a Schema,
-    problems: &'a mut Vec<Problem>,
-    unknown: &'a mut Unknown,
-}
-
-impl<'a> Reading<'a> {
-    /// A seed's path, and what it reads with.
-    fn of(seed: ValueSeed<'a>) -> (Path<'a>, Reading<'a>) {
-        let reading = Reading {
-            schema: seed.schema,
-            problems: seed.problems,
-            unknown: seed.unknown,
-        };
-        (seed.path, reading)
-    }
-
-    /// The serde reader's seed for a value of type `ty` at `path`.
-    fn seed<'b>(&'b mut self, ty: &'b Type, path: Path<'b>) -> ValueSeed<'b> {
-        ValueSeed {
-            ty,
-            schema: self.schema,
-            path,
-            problems: self.problems,
-            unknown: self.unknown,
-        }
-    }
 }
 
 impl Occurrences<'_> {

@@ -104,6 +104,16 @@ pub(super) struct Parsed {
 }
 
 impl Parsed {
+    /// Records a problem with a part of the customer at `keys` (`events`).
+    pub(super) fn problem_at<'k>(
+        &mut self,
+        keys: impl IntoIterator<Item = &'k str>,
+        kind: ProblemKind,
+    ) {
+        self.problems
+            .push(Problem::new(FieldPath::keys(keys), kind));
+    }
+
     /// Nothing read yet: no attribute, an empty log for each event.
     pub(super) fn new(schema: &Schema, list_unknown: bool) -> Parsed {
         Parsed {
@@ -344,13 +354,10 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
         while let Some(key) = map.next_key_seed(Any(KeyOf(TopKeys(schema), self.list_unknown)))? {
             match key {
                 Key::Id => {
-                    let v = map.next_value_seed(Any(ValueSeed {
-                        ty: &Type::String,
-                        schema,
-                        path: Path::Root("id"),
-                        problems: &mut parsed.problems,
-                        unknown: &mut parsed.unknown,
-                    }))?;
+                    let mut reading =
+                        Reading::new(schema, &mut parsed.problems, &mut parsed.unknown);
+                    let v =
+                        map.next_value_seed(Any(reading.seed(&Type::String, Path::Root("id"))))?;
                     match v {
                         Value::Str(s) => parsed.id = Some(s.to_string()),
                         _ => {
@@ -364,13 +371,10 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    let v = map.next_value_seed(Any(ValueSeed {
-                        ty: &field.ty,
-                        schema,
-                        path: Path::Root(&field.name),
-                        problems: &mut parsed.problems,
-                        unknown: &mut parsed.unknown,
-                    }))?;
+                    let mut reading =
+                        Reading::new(schema, &mut parsed.problems, &mut parsed.unknown);
+                    let v =
+                        map.next_value_seed(Any(reading.seed(&field.ty, Path::Root(&field.name))))?;
                     if let Some(s) = parsed.attributes.get_mut(slot) {
                         *s = Some(v);
                     }
@@ -426,6 +430,52 @@ pub(super) struct ValueSeed<'a> {
     pub(super) path: Path<'a>,
     pub(super) problems: &'a mut Vec<Problem>,
     pub(super) unknown: &'a mut Unknown,
+}
+
+/// What reading values needs besides the text: the schema, and where
+/// problems and unknown keys go. Both snapshot readers hand it down to the
+/// values inside a list, a record or an occurrence.
+pub(super) struct Reading<'a> {
+    pub(super) schema: &'a Schema,
+    pub(super) problems: &'a mut Vec<Problem>,
+    pub(super) unknown: &'a mut Unknown,
+}
+
+impl<'a> Reading<'a> {
+    /// Reading against `schema`, into these problems and unknown keys.
+    pub(super) fn new(
+        schema: &'a Schema,
+        problems: &'a mut Vec<Problem>,
+        unknown: &'a mut Unknown,
+    ) -> Reading<'a> {
+        Reading {
+            schema,
+            problems,
+            unknown,
+        }
+    }
+
+    /// The same reading, lent to a part read now.
+    pub(super) fn reborrow(&mut self) -> Reading<'_> {
+        Reading::new(self.schema, self.problems, self.unknown)
+    }
+
+    /// A seed's path, and what it reads with.
+    pub(super) fn of(seed: ValueSeed<'a>) -> (Path<'a>, Reading<'a>) {
+        let reading = Reading::new(seed.schema, seed.problems, seed.unknown);
+        (seed.path, reading)
+    }
+
+    /// The seed for a value of type `ty` at `path`.
+    pub(super) fn seed<'b>(&'b mut self, ty: &'b Type, path: Path<'b>) -> ValueSeed<'b> {
+        ValueSeed {
+            ty,
+            schema: self.schema,
+            path,
+            problems: self.problems,
+            unknown: self.unknown,
+        }
+    }
 }
 
 impl ValueSeed<'_> {
@@ -532,14 +582,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             return Ok(self.mismatch(String::from("a list")));
         };
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let (path, mut reading) = Reading::of(self);
         let mut i = 0;
-        while let Some(v) = seq.next_element_seed(Any(ValueSeed {
-            ty: elem,
-            schema: self.schema,
-            path: Path::Index(&self.path, i),
-            problems: self.problems,
-            unknown: self.unknown,
-        }))? {
+        while let Some(v) = seq.next_element_seed(Any(reading.seed(elem, Path::Index(&path, i))))? {
             items.push(v);
             i += 1;
         }
@@ -551,33 +596,28 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             return Ok(self.mismatch(String::from("an object")));
         };
-        let fields: &[Field] = self
+        let (path, mut reading) = Reading::of(self);
+        let fields: &[Field] = reading
             .schema
             .records
             .get(*id as usize)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         let mut values: Vec<Option<Value>> = vec![None; fields.len()];
-        let listing = self.unknown.listing();
+        let listing = reading.unknown.listing();
         while let Some(key) = map.next_key_seed(Any(KeyOf(Fields(fields, &[]), listing)))? {
             match key {
                 FieldKeyKind::Field(i) => {
                     let Some(field) = fields.get(i) else { continue };
-                    let v = map.next_value_seed(Any(ValueSeed {
-                        ty: &field.ty,
-                        schema: self.schema,
-                        path: Path::Field(&self.path, &field.name),
-                        problems: self.problems,
-                        unknown: self.unknown,
-                    }))?;
+                    let seed = reading.seed(&field.ty, Path::Field(&path, &field.name));
+                    let v = map.next_value_seed(Any(seed))?;
                     if let Some(slot) = values.get_mut(i) {
                         *slot = Some(v);
                     }
                 }
                 FieldKeyKind::Unknown(name) => {
                     map.next_value::<IgnoredAny>()?;
-                    let path = self.path;
-                    self.unknown.note(name, |key| UnknownKey {
+                    reading.unknown.note(name, |key| UnknownKey {
                         path: path.to_owned(),
                         key,
                         place: KeyPlace::Field { record: *id },
@@ -594,10 +634,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 Some(v) => out.push(v),
                 None if field.ty.is_optional() => out.push(Value::Missing),
                 None => {
-                    self.problems.push(Problem::new(
-                        self.path.with_key(&field.name),
+                    reading.problems.push(Problem::new(
+                        path.with_key(&field.name),
                         ProblemKind::MissingField {
-                            expected: self.schema.type_name(&field.ty),
+                            expected: reading.schema.type_name(&field.ty),
                         },
                     ));
                     out.push(Value::Missing);
