@@ -442,8 +442,7 @@ impl<'t> Scanner<'t> {
                 _ => match schema.attribute_index(key) {
                     Some(slot) => {
                         let field = schema.attributes.get(slot).ok_or(Fallback)?;
-                        let mut reading =
-                            Reading::new(schema, &mut parsed.problems, &mut parsed.unknown);
+                        let mut reading = parsed.reading(schema);
                         let value = s.value(reading.seed(&field.ty, Path::Root(&field.name)), 1)?;
                         if let Some(slot) = parsed.attributes.get_mut(slot) {
                             *slot = Some(value);

@@ -114,6 +114,11 @@ impl Parsed {
             .push(Problem::new(FieldPath::keys(keys), kind));
     }
 
+    /// Reading values of this customer against `schema`.
+    pub(super) fn reading<'a>(&'a mut self, schema: &'a Schema) -> Reading<'a> {
+        Reading::new(schema, &mut self.problems, &mut self.unknown)
+    }
+
     /// Nothing read yet: no attribute, an empty log for each event.
     pub(super) fn new(schema: &Schema, list_unknown: bool) -> Parsed {
         Parsed {
@@ -354,8 +359,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
         while let Some(key) = map.next_key_seed(Any(KeyOf(TopKeys(schema), self.list_unknown)))? {
             match key {
                 Key::Id => {
-                    let mut reading =
-                        Reading::new(schema, &mut parsed.problems, &mut parsed.unknown);
+                    let mut reading = parsed.reading(schema);
                     let v =
                         map.next_value_seed(Any(reading.seed(&Type::String, Path::Root("id"))))?;
                     match v {
@@ -371,8 +375,7 @@ impl<'de> Visitor<'de> for CustomerSeed<'_> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    let mut reading =
-                        Reading::new(schema, &mut parsed.problems, &mut parsed.unknown);
+                    let mut reading = parsed.reading(schema);
                     let v =
                         map.next_value_seed(Any(reading.seed(&field.ty, Path::Root(&field.name))))?;
                     if let Some(s) = parsed.attributes.get_mut(slot) {
@@ -426,10 +429,8 @@ fn parse_duration(text: &str) -> Option<crate::value::Micros> {
 /// Reads one value of a known type.
 pub(super) struct ValueSeed<'a> {
     pub(super) ty: &'a Type,
-    pub(super) schema: &'a Schema,
     pub(super) path: Path<'a>,
-    pub(super) problems: &'a mut Vec<Problem>,
-    pub(super) unknown: &'a mut Unknown,
+    reading: Reading<'a>,
 }
 
 /// What reading values needs besides the text: the schema, and where
@@ -462,18 +463,15 @@ impl<'a> Reading<'a> {
 
     /// A seed's path, and what it reads with.
     pub(super) fn of(seed: ValueSeed<'a>) -> (Path<'a>, Reading<'a>) {
-        let reading = Reading::new(seed.schema, seed.problems, seed.unknown);
-        (seed.path, reading)
+        (seed.path, seed.reading)
     }
 
     /// The seed for a value of type `ty` at `path`.
     pub(super) fn seed<'b>(&'b mut self, ty: &'b Type, path: Path<'b>) -> ValueSeed<'b> {
         ValueSeed {
             ty,
-            schema: self.schema,
             path,
-            problems: self.problems,
-            unknown: self.unknown,
+            reading: self.reborrow(),
         }
     }
 }
@@ -481,12 +479,14 @@ impl<'a> Reading<'a> {
 impl ValueSeed<'_> {
     /// The declared type, as the schema writes it.
     fn expected(&self) -> String {
-        self.schema.type_name(self.ty.required())
+        self.reading.schema.type_name(self.ty.required())
     }
 
     /// Records a problem with this value; the value reads as missing.
     fn problem(self, kind: ProblemKind) -> Value {
-        self.problems.push(Problem::new(self.path.to_owned(), kind));
+        self.reading
+            .problems
+            .push(Problem::new(self.path.to_owned(), kind));
         Value::Missing
     }
 
@@ -501,7 +501,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.schema.type_name(self.ty))
+        write!(f, "{}", self.reading.schema.type_name(self.ty))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
@@ -542,7 +542,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             Type::Time => parse_time(v).map(Value::Time),
             Type::Duration => parse_duration(v).map(Value::Duration),
             Type::Enum(id) => {
-                let members = self.schema.enums.get(*id as usize);
+                let members = self.reading.schema.enums.get(*id as usize);
                 let index = members.and_then(|m| m.iter().position(|x| x == v));
                 index.map(|i| Value::Enum(*id, i as u32))
             }
